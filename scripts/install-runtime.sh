@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the pinned llama.cpp shared libraries (prebuilt, from the npm registry) into runtimes/llama/.
+# Idempotent: a folder whose .installed stamp matches the pinned version is left alone.
+#   scripts/install-runtime.sh          CPU libraries  -> runtimes/llama/cpu/
+#   scripts/install-runtime.sh --cuda   also CUDA 13   -> runtimes/llama/cuda/
+#   scripts/install-runtime.sh --source also unpack the matching llama.cpp source -> runtimes/llama/src/
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+version="$(tr -d '[:space:]' < "$root/gpu-kernels/NODE_LLAMA_CPP_VERSION")"
+dest="$root/runtimes/llama"
+want_cuda=0; want_source=0
+for arg in "$@"; do
+  case "$arg" in
+    --cuda) want_cuda=1 ;;
+    --source) want_source=1 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-runtime: unknown option '$arg' (use --cuda, --source or --help)" >&2; exit 2 ;;
+  esac
+done
+command -v npm >/dev/null || { echo "install-runtime: npm is required (apt-get install npm, or install Node.js)" >&2; exit 1; }
+
+# fetch PACKAGE -> prints the path of the unpacked package folder (cached per version under runtimes/llama/.npm)
+fetch() {
+  local pkg="$1" cache="$dest/.npm/$1@$version"
+  if [ ! -f "$cache/.unpacked" ]; then
+    rm -rf "$cache"; mkdir -p "$cache"
+    (cd "$cache" && npm pack --silent "$pkg@$version" >/dev/null 2>npm.log) \
+      || { echo "install-runtime: 'npm pack $pkg@$version' failed:" >&2; cat "$cache/npm.log" >&2; exit 1; }
+    tar -xzf "$cache"/*.tgz -C "$cache"
+    rm -f "$cache"/*.tgz
+    touch "$cache/.unpacked"
+  fi
+  echo "$cache/package"
+}
+
+# install_bins PACKAGE TARGET: copy bins/linux-x64*/ libraries into TARGET, keeping their file names (RUNPATH $ORIGIN)
+install_bins() {
+  local pkg="$1" target="$2" dir
+  dir="$(fetch "$pkg")"
+  mkdir -p "$target"
+  find "$dir/bins" -maxdepth 2 -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.json' \) -exec cp -f {} "$target/" \;
+}
+
+stamp_ok() { [ -f "$1/.installed" ] && [ "$(cat "$1/.installed")" = "$version" ]; }
+
+if ! stamp_ok "$dest/cpu"; then
+  echo "Installing llama.cpp CPU runtime (node-llama-cpp $version) into runtimes/llama/cpu ..."
+  rm -rf "$dest/cpu"
+  install_bins "@node-llama-cpp/linux-x64" "$dest/cpu"
+  echo "$version" > "$dest/cpu/.installed"
+fi
+
+if [ "$want_cuda" = 1 ] && ! stamp_ok "$dest/cuda"; then
+  echo "Installing llama.cpp CUDA 13 runtime (node-llama-cpp $version) into runtimes/llama/cuda ..."
+  rm -rf "$dest/cuda"
+  install_bins "@node-llama-cpp/linux-x64-cuda" "$dest/cuda"
+  install_bins "@node-llama-cpp/linux-x64-cuda-ext" "$dest/cuda"
+  echo "$version" > "$dest/cuda/.installed"
+fi
+
+if [ "$want_source" = 1 ] && [ ! -f "$dest/src/include/llama.h" ]; then
+  echo "Unpacking the matching llama.cpp source into runtimes/llama/src ..."
+  dir="$(fetch node-llama-cpp)"
+  rm -rf "$dest/src"
+  git clone --quiet "$dir/llama/gitRelease.bundle" "$dest/src"
+  cp "$dir/llama/llama.cpp.info.json" "$dest/src/" 2>/dev/null || true
+fi
+echo "llama.cpp runtime ready: $dest/cpu$([ "$want_cuda" = 1 ] && echo " and $dest/cuda")"

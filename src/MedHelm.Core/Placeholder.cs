@@ -1,0 +1,1 @@
+namespace MedHelm.Core; internal static class Placeholder { }

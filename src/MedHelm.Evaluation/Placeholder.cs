@@ -1,0 +1,1 @@
+namespace MedHelm.Evaluation; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace MedHelm.Gguf; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace MedHelm.Inference.Llama; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace MedHelm.Storage; internal static class Placeholder { }
