@@ -1,1 +1,0 @@
-namespace MedHelm.Core; internal static class Placeholder { }

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+
+namespace MedHelm.Core.Results;
+
+/// <summary>Pure aggregation of instance results into leaderboard rows.</summary>
+public static class Leaderboard
+{
+    /// <summary>
+    /// Groups <paramref name="results"/> by model × benchmark (ordinal) and averages the scores.
+    /// Rows are ordered by benchmark, then by descending score, then by model.
+    /// </summary>
+    public static IReadOnlyList<LeaderboardRow> Aggregate(IEnumerable<InstanceResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        return results
+            .GroupBy(r => (r.Model, r.Benchmark))
+            .Select(g =>
+            {
+                var count = 0;
+                double sum = 0, seconds = 0;
+                long prompt = 0, completion = 0;
+                foreach (var r in g)
+                {
+                    count++;
+                    sum += r.Score;
+                    seconds += r.Elapsed.TotalSeconds;
+                    prompt += r.PromptTokens ?? 0;
+                    completion += r.CompletionTokens ?? 0;
+                }
+
+                return new LeaderboardRow(g.Key.Model, g.Key.Benchmark, sum / count, count, prompt, completion, seconds);
+            })
+            .OrderBy(r => r.Benchmark, StringComparer.Ordinal)
+            .ThenByDescending(r => r.Score)
+            .ThenBy(r => r.Model, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Formats rows as a fixed-width text table (invariant culture, score with 3 decimals).</summary>
+    public static string FormatTable(IReadOnlyList<LeaderboardRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        string[] header = ["Model", "Benchmark", "Score", "Instances", "Prompt tok", "Completion tok", "Seconds"];
+        var cells = rows.Select(r => new[]
+        {
+            r.Model,
+            r.Benchmark,
+            r.Score.ToString("0.000", CultureInfo.InvariantCulture),
+            r.Instances.ToString(CultureInfo.InvariantCulture),
+            r.PromptTokens.ToString(CultureInfo.InvariantCulture),
+            r.CompletionTokens.ToString(CultureInfo.InvariantCulture),
+            r.Seconds.ToString("0.0", CultureInfo.InvariantCulture),
+        }).ToList();
+
+        var widths = header.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
+        var sb = new StringBuilder();
+        AppendLine(sb, header, widths);
+        sb.AppendJoin("  ", widths.Select(w => new string('-', w))).Append('\n');
+        foreach (var row in cells)
+        {
+            AppendLine(sb, row, widths);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendLine(StringBuilder sb, string[] cells, int[] widths)
+    {
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append("  ");
+            }
+
+            // Text columns left-aligned, numbers right-aligned; no trailing spaces.
+            var padded = i < 2 ? cells[i].PadRight(widths[i]) : cells[i].PadLeft(widths[i]);
+            sb.Append(i == cells.Length - 1 ? padded.TrimEnd() : padded);
+        }
+
+        sb.Append('\n');
+    }
+}

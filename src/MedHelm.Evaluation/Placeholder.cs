@@ -1,1 +1,0 @@
-namespace MedHelm.Evaluation; internal static class Placeholder { }

@@ -1,1 +1,0 @@
-namespace MedHelm.Storage; internal static class Placeholder { }
