@@ -1,1 +1,0 @@
-namespace MedHelm.Gguf; internal static class Placeholder { }
