@@ -1,0 +1,15 @@
+using MedHelm.Inference.Llama.Generation;
+
+namespace MedHelm.Inference.Llama.Chat;
+
+/// <summary>How a local chat model serves requests.</summary>
+public sealed record LlamaChatClientOptions
+{
+    /// <summary>Name reported as ModelId in responses (defaults to the file name).</summary>
+    public string? ModelName { get; init; }
+
+    public LlamaContextSettings Context { get; init; } = new();
+
+    /// <summary>Output tokens when the request does not say.</summary>
+    public int DefaultMaxTokens { get; init; } = 256;
+}

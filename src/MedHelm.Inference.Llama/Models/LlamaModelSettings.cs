@@ -1,0 +1,14 @@
+namespace MedHelm.Inference.Llama.Models;
+
+/// <summary>How a model file is placed on devices.</summary>
+public sealed record LlamaModelSettings
+{
+    /// <summary>Layers to offload to a GPU when one is present; -1 = all (llama.cpp default), 0 = CPU only.</summary>
+    public int GpuLayers { get; init; } = -1;
+
+    /// <summary>GPU used for the whole model when <see cref="TensorSplit"/> is empty.</summary>
+    public int MainGpu { get; init; }
+
+    /// <summary>Share of the model per GPU (for example 0.5, 0.5); empty = llama.cpp decides.</summary>
+    public IReadOnlyList<float> TensorSplit { get; init; } = [];
+}

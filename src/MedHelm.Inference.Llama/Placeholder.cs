@@ -1,1 +1,0 @@
-namespace MedHelm.Inference.Llama; internal static class Placeholder { }
