@@ -1,0 +1,74 @@
+using System.CommandLine;
+using MedHelm.Cli.Hosting;
+using MedHelm.Gguf;
+using MedHelm.Inference.Llama.Generation;
+using MedHelm.Inference.Llama.Models;
+using MedHelm.Inference.Llama.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Cli.Commands;
+
+/// <summary>Runs a command body inside a host and turns expected failures into one-line errors and exit codes.</summary>
+internal static class CommandRunner
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadConfiguration = 3;
+    public const int Cancelled = 130;
+    public const int Unexpected = 70;
+
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<CliHost, CancellationToken, Task<int>> body)
+    {
+        var verbose = parse.GetValue(MedHelmCommandLine.Verbose);
+        CliHost? host = null;
+        try
+        {
+            host = CliHost.Start(verbose);
+            return await body(host, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("Cancelled.");
+            return Cancelled;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"error: appsettings.json is invalid: {string.Join(" ", e.Failures)}");
+            return BadConfiguration;
+        }
+        catch (Exception e) when (IsExpected(e))
+        {
+            await Console.Error.WriteLineAsync($"error: {OneLine(e.Message)}");
+            if (verbose)
+            {
+                await Console.Error.WriteLineAsync(e.ToString());
+            }
+
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"error: unexpected {e.GetType().Name}: {OneLine(e.Message)}{(verbose ? "" : " (run with --verbose for details)")}");
+            if (verbose)
+            {
+                await Console.Error.WriteLineAsync(e.ToString());
+            }
+
+            return Unexpected;
+        }
+        finally
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    private static bool IsExpected(Exception e) => e is LlamaModelLoadException or LlamaRuntimeNotFoundException
+        or GgufFormatException or PromptTooLongException or NotSupportedException or FileNotFoundException
+        or DirectoryNotFoundException or UnauthorizedAccessException or ArgumentException or InvalidDataException
+        || e.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal);
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

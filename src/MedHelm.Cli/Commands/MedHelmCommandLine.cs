@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace MedHelm.Cli.Commands;
+
+/// <summary>The command tree of <c>medhelm</c>.</summary>
+internal static class MedHelmCommandLine
+{
+    /// <summary>--verbose, shared by every command: debug logging (still never patient text) and stack traces.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Log at debug level and print stack traces on errors.",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "MedHelm.OnPrem: evaluate local (GGUF, llama.cpp) and approved hosted language models on MedHELM clinical " +
+            "benchmarks, on the hospital's own hardware. Results go to a local SQLite file; nothing leaves the machine.")
+        {
+            Verbose,
+            DemoCommand.Build(),
+            GenerateCommand.Build(),
+            ModelsCommand.Build(),
+            LeaderboardCommand.Build(),
+            RuntimeCommand.Build(),
+        };
+        return root;
+    }
+}

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using MedHelm.Gguf;
+using MedHelm.Gguf.TestModels;
+
+namespace MedHelm.Cli.Commands;
+
+/// <summary><c>medhelm models …</c>: make test models, inspect GGUF files.</summary>
+internal static class ModelsCommand
+{
+    public static Command Build() => new("models", "Work with GGUF model files.")
+    {
+        MakeTestModel(),
+        Inspect(),
+    };
+
+    private static Command MakeTestModel()
+    {
+        var kind = new Option<string>("--kind") { Description = "llama, deepseek-r1 or bert.", Required = true };
+        kind.AcceptOnlyFromAmong("llama", "deepseek-r1", "bert");
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The GGUF file to write.", Required = true };
+        var layers = new Option<int>("--layers") { Description = "Transformer blocks.", DefaultValueFactory = _ => 2 };
+        var embd = new Option<int>("--embd") { Description = "Embedding width (a multiple of 32 for q8_0).", DefaultValueFactory = _ => 64 };
+        var quant = new Option<string>("--quant") { Description = "f32, f16 or q8_0.", DefaultValueFactory = _ => "f32" };
+        quant.AcceptOnlyFromAmong("f32", "f16", "q8_0");
+        var seed = new Option<long>("--seed") { Description = "Weights seed; the same seed writes the same bytes.", DefaultValueFactory = _ => 42L };
+        var command = new Command("make-test-model",
+            "Write a small random-weight model with a working vocabulary and chat template. Its output is gibberish; " +
+            "it exercises the real llama.cpp code path without downloading anything.")
+        {
+            kind, output, layers, embd, quant, seed,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
+        {
+            var spec = new TestModelSpec
+            {
+                Kind = parse.GetValue(kind) switch
+                {
+                    "deepseek-r1" => TestModelKind.DeepSeekR1,
+                    "bert" => TestModelKind.Bert,
+                    _ => TestModelKind.Llama,
+                },
+                Layers = parse.GetValue(layers),
+                Embd = parse.GetValue(embd),
+                Quant = parse.GetValue(quant) switch
+                {
+                    "f16" => TestModelQuant.F16,
+                    "q8_0" => TestModelQuant.Q8_0,
+                    _ => TestModelQuant.F32,
+                },
+                Seed = parse.GetValue(seed),
+            };
+            var file = parse.GetValue(output)!;
+            file.Directory?.Create();
+            TestModelFactory.Write(spec, file.FullName);
+            Console.Out.WriteLine($"{file.FullName}  {new FileInfo(file.FullName).Length} bytes  sha256 {Sha256(file.FullName)}");
+            return Task.FromResult(CommandRunner.Ok);
+        }));
+        return command;
+    }
+
+    private static Command Inspect()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The GGUF file." };
+        var command = new Command("inspect", "Validate a GGUF file without loading it and print its header and key metadata.") { file };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
+        {
+            var path = parse.GetValue(file)!.FullName;
+            var gguf = GgufReader.Read(path);
+            GgufModelValidator.Validate(gguf);
+            Console.Out.WriteLine($"file          {path}");
+            Console.Out.WriteLine($"sha256        {Sha256(path)}");
+            Console.Out.WriteLine($"gguf version  {gguf.Version}");
+            Console.Out.WriteLine($"architecture  {gguf.Architecture}");
+            Console.Out.WriteLine($"tensors       {gguf.Tensors.Count}");
+            Console.Out.WriteLine($"metadata keys {gguf.Metadata.Count}");
+            foreach (var key in new[] { "general.name", "general.file_type", $"{gguf.Architecture}.block_count", $"{gguf.Architecture}.embedding_length", $"{gguf.Architecture}.context_length", "tokenizer.ggml.model" })
+            {
+                if (gguf.Metadata.TryGetValue(key, out var value))
+                {
+                    Console.Out.WriteLine($"{key,-34} {value}");
+                }
+            }
+
+            Console.Out.WriteLine($"chat template {(gguf.ChatTemplate is null ? "none" : $"{gguf.ChatTemplate.Length} characters")}");
+            return Task.FromResult(CommandRunner.Ok);
+        }));
+        return command;
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

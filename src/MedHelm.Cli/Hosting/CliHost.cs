@@ -1,0 +1,48 @@
+using MedHelm.Inference.Llama.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Cli.Hosting;
+
+/// <summary>The composed services for one command invocation.</summary>
+internal sealed class CliHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private CliHost(string home, ServiceProvider provider)
+    {
+        Home = home;
+        _provider = provider;
+    }
+
+    public string Home { get; }
+
+    public static CliHost Start(bool verbose)
+    {
+        var home = MedHelmHome.Resolve();
+        var configuration = ServiceCollectionExtensions.BuildMedHelmConfiguration(home);
+        var services = new ServiceCollection()
+            .AddMedHelmOptions(configuration)
+            .AddMedHelmLogging(configuration, verbose);
+        var provider = services.BuildServiceProvider();
+        provider.ValidateMedHelmOptions();
+        return new CliHost(home, provider);
+    }
+
+    public T Options<T>() where T : class => _provider.GetRequiredService<IOptions<T>>().Value;
+
+    public ILogger Logger(string category) => _provider.GetRequiredService<ILoggerFactory>().CreateLogger(category);
+
+    public string ResolvePath(string path) => MedHelmHome.ResolvePath(Home, path);
+
+    /// <summary>Loads llama.cpp from the configured backend folder.</summary>
+    public LlamaRuntimeInfo InitializeLlama()
+    {
+        var options = Options<LlamaRuntimeOptions>();
+        return LlamaRuntime.Initialize(options.BackendFolder(Home), options.Backend, Logger("MedHelm.LlamaCpp"), options.VerboseNativeLog);
+    }
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MedHelm.Cli.Hosting;
+
+/// <summary>The <c>Demo</c> section: the generated model and the sample run of <c>medhelm demo</c>.</summary>
+public sealed class DemoOptions
+{
+    public const string SectionName = "Demo";
+
+    /// <summary>Folder for generated test models, relative to the MedHelm home.</summary>
+    [Required]
+    public string ModelsFolder { get; set; } = "data/models";
+
+    [Range(1, 64)]
+    public int Layers { get; set; } = 2;
+
+    [Range(32, 4096)]
+    public int Embedding { get; set; } = 128;
+
+    [Range(1, 64)]
+    public int Sequences { get; set; } = 4;
+
+    [Range(256, 131072)]
+    public int ContextPerSequence { get; set; } = 4096;
+}

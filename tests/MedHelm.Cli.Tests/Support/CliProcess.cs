@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace MedHelm.Cli.Tests.Support;
+
+/// <summary>Runs the real medhelm CLI (built beside the tests) in a child process, so native failures cannot take the test host down.</summary>
+public static class CliProcess
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, string? home = null, IDictionary<string, string>? environment = null, int timeoutSeconds = 300)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "medhelm.dll"));
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["MEDHELM_HOME"] = home ?? RepositoryRoot;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"medhelm {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s.");
+        }
+
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MedHelm.OnPrem.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MedHelm.OnPrem.sln not found above the test binaries.");
+    }
+}
+
+public sealed record CliResult(int ExitCode, string StdOut, string StdErr)
+{
+    /// <summary>Lines of stderr that are not empty.</summary>
+    public IReadOnlyList<string> ErrorLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{StdOut}\nstderr:\n{StdErr}";
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace MedHelm.Cli.Tests.Support;
+
+/// <summary>A throw-away MEDHELM_HOME with its own appsettings.json and data folder, using the clone's installed runtime.</summary>
+public sealed class TempHome : IDisposable
+{
+    public TempHome(object? extraSettings = null)
+    {
+        Folder = Directory.CreateTempSubdirectory("medhelm-cli-").FullName;
+        var settings = new Dictionary<string, object>
+        {
+            ["Inference"] = new { Backend = "cpu", RuntimeRoot = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama"), Threads = 2 },
+            ["Storage"] = new { DataFolder = "data", DatabaseFile = "medhelm.db" },
+            ["Demo"] = new { ModelsFolder = "data/models", Layers = 1, Embedding = 64, Sequences = 4, ContextPerSequence = 2048 },
+        };
+        if (extraSettings is not null)
+        {
+            foreach (var property in JsonSerializer.SerializeToElement(extraSettings).EnumerateObject())
+            {
+                settings[property.Name] = property.Value;
+            }
+        }
+
+        File.WriteAllText(Path.Combine(Folder, "appsettings.json"), JsonSerializer.Serialize(settings));
+    }
+
+    public string Folder { get; }
+
+    public string PathOf(params string[] parts) => Path.Combine([Folder, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
