@@ -62,7 +62,7 @@ if [ "$want_source" = 1 ] && [ ! -f "$dest/src/include/llama.h" ]; then
   echo "Unpacking the matching llama.cpp source into runtimes/llama/src ..."
   dir="$(fetch node-llama-cpp)"
   rm -rf "$dest/src"
-  git clone --quiet "$dir/llama/gitRelease.bundle" "$dest/src"
+  git -c advice.detachedHead=false clone --quiet "$dir/llama/gitRelease.bundle" "$dest/src"
   cp "$dir/llama/llama.cpp.info.json" "$dest/src/" 2>/dev/null || true
 fi
 echo "llama.cpp runtime ready: $dest/cpu$([ "$want_cuda" = 1 ] && echo " and $dest/cuda")"

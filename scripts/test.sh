@@ -4,7 +4,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-"$root/scripts/install-runtime.sh" || exit 1
+"$root/scripts/install-runtime.sh" --source || exit 1
 dotnet build MedHelm.OnPrem.sln -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed (build)"; exit 1; }
 log="$(mktemp)"
 dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo 2>&1 | tee "$log"
