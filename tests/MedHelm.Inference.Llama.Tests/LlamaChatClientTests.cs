@@ -92,6 +92,6 @@ public sealed class LlamaChatClientTests(LlamaFixture fixture)
     private LlamaChatClient NewClient(int sequences, int contextPerSequence = 512) =>
         new(LlamaModel.Load(fixture.LlamaModelPath), new LlamaChatClientOptions
         {
-            Context = new LlamaContextSettings { Sequences = sequences, ContextPerSequence = contextPerSequence, Threads = 2 },
+            Engine = new LlamaEngineOptions { Context = new LlamaContextSettings { Sequences = sequences, ContextPerSequence = contextPerSequence, Threads = 2 } },
         }, ownsModel: true);
 }

@@ -74,7 +74,7 @@ internal static class DemoCommand
             ContextPerSequence = demo.ContextPerSequence,
             Threads = inference.EffectiveThreads,
         };
-        using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = modelName, Context = contextSettings }, host.Logger("MedHelm.Generation"));
+        using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = modelName, Engine = new LlamaEngineOptions { Context = contextSettings } }, host.Logger("MedHelm.Generation"));
 
         var runId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var configuration = JsonSerializer.Serialize(new

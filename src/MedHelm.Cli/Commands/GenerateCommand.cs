@@ -40,11 +40,14 @@ internal static class GenerateCommand
             using var loaded = LlamaModel.Load(file.FullName, new LlamaModelSettings(), host.Logger("MedHelm.Models"));
             using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions
             {
-                Context = new LlamaContextSettings
+                Engine = new LlamaEngineOptions
                 {
-                    Sequences = 1,
-                    ContextPerSequence = parse.GetValue(context),
-                    Threads = host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads,
+                    Context = new LlamaContextSettings
+                    {
+                        Sequences = 1,
+                        ContextPerSequence = parse.GetValue(context),
+                        Threads = host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads,
+                    },
                 },
             }, host.Logger("MedHelm.Generation"));
 

@@ -8,7 +8,8 @@ public sealed record LlamaChatClientOptions
     /// <summary>Name reported as ModelId in responses (defaults to the file name).</summary>
     public string? ModelName { get; init; }
 
-    public LlamaContextSettings Context { get; init; } = new();
+    /// <summary>Slots, context, batch sizes, prefix reuse and reasoning handling of the model's engine.</summary>
+    public LlamaEngineOptions Engine { get; init; } = new();
 
     /// <summary>Output tokens when the request does not say.</summary>
     public int DefaultMaxTokens { get; init; } = 256;

@@ -5,10 +5,10 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxT
 {
     public SamplingSettings Sampling { get; init; } = SamplingSettings.Greedy;
 
-    /// <summary>Generation stops before the first occurrence of any of these; the stop text is not returned.</summary>
+    /// <summary>Generation stops before the first occurrence of any of these in the answer; the stop text is not returned.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
 
-    /// <summary>Receives text as it becomes final (never a half UTF-8 character, never part of a stop sequence).</summary>
+    /// <summary>Receives answer text as it becomes final (never a half UTF-8 character, never part of a stop sequence).</summary>
     public Action<string>? OnText { get; init; }
 }
 
@@ -17,11 +17,17 @@ public enum GenerationFinishReason
     /// <summary>The model produced an end-of-generation token.</summary>
     EndOfGeneration,
 
-    /// <summary>The output reached MaxTokens.</summary>
+    /// <summary>The answer reached MaxTokens.</summary>
     MaxTokens,
 
     /// <summary>A stop sequence appeared.</summary>
     StopSequence,
+
+    /// <summary>The sequence's context was full.</summary>
+    ContextFull,
+
+    /// <summary>The thinking budget ran out under a grammar, which cannot take a forced close tag: no answer.</summary>
+    ThinkingBudget,
 }
 
 /// <summary>The output of one sequence and its costs.</summary>
@@ -31,4 +37,29 @@ public sealed record GenerationResult(
     GenerationFinishReason FinishReason,
     int PromptTokens,
     TimeSpan TimeToFirstToken,
-    TimeSpan Total);
+    TimeSpan Total)
+{
+    /// <summary>The reasoning block of a reasoning model (empty otherwise).</summary>
+    public string Reasoning { get; init; } = "";
+
+    /// <summary>Output tokens spent on reasoning (included in <see cref="Tokens"/>).</summary>
+    public int ReasoningTokens { get; init; }
+
+    /// <summary>True when the thinking budget ran out and the close tag was forced.</summary>
+    public bool ThinkingBudgetExhausted { get; init; }
+
+    /// <summary>Prompt tokens whose KV was reused from an earlier or concurrent request with the same prefix.</summary>
+    public int ReusedPromptTokens { get; init; }
+
+    /// <summary>Waiting for a free sequence slot.</summary>
+    public TimeSpan QueueWait { get; init; }
+
+    /// <summary>From admission to the first sampled token.</summary>
+    public TimeSpan Prefill { get; init; }
+
+    /// <summary>From the first sampled token to the end.</summary>
+    public TimeSpan Decode { get; init; }
+
+    /// <summary>The sequence slot that served the request.</summary>
+    public int Slot { get; init; }
+}

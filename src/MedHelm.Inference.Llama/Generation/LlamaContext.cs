@@ -78,8 +78,9 @@ public sealed unsafe class LlamaContext : IDisposable
 
     internal float* SequenceEmbedding(int sequence) => LlamaNative.llama_get_embeddings_seq(_handle, sequence);
 
-    /// <summary>Drops a sequence's cached tokens (all positions).</summary>
-    public void RemoveSequence(int sequence) => LlamaNative.llama_memory_seq_rm(_memory, sequence, -1, -1);
+    /// <summary>Drops a sequence's cached tokens from <paramref name="fromPosition"/> on (all of them by default).</summary>
+    public void RemoveSequence(int sequence, int fromPosition = 0) =>
+        LlamaNative.llama_memory_seq_rm(_memory, sequence, fromPosition <= 0 ? -1 : fromPosition, -1);
 
     /// <summary>Shares positions [p0, p1) of <paramref name="source"/> with <paramref name="destination"/> (prefix reuse).</summary>
     public void CopySequence(int source, int destination, int p0 = -1, int p1 = -1) =>

@@ -60,5 +60,8 @@ internal sealed class LlamaSampler : IDisposable
     public int Sample(LlamaContext context, int batchIndex) =>
         LlamaNative.llama_sampler_sample(_chain, context.Handle, batchIndex);
 
+    /// <summary>Tells the chain about a token chosen elsewhere (a forced token), so grammar state follows.</summary>
+    public void Accept(int token) => LlamaNative.llama_sampler_accept(_chain, token);
+
     public void Dispose() => _chain.Dispose();
 }

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using MedHelm.Inference.Llama.Native;
+using Microsoft.Extensions.Logging;
+
+namespace MedHelm.Inference.Llama.Generation;
+
+public sealed partial class LlamaEngine
+{
+    private void Run()
+    {
+        try
+        {
+            while (!_shutdown.IsCancellationRequested)
+            {
+                Admit();
+                if (!_slots.Any(s => s.Active is not null))
+                {
+                    _signal.Wait(_shutdown.Token);
+                    continue;
+                }
+
+                Step();
+            }
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            // stopping
+        }
+        catch (Exception e)
+        {
+            // The loop must never die silently: fail everything in flight and everything queued.
+            LogEngineFailure(_logger, Name, e.GetType().Name, e.Message);
+            foreach (var s in _slots)
+            {
+                s.Active?.Fail(e);
+                s.Active = null;
+            }
+
+            while (_queue.TryDequeue(out var p))
+            {
+                p.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Moves waiting requests into free slots, reusing a cached prompt prefix where one exists.</summary>
+    private void Admit()
+    {
+        while (_slots.Any(s => s.Active is null) && _queue.TryDequeue(out var pending))
+        {
+            if (pending.Cancelled)
+            {
+                pending.Completion.TrySetCanceled(pending.Cancellation);
+                pending.Registration.Dispose();
+                continue;
+            }
+
+            var prompt = pending.Request.PromptTokens;
+            var (slot, reuse) = ChooseSlot(prompt);
+            var memory = _context;
+            if (reuse.Source is { } source && source != slot)
+            {
+                // Cross-stream copies are whole-stream in llama.cpp: copy all, then cut back to the shared prefix.
+                memory.CopySequence(source.Index, slot.Index);
+                slot.Cached.Clear();
+                slot.Cached.AddRange(source.Cached);
+            }
+
+            memory.RemoveSequence(slot.Index, fromPosition: reuse.Length);
+            slot.Cached.RemoveRange(reuse.Length, slot.Cached.Count - reuse.Length);
+
+            var sampler = new LlamaSampler(_model.Vocabulary, pending.Request.Sampling);
+            slot.Active = new Sequence(slot.Index, pending, sampler, _options.Reasoning, reuse.Length, Stopwatch.GetTimestamp());
+            Interlocked.Add(ref _reusedPromptTokens, reuse.Length);
+            _metrics.ReusedPromptTokens.Add(reuse.Length, _metrics.ModelTag);
+            _metrics.QueueWait.Record(slot.Active.QueueWait.TotalMilliseconds, _metrics.ModelTag);
+        }
+    }
+
+    private (Slot Slot, (Slot? Source, int Length) Reuse) ChooseSlot(IReadOnlyList<int> prompt)
+    {
+        // keep at least one prompt token to decode, so the sequence gets logits
+        var limit = prompt.Count - 1;
+        Slot? bestFree = null;
+        var bestFreeLength = -1;
+        foreach (var s in _slots.Where(s => s.Active is null))
+        {
+            var length = _options.PrefixReuse ? Math.Min(CommonPrefix(s.Cached, prompt), limit) : 0;
+            if (length > bestFreeLength)
+            {
+                (bestFree, bestFreeLength) = (s, length);
+            }
+        }
+
+        if (!_options.PrefixReuse)
+        {
+            return (bestFree!, (null, 0));
+        }
+
+        Slot? donor = null;
+        var donorLength = 0;
+        foreach (var s in _slots.Where(s => s != bestFree))
+        {
+            var length = Math.Min(CommonPrefix(s.Cached, prompt), limit);
+            if (length > donorLength)
+            {
+                (donor, donorLength) = (s, length);
+            }
+        }
+
+        if (donor is not null && donorLength >= _options.MinPrefixTokens && donorLength > bestFreeLength)
+        {
+            // copy into the free slot whose own cache is worth least
+            var target = _slots.Where(s => s.Active is null).OrderBy(s => CommonPrefix(s.Cached, prompt)).ThenBy(s => s.Cached.Count).First();
+            return (target, (donor, donorLength));
+        }
+
+        return (bestFree!, (bestFree, Math.Max(bestFreeLength, 0)));
+    }
+
+    private static int CommonPrefix(List<int> cached, IReadOnlyList<int> prompt)
+    {
+        var n = Math.Min(cached.Count, prompt.Count);
+        var i = 0;
+        while (i < n && cached[i] == prompt[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>One llama_decode over every live sequence, then sampling and retirement.</summary>
+    private unsafe void Step()
+    {
+        ref var batch = ref _batch.Batch;
+        batch.TokenCount = 0;
+        var capacity = _context.BatchSize;
+        var live = _slots.Where(s => s.Active is not null).Select(s => s.Active!).ToArray();
+
+        foreach (var q in live)
+        {
+            q.OutputIndex = -1;
+            q.BatchTokens.Clear();
+            if (q.Cancelled)
+            {
+                Retire(q, cancelled: true);
+            }
+        }
+
+        live = live.Where(q => !q.Done).ToArray();
+        if (live.Length == 0)
+        {
+            return;
+        }
+
+        // generating sequences first (one token each), then prompt chunks
+        foreach (var q in live.OrderBy(q => q.InPrefill ? 1 : 0).ThenBy(q => q.Slot))
+        {
+            var slot = _slots[q.Slot];
+            if (batch.TokenCount >= capacity)
+            {
+                break;
+            }
+
+            while (q.HasPending && batch.TokenCount < capacity)
+            {
+                var token = q.TakePending();
+                var last = !q.HasPending;
+                var i = batch.TokenCount;
+                batch.Token[i] = token;
+                batch.Pos[i] = slot.Cached.Count + q.BatchTokens.Count;
+                batch.SeqIdCount[i] = 1;
+                batch.SeqId[i][0] = q.Slot;
+                batch.Logits[i] = last ? (sbyte)1 : (sbyte)0;
+                batch.TokenCount = i + 1;
+                q.BatchTokens.Add(token);
+                if (last)
+                {
+                    q.OutputIndex = i;
+                }
+            }
+        }
+
+        var status = _context.Decode(batch);
+        if (status != 0)
+        {
+            var error = new InvalidOperationException(status == 1
+                ? "llama.cpp found no free KV-cache cell for the batch; the sequences in it were failed and their slots cleared."
+                : $"llama_decode failed with status {status}; the sequences in the batch were failed.");
+            foreach (var q in live)
+            {
+                q.Fail(error);
+                _context.RemoveSequence(q.Slot);
+                _slots[q.Slot].Cached.Clear();
+                _slots[q.Slot].Active = null;
+            }
+
+            return;
+        }
+
+        foreach (var q in live)
+        {
+            var slot = _slots[q.Slot];
+            slot.Cached.AddRange(q.BatchTokens);
+
+            if (q.OutputIndex < 0)
+            {
+                continue;
+            }
+
+            if (q.InPrefill)
+            {
+                var decoded = q.Request.PromptTokens.Count - q.ReusedPrompt;
+                Interlocked.Add(ref _decodedPromptTokens, decoded);
+                _metrics.PromptTokens.Add(decoded, _metrics.ModelTag);
+                q.InPrefill = false;
+            }
+
+            var token = SampleToken(q);
+            q.MarkFirstToken();
+            Interlocked.Increment(ref _generatedTokens);
+            _metrics.GeneratedTokens.Add(1, _metrics.ModelTag);
+            if (q.Accept(token, _model.Vocabulary, _closeTagTokens, slot.Cached.Count, _context.ContextPerSequence))
+            {
+                Retire(q, cancelled: false);
+            }
+        }
+    }
+
+    private unsafe int SampleToken(Sequence q)
+    {
+        if (q.Request.Sampling is { Temperature: <= 0, Grammar: null or "" })
+        {
+            // greedy: an argmax over the logits is exact and far cheaper than a sampler chain on a large vocabulary
+            var logits = _context.Logits(q.OutputIndex);
+            return TensorPrimitives.IndexOfMax(new ReadOnlySpan<float>(logits, _model.Vocabulary.Count));
+        }
+
+        return q.Sampler.Sample(_context, q.OutputIndex);
+    }
+
+    private void Retire(Sequence q, bool cancelled)
+    {
+        var slot = _slots[q.Slot];
+        slot.Active = null;
+        var promptLength = q.Request.PromptTokens.Count;
+        if (cancelled || slot.Cached.Count < promptLength)
+        {
+            _context.RemoveSequence(q.Slot);
+            slot.Cached.Clear();
+        }
+        else
+        {
+            // keep the prompt's KV as a reusable prefix; drop the generated tail
+            _context.RemoveSequence(q.Slot, fromPosition: promptLength);
+            slot.Cached.RemoveRange(promptLength, slot.Cached.Count - promptLength);
+        }
+
+        _metrics.Requests.Add(1, _metrics.ModelTag);
+        if (cancelled)
+        {
+            q.Cancel();
+            return;
+        }
+
+        var result = q.Complete();
+        _metrics.TimeToFirstToken.Record(result.TimeToFirstToken.TotalMilliseconds, _metrics.ModelTag);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The decode loop of {Model} stopped: {ExceptionType}: {Reason}")]
+    private static partial void LogEngineFailure(ILogger logger, string model, string exceptionType, string reason);
+}
