@@ -21,9 +21,11 @@ internal static class MedHelmCommandLine
             Verbose,
             DemoCommand.Build(),
             GenerateCommand.Build(),
+            BenchCommand.Build(),
             ModelsCommand.Build(),
             LeaderboardCommand.Build(),
             RuntimeCommand.Build(),
+            MetricsCommand.Build(),
         };
         return root;
     }

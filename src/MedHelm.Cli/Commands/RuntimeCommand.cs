@@ -9,13 +9,26 @@ internal static class RuntimeCommand
     public static Command Build()
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
-        var info = new Command("info", "Load llama.cpp from the configured backend folder and report version, libraries, backends and devices.") { json };
+        var model = new Option<FileInfo?>("--model", "-m") { Description = "Also load this GGUF model and report where its layers went." };
+        var info = new Command("info", "Self-test: load llama.cpp from the configured backend folder and report version, libraries, backends, devices and (with --model) offloaded layers.") { json, model };
         info.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
         {
             var runtime = host.InitializeLlama();
+            string? offloaded = null;
+            if (parse.GetValue(model) is { } file)
+            {
+                if (!file.Exists)
+                {
+                    throw new FileNotFoundException($"The model file {file.FullName} does not exist.");
+                }
+
+                using var loaded = Inference.Llama.Models.LlamaModel.Load(file.FullName, new Inference.Llama.Models.LlamaModelSettings(), host.Logger("MedHelm.Models"));
+                offloaded = $"{loaded.OffloadedLayers ?? "unknown"} ({file.Name}, {loaded.LayerCount} layers)";
+            }
+
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(runtime, new JsonSerializerOptions { WriteIndented = true }));
+                Console.Out.WriteLine(JsonSerializer.Serialize(new { runtime, offloaded_layers = offloaded }, new JsonSerializerOptions { WriteIndented = true }));
                 return Task.FromResult(CommandRunner.Ok);
             }
 
@@ -30,6 +43,11 @@ internal static class RuntimeCommand
 
             Console.Out.WriteLine($"gpu offload {(runtime.SupportsGpuOffload ? "available" : "not available")}");
             Console.Out.WriteLine($"cpu         {runtime.SystemInfo}");
+            if (offloaded is not null)
+            {
+                Console.Out.WriteLine($"offloaded   {offloaded}");
+            }
+
             return Task.FromResult(CommandRunner.Ok);
         }));
         return new Command("runtime", "The llama.cpp runtime this installation uses.") { info };

@@ -37,6 +37,28 @@ internal sealed class CliHost : IAsyncDisposable
 
     public string ResolvePath(string path) => MedHelmHome.ResolvePath(Home, path);
 
+    /// <summary>
+    /// Resolves <c>--model</c>: a name from the Models section (its file and settings), or a GGUF path
+    /// (default settings: all layers on the GPU when there is one, <paramref name="defaultSequences"/> slots).
+    /// </summary>
+    public (string Name, string Path, LocalModelOptions Settings) ResolveModel(string nameOrPath, int defaultSequences = 1, int defaultContext = 4096)
+    {
+        var models = Options<Dictionary<string, LocalModelOptions>>();
+        if (models.TryGetValue(nameOrPath, out var configured))
+        {
+            return (nameOrPath, ResolvePath(configured.File), configured);
+        }
+
+        var path = System.IO.Path.GetFullPath(nameOrPath);
+        if (!File.Exists(path))
+        {
+            var known = models.Count == 0 ? "none are configured" : $"configured: {string.Join(", ", models.Keys)}";
+            throw new FileNotFoundException($"The model file {path} does not exist, and '{nameOrPath}' is not a model name in appsettings.json ({known}).");
+        }
+
+        return (System.IO.Path.GetFileNameWithoutExtension(path), path, new LocalModelOptions { File = path, Sequences = defaultSequences, ContextPerSequence = defaultContext });
+    }
+
     /// <summary>Loads llama.cpp from the configured backend folder.</summary>
     public LlamaRuntimeInfo InitializeLlama()
     {

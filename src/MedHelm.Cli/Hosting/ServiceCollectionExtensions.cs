@@ -25,6 +25,8 @@ internal static class ServiceCollectionExtensions
         services.AddOptions<LlamaRuntimeOptions>().Bind(configuration.GetSection(LlamaRuntimeOptions.SectionName)).ValidateDataAnnotations();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.SectionName)).ValidateDataAnnotations();
+        services.AddOptions<Dictionary<string, LocalModelOptions>>().Bind(configuration.GetSection(ModelsOptionsValidator.SectionName));
+        services.AddSingleton<IValidateOptions<Dictionary<string, LocalModelOptions>>, ModelsOptionsValidator>();
         return services;
     }
 
@@ -47,5 +49,6 @@ internal static class ServiceCollectionExtensions
         _ = provider.GetRequiredService<IOptions<LlamaRuntimeOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<DemoOptions>>().Value;
+        _ = provider.GetRequiredService<IOptions<Dictionary<string, LocalModelOptions>>>().Value;
     }
 }

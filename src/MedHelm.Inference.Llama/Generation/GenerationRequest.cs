@@ -8,6 +8,9 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxT
     /// <summary>Generation stops before the first occurrence of any of these in the answer; the stop text is not returned.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
 
+    /// <summary>Keep generating past end-of-generation tokens until MaxTokens (throughput benchmarks only).</summary>
+    public bool IgnoreEndOfGeneration { get; init; }
+
     /// <summary>Receives answer text as it becomes final (never a half UTF-8 character, never part of a stop sequence).</summary>
     public Action<string>? OnText { get; init; }
 }

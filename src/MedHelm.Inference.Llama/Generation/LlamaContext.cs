@@ -18,7 +18,9 @@ public sealed unsafe class LlamaContext : IDisposable
         Model = model;
         Settings = settings;
         var p = LlamaNative.llama_context_default_params();
-        p.ContextSize = checked((uint)(settings.ContextPerSequence * settings.Sequences));
+        // llama.cpp pads a sequence's context to a multiple of 256; asking for that keeps n_ctx divisible by n_seq_max
+        var perSequence = (settings.ContextPerSequence + 255) / 256 * 256;
+        p.ContextSize = checked((uint)(perSequence * settings.Sequences));
         p.BatchSize = (uint)settings.BatchSize;
         p.MicroBatchSize = (uint)(settings.MicroBatchSize > 0 ? settings.MicroBatchSize : settings.BatchSize);
         p.MaxSequences = (uint)settings.Sequences;

@@ -101,7 +101,7 @@ public sealed partial class LlamaEngine
         /// <summary>Takes a sampled token; returns true when the sequence is finished.</summary>
         public bool Accept(int token, LlamaVocabulary vocabulary, int[] closeTag, int position, int contextPerSequence)
         {
-            if (vocabulary.IsEndOfGeneration(token))
+            if (!Request.IgnoreEndOfGeneration && vocabulary.IsEndOfGeneration(token))
             {
                 return Finish(GenerationFinishReason.EndOfGeneration);
             }

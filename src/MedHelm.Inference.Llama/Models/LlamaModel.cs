@@ -52,6 +52,9 @@ public sealed unsafe partial class LlamaModel : IDisposable
 
     public bool HasEncoder => LlamaNative.llama_model_has_encoder(_handle);
 
+    /// <summary>llama.cpp's report of layers placed on a GPU, e.g. "0/3" on a CPU-only machine (null if it said nothing).</summary>
+    public string? OffloadedLayers { get; private init; }
+
     internal SafeLlamaModelHandle Handle => _handle;
 
     /// <summary>Validates and loads <paramref name="path"/>.</summary>
@@ -91,6 +94,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
                     parameters.ProgressCallbackUserData = GCHandle.ToIntPtr(progressHandle);
                 }
 
+                using var log = LlamaLogBridge.Capture();
                 var handle = LlamaNative.llama_model_load_from_file(System.IO.Path.GetFullPath(path), parameters);
                 if (handle.IsInvalid)
                 {
@@ -99,10 +103,13 @@ public sealed unsafe partial class LlamaModel : IDisposable
                         $"llama.cpp could not load {name} ({gguf.Architecture}); the llama.cpp log lines above say why.");
                 }
 
-                var model = new LlamaModel(path, handle, gguf);
+                var model = new LlamaModel(path, handle, gguf)
+                {
+                    OffloadedLayers = ParseOffload(log.Lines) ?? (LlamaNative.llama_supports_gpu_offload() ? null : "none (no GPU backend loaded)"),
+                };
                 logger?.LogInformation(
-                    "Loaded {Model}: {Description}, {Layers} layers, n_embd {Embd}, {Params} parameters, {SizeMiB:F1} MiB, GPU layers {GpuLayers}",
-                    name, model.Description, model.LayerCount, model.EmbeddingSize, model.ParameterCount, model.SizeBytes / 1048576.0, settings.GpuLayers);
+                    "Loaded {Model}: {Description}, {Layers} layers, n_embd {Embd}, {Params} parameters, {SizeMiB:F1} MiB, offloaded to GPU: {Offloaded}",
+                    name, model.Description, model.LayerCount, model.EmbeddingSize, model.ParameterCount, model.SizeBytes / 1048576.0, model.OffloadedLayers ?? "unknown");
                 return model;
             }
         }
@@ -143,6 +150,23 @@ public sealed unsafe partial class LlamaModel : IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    private static string? ParseOffload(IReadOnlyList<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            var match = OffloadPattern().Match(line);
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+        }
+
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"offloaded (\d+/\d+) layers to GPU")]
+    private static partial System.Text.RegularExpressions.Regex OffloadPattern();
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static byte OnProgress(float value, void* userData)

@@ -22,6 +22,12 @@ internal static unsafe class LlamaLogBridge
     [ThreadStatic]
     private static GgmlLogLevel t_pendingLevel;
 
+    [ThreadStatic]
+    private static List<string>? t_capture;
+
+    /// <summary>Collects the native log lines written on this thread until disposed (model load is synchronous).</summary>
+    public static LogCapture Capture() => new();
+
     public static void Attach(ILogger logger, bool verbose)
     {
         s_logger = logger;
@@ -60,6 +66,8 @@ internal static unsafe class LlamaLogBridge
                 return;
             }
 
+            t_capture?.Add(line);
+
             switch (t_pendingLevel)
             {
                 case GgmlLogLevel.Error:
@@ -81,5 +89,16 @@ internal static unsafe class LlamaLogBridge
         {
             // An exception must never cross back into native code.
         }
+    }
+
+    public sealed class LogCapture : IDisposable
+    {
+        private readonly List<string>? _previous = t_capture;
+
+        internal LogCapture() => t_capture = [];
+
+        public IReadOnlyList<string> Lines => t_capture ?? [];
+
+        public void Dispose() => t_capture = _previous;
     }
 }

@@ -26,7 +26,12 @@ public static unsafe class LlamaRuntime
         lock (s_gate)
         {
             folder = Path.GetFullPath(folder);
-            var install = backend == "cuda" ? "scripts/install-runtime.sh --cuda" : "scripts/install-runtime.sh";
+            var install = backend switch
+            {
+                "cuda" => "scripts/install-runtime.sh --cuda",
+                "native" => "scripts/build-llama-native.sh",
+                _ => "scripts/install-runtime.sh",
+            };
             if (!Directory.Exists(folder))
             {
                 throw new LlamaRuntimeNotFoundException(
@@ -45,13 +50,13 @@ public static unsafe class LlamaRuntime
             }
 
             var loaded = new List<string>();
-            foreach (var (logical, fileName) in LlamaLibraryNames.Files)
+            foreach (var (logical, candidates) in LlamaLibraryNames.Files)
             {
-                var path = Path.Combine(folder, fileName);
-                if (!File.Exists(path))
+                var path = candidates.Select(c => Path.Combine(folder, c)).FirstOrDefault(File.Exists);
+                if (path is null)
                 {
                     throw new LlamaRuntimeNotFoundException(
-                        $"The llama.cpp {backend} runtime in {folder} is incomplete ({fileName} is missing); run {install}.");
+                        $"The llama.cpp {backend} runtime in {folder} is incomplete ({candidates[0]} is missing); run {install}.");
                 }
 
                 try
@@ -98,6 +103,13 @@ public static unsafe class LlamaRuntime
             {
                 throw new LlamaRuntimeNotFoundException(
                     $"llama.cpp loaded from {folder} but registered no compute backend (no libggml-cpu-*.so usable there); run {install}.");
+            }
+
+            if (backend == "cuda" && !devices.Any(d => d.Type is nameof(GgmlBackendDeviceType.Gpu) or nameof(GgmlBackendDeviceType.IntegratedGpu)))
+            {
+                throw new LlamaRuntimeNotFoundException(
+                    $"CUDA was requested (Inference:Backend = cuda) but llama.cpp found no CUDA device with the libraries in {folder}: " +
+                    "check the NVIDIA driver (nvidia-smi) and that libcudart.so.13 and libcublas.so.13 are on the library path, or set Inference:Backend to cpu.");
             }
 
             s_info = new LlamaRuntimeInfo(

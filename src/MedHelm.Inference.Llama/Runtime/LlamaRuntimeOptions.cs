@@ -7,9 +7,12 @@ public sealed class LlamaRuntimeOptions
 {
     public const string SectionName = "Inference";
 
-    /// <summary>Which backend folder under <see cref="RuntimeRoot"/> to load: <c>cpu</c> or <c>cuda</c>.</summary>
+    /// <summary>
+    /// Which backend folder under <see cref="RuntimeRoot"/> to load: <c>cpu</c> and <c>cuda</c> (prebuilt, from
+    /// scripts/install-runtime.sh) or <c>native</c> (built from the pinned source by scripts/build-llama-native.sh).
+    /// </summary>
     [Required]
-    [RegularExpression("^(cpu|cuda)$", ErrorMessage = "Inference:Backend must be 'cpu' or 'cuda'.")]
+    [RegularExpression("^(cpu|cuda|native)$", ErrorMessage = "Inference:Backend must be 'cpu', 'cuda' or 'native'.")]
     public string Backend { get; set; } = "cpu";
 
     /// <summary>Folder holding one sub-folder per backend (relative paths are relative to the MedHelm home).</summary>

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds llama.cpp from the pinned source (unpacked by install-runtime.sh --source) for this machine's CPU
+# (-march=native) into runtimes/llama/native/, together with llama.cpp's own llama-batched-bench, the reference
+# for docs/performance.md. Select it with Inference:Backend = native. About 12 minutes on 2 cores.
+#   scripts/build-llama-native.sh [--cuda]   (--cuda needs the CUDA toolkit, nvcc, on this machine)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/scripts/install-runtime.sh" --source >/dev/null
+src="$root/runtimes/llama/src"
+build="$root/runtimes/llama/build"
+dest="$root/runtimes/llama/native"
+extra=()
+for arg in "$@"; do
+  case "$arg" in
+    --cuda) extra+=(-DGGML_CUDA=ON) ;;
+    *) echo "build-llama-native: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+command -v cmake >/dev/null || { echo "build-llama-native: cmake and a C++ compiler are required (apt-get install cmake g++)" >&2; exit 1; }
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF \
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF \
+  -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON "${extra[@]}" >/dev/null
+cmake --build "$build" -j "$(nproc)" --target llama llama-batched-bench
+rm -rf "$dest"; mkdir -p "$dest"
+cp -a "$build"/bin/*.so* "$build"/bin/llama-batched-bench "$dest"/
+echo "llama.cpp built for this CPU into $dest (use Inference:Backend=native)"

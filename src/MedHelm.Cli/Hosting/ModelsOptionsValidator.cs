@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Cli.Hosting;
+
+/// <summary>Validates every <c>Models:NAME</c> entry (data annotations of the entry and its Reasoning block) and names the field.</summary>
+internal sealed class ModelsOptionsValidator : IValidateOptions<Dictionary<string, LocalModelOptions>>
+{
+    public const string SectionName = "Models";
+
+    public ValidateOptionsResult Validate(string? name, Dictionary<string, LocalModelOptions> options)
+    {
+        var failures = new List<string>();
+        foreach (var (model, entry) in options)
+        {
+            Check(entry, $"{SectionName}:{model}", failures);
+            Check(entry.Reasoning, $"{SectionName}:{model}:Reasoning", failures);
+            if (entry.TensorSplit.Any(v => v < 0 || float.IsNaN(v)))
+            {
+                failures.Add($"{SectionName}:{model}:TensorSplit must hold non-negative shares.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(object instance, string path, List<string> failures)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(instance, new ValidationContext(instance), results, validateAllProperties: true))
+        {
+            failures.AddRange(results.Select(r => $"{path}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+    }
+}
