@@ -81,4 +81,42 @@ public sealed class GenerateCommandTests
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("Inference:Backend", result.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_model_named_in_appsettings_is_served_with_its_settings_and_its_reasoning_is_shown_apart()
+    {
+        using var home = new TempHome(new
+        {
+            Models = new
+            {
+                r1 = new { File = "r1.gguf", Sequences = 2, ContextPerSequence = 1024, Reasoning = new { Enabled = true, ThinkingBudget = 4, StartsInReasoning = true } },
+            },
+        });
+        var made = await CliProcess.RunAsync(["models", "make-test-model", "--kind", "deepseek-r1", "--out", home.PathOf("r1.gguf"), "--layers", "1", "--embd", "64"], home.Folder);
+        Assert.True(made.ExitCode == 0, made.ToString());
+
+        var result = await CliProcess.RunAsync(["generate", "--model", "r1", "--prompt", "Is aspirin an NSAID?", "--max-tokens", "3"], home.Folder);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"\[reasoning, (\d+) tokens\]", result.StdErr);
+        Assert.DoesNotContain("</think>", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invalid_model_setting_fails_at_start_naming_the_model_and_field()
+    {
+        using var home = new TempHome(new { Models = new { tiny = new { File = "tiny.gguf", Sequences = 0 } } });
+        var result = await CliProcess.RunAsync(["runtime", "info"], home.Folder);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("Models:tiny:Sequences", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_model_name_lists_the_configured_ones()
+    {
+        using var home = new TempHome(new { Models = new { tiny = new { File = "tiny.gguf" } } });
+        var result = await CliProcess.RunAsync(["generate", "--model", "llama-70b", "--prompt", "hi"], home.Folder);
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Contains("configured: tiny", line, StringComparison.Ordinal);
+    }
 }

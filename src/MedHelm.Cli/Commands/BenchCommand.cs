@@ -11,7 +11,7 @@ internal static class BenchCommand
 {
     public static Command Build()
     {
-        var model = new Option<FileInfo>("--model", "-m") { Description = "GGUF model file.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file.", Required = true };
         var parallel = new Option<string>("--parallel") { Description = "Comma-separated numbers of sequences decoded together.", DefaultValueFactory = _ => "1,4,8,16" };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => 128 };
         var genTokens = new Option<int>("--gen-tokens") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => 32 };
@@ -31,15 +31,11 @@ internal static class BenchCommand
                 throw new ArgumentException("--prompt-tokens must be at least 1 and --gen-tokens at least 2.");
             }
 
-            var file = parse.GetValue(model)!;
-            if (!file.Exists)
-            {
-                throw new FileNotFoundException($"The model file {file.FullName} does not exist.");
-            }
-
+            var (_, path, settings) = host.ResolveModel(parse.GetValue(model)!);
+            var file = new FileInfo(path);
             var runtime = host.InitializeLlama();
             var threads = host.Options<LlamaRuntimeOptions>().EffectiveThreads;
-            using var loaded = LlamaModel.Load(file.FullName, new LlamaModelSettings(), host.Logger("MedHelm.Models"));
+            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
             var asJson = parse.GetValue(json);
             if (!asJson)
             {

@@ -26,7 +26,7 @@ internal static class DemoCommand
 {
     public static Command Build()
     {
-        var model = new Option<FileInfo?>("--model", "-m") { Description = "A GGUF chat model to evaluate instead of the generated test model." };
+        var model = new Option<string?>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file, instead of the generated test model." };
         var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances." };
         var mode = new Option<string>("--mode") { Description = "Scoring mode: corrected (default) or helm (the reference behaviour).", DefaultValueFactory = _ => "corrected" };
         mode.AcceptOnlyFromAmong("corrected", "helm");
@@ -40,7 +40,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliHost host, FileInfo? modelFile, int? maxInstances, ScoringMode mode, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliHost host, string? modelArgument, int? maxInstances, ScoringMode mode, CancellationToken cancellationToken)
     {
         var demo = host.Options<DemoOptions>();
         var storage = host.Options<StorageOptions>();
@@ -48,16 +48,11 @@ internal static class DemoCommand
         var logger = host.Logger("MedHelm.Demo");
 
         var dataFolder = PrivateFolder.Ensure(host.ResolvePath(storage.DataFolder));
-        var modelPath = modelFile?.FullName ?? EnsureTestModel(host, demo);
-        if (!File.Exists(modelPath))
-        {
-            throw new FileNotFoundException($"The model file {modelPath} does not exist.");
-        }
-
+        var (configuredName, modelPath, modelSettings) = host.ResolveModel(modelArgument ?? EnsureTestModel(host, demo), demo.Sequences, demo.ContextPerSequence);
         var modelSha = ModelsCommand.Sha256(modelPath);
         var manifest = ModelManifest.Load(host.ResolvePath("models/manifest.json"));
         manifest.Verify(modelPath, modelSha);
-        var modelName = manifest.FindByFile(modelPath)?.Name ?? Path.GetFileNameWithoutExtension(modelPath);
+        var modelName = manifest.FindByFile(modelPath)?.Name ?? configuredName;
         var runtime = host.InitializeLlama();
 
         var dataset = BundledSamples.OpenPubMedQa();
@@ -67,14 +62,9 @@ internal static class DemoCommand
         var databasePath = Path.Combine(dataFolder, storage.DatabaseFile);
         await using var store = await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
 
-        using var loaded = LlamaModel.Load(modelPath, new LlamaModelSettings(), host.Logger("MedHelm.Models"));
-        var contextSettings = new LlamaContextSettings
-        {
-            Sequences = demo.Sequences,
-            ContextPerSequence = demo.ContextPerSequence,
-            Threads = inference.EffectiveThreads,
-        };
-        using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = modelName, Engine = new LlamaEngineOptions { Context = contextSettings } }, host.Logger("MedHelm.Generation"));
+        using var loaded = LlamaModel.Load(modelPath, modelSettings.ToModelSettings(), host.Logger("MedHelm.Models"));
+        var engineOptions = modelSettings.ToEngineOptions(inference.EffectiveThreads);
+        using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = modelName, Engine = engineOptions }, host.Logger("MedHelm.Generation"));
 
         var runId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var configuration = JsonSerializer.Serialize(new
@@ -93,7 +83,12 @@ internal static class DemoCommand
                 sequences = client.Context.Sequences,
                 context_per_sequence = client.Context.ContextPerSequence,
                 batch = client.Context.BatchSize,
-                threads = contextSettings.Threads,
+                micro_batch = engineOptions.Context.MicroBatchSize,
+                threads = engineOptions.Context.Threads,
+                prefix_reuse = engineOptions.PrefixReuse,
+                gpu_layers = modelSettings.GpuLayers,
+                offloaded_layers = loaded.OffloadedLayers,
+                reasoning = engineOptions.Reasoning,
             },
         });
         var started = DateTimeOffset.UtcNow;

@@ -11,44 +11,32 @@ internal static class GenerateCommand
 {
     public static Command Build()
     {
-        var model = new Option<FileInfo>("--model", "-m") { Description = "GGUF model file.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file.", Required = true };
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message.", Required = true };
         var system = new Option<string?>("--system") { Description = "An optional system message." };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most output tokens.", DefaultValueFactory = _ => 128 };
         var temperature = new Option<float>("--temperature") { Description = "0 = greedy (deterministic).", DefaultValueFactory = _ => 0f };
         var seed = new Option<uint>("--seed") { Description = "Sampling seed when temperature > 0.", DefaultValueFactory = _ => 42u };
-        var context = new Option<int>("--context") { Description = "Context tokens for this prompt and its output.", DefaultValueFactory = _ => 4096 };
+        var context = new Option<int>("--context") { Description = "Context tokens for this prompt and its output (for a GGUF path; named models use their setting).", DefaultValueFactory = _ => 4096 };
         var command = new Command("generate", "Generate a chat answer from a local GGUF model (through llama.cpp, in-process).")
         {
             model, prompt, system, maxTokens, temperature, seed, context,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
-            var file = parse.GetValue(model)!;
             var max = parse.GetValue(maxTokens);
             if (max < 1)
             {
                 throw new ArgumentException($"--max-tokens must be at least 1 (got {max}).");
             }
 
-            if (!file.Exists)
-            {
-                throw new FileNotFoundException($"The model file {file.FullName} does not exist.");
-            }
-
+            var (name, path, settings) = host.ResolveModel(parse.GetValue(model)!, defaultSequences: 1, defaultContext: parse.GetValue(context));
             host.InitializeLlama();
-            using var loaded = LlamaModel.Load(file.FullName, new LlamaModelSettings(), host.Logger("MedHelm.Models"));
+            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
             using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions
             {
-                Engine = new LlamaEngineOptions
-                {
-                    Context = new LlamaContextSettings
-                    {
-                        Sequences = 1,
-                        ContextPerSequence = parse.GetValue(context),
-                        Threads = host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads,
-                    },
-                },
+                ModelName = name,
+                Engine = settings.ToEngineOptions(host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads),
             }, host.Logger("MedHelm.Generation"));
 
             var messages = new List<ChatMessage>();
@@ -65,13 +53,20 @@ internal static class GenerateCommand
                 Seed = parse.GetValue(seed),
             };
             UsageDetails? usage = null;
+            string? reasoning = null;
             await foreach (var update in client.GetStreamingResponseAsync(messages, options, token))
             {
                 Console.Out.Write(update.Text);
                 usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
+                reasoning = update.Contents.OfType<TextReasoningContent>().FirstOrDefault()?.Text ?? reasoning;
             }
 
             Console.Out.WriteLine();
+            if (reasoning is not null)
+            {
+                await Console.Error.WriteLineAsync($"[reasoning, {usage?.AdditionalCounts?.GetValueOrDefault("reasoning_tokens") ?? 0} tokens]\n{reasoning}");
+            }
+
             await Console.Error.WriteLineAsync($"[{usage?.InputTokenCount ?? 0} prompt tokens, {usage?.OutputTokenCount ?? 0} output tokens]");
             return CommandRunner.Ok;
         }));
