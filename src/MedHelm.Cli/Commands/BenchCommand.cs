@@ -17,9 +17,10 @@ internal static class BenchCommand
         var genTokens = new Option<int>("--gen-tokens") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => 32 };
         var mixed = new Option<int>("--mixed-requests") { Description = "Requests in the mixed workload (0 = skip it).", DefaultValueFactory = _ => 64 };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
+        var repetitions = new Option<int>("--repetitions") { Description = "Measured runs per parallelism after one warm-up run; the fastest is reported.", DefaultValueFactory = _ => 3 };
         var command = new Command("bench", "Measure prompt and generation tokens/s of the inference engine at several parallelisms, and the scheduler on a mixed workload.")
         {
-            model, parallel, promptTokens, genTokens, mixed, json,
+            model, parallel, promptTokens, genTokens, mixed, repetitions, json,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
         {
@@ -49,7 +50,7 @@ internal static class BenchCommand
             foreach (var p in levels)
             {
                 token.ThrowIfCancellationRequested();
-                var row = EngineBenchmark.MeasureParallel(loaded, p, pp, tg, threads);
+                var row = EngineBenchmark.MeasureParallel(loaded, p, pp, tg, threads, parse.GetValue(repetitions));
                 rows.Add(row);
                 if (!asJson)
                 {
