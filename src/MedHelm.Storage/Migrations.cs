@@ -65,5 +65,27 @@ internal static class Migrations
 
         CREATE INDEX ix_completions_model_benchmark ON completions (model, benchmark, instance_id);
         """,
+
+        // 2: imported dataset instances; access tier, split counts and source path of each import.
+        """
+        ALTER TABLE datasets ADD COLUMN access TEXT;
+        ALTER TABLE datasets ADD COLUMN split_counts TEXT;
+        ALTER TABLE datasets ADD COLUMN source_path TEXT;
+
+        CREATE TABLE dataset_instances (
+            benchmark      TEXT NOT NULL,
+            source_sha256  TEXT NOT NULL,
+            position       INTEGER NOT NULL,
+            instance_id    TEXT NOT NULL,
+            split          TEXT NOT NULL,
+            question       TEXT NOT NULL,
+            fields_json    TEXT NOT NULL,
+            options_json   TEXT NOT NULL,
+            gold           TEXT NOT NULL,
+            metadata_json  TEXT NOT NULL,
+            PRIMARY KEY (benchmark, source_sha256, instance_id),
+            FOREIGN KEY (benchmark, source_sha256) REFERENCES datasets (benchmark, source_sha256) ON DELETE CASCADE
+        );
+        """,
     ];
 }

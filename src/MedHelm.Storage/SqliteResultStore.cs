@@ -13,7 +13,7 @@ namespace MedHelm.Storage;
 /// The results database: one SQLite file in WAL mode, owned by one writer. Created with mode 0600 inside a
 /// folder created with mode 0700 (on Unix). Every batch is written in one transaction.
 /// </summary>
-public sealed class SqliteResultStore : IResultSink, IAsyncDisposable, IDisposable
+public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, IDisposable
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -151,7 +151,7 @@ public sealed class SqliteResultStore : IResultSink, IAsyncDisposable, IDisposab
     public Task RecordDatasetAsync(ImportedDataset dataset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        var combined = string.Join("\n", dataset.SourceFiles.Select(f => $"{f.FileName}:{f.Sha256}"));
+        var combined = CombinedSourceText(dataset);
         return InTransactionAsync(
             async (transaction, ct) =>
             {

@@ -16,10 +16,10 @@ public class SqliteResultStoreTests
 
         Assert.True(File.Exists(temp.DatabasePath));
         Assert.Equal(SqliteResultStore.LatestSchemaVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(1, SqliteResultStore.LatestSchemaVersion);
+        Assert.Equal(2, SqliteResultStore.LatestSchemaVersion);
 
         var tables = await QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-        Assert.Equal(["completions", "datasets", "models", "runs", "schema_version", "scores"], tables);
+        Assert.Equal(["completions", "dataset_instances", "datasets", "models", "runs", "schema_version", "scores"], tables);
     }
 
     [Fact]
@@ -41,11 +41,11 @@ public class SqliteResultStoreTests
 
         await using (var second = await SqliteResultStore.OpenAsync(temp.DatabasePath))
         {
-            Assert.Equal(1, await second.GetSchemaVersionAsync());
+            Assert.Equal(2, await second.GetSchemaVersionAsync());
             Assert.Single(await second.GetResultsAsync("run-1"));
         }
 
-        Assert.Equal(["1"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version"));
+        Assert.Equal(["1", "2"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
     }
 
     [Fact]

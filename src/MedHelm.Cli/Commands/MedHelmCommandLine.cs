@@ -26,6 +26,8 @@ internal static class MedHelmCommandLine
             LeaderboardCommand.Build(),
             RuntimeCommand.Build(),
             MetricsCommand.Build(),
+            BenchmarksCommand.Build(),
+            DatasetsCommand.Build(),
         };
         return root;
     }

@@ -18,6 +18,12 @@ public sealed record BenchmarkInstance(
     string Gold,
     string Split)
 {
+    /// <summary>Extra per-instance data kept with the instance but not shown to the model (limits, source ids, ...).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
+
     /// <summary>The option letters in order.</summary>
     public IReadOnlyList<char> OptionLetters => Options.Select(o => o.Letter).ToArray();
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata =
+        new Dictionary<string, string>(StringComparer.Ordinal);
 }

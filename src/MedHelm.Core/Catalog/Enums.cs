@@ -22,6 +22,9 @@ public enum AnswerKind
     /// <summary>A literal yes or no.</summary>
     YesNo,
 
+    /// <summary>One label from a fixed set other than letters (MedHallu's 0/1, MEDEC's CORRECT or a sentence fix).</summary>
+    Label,
+
     /// <summary>A number, date or quantity.</summary>
     Number,
 

@@ -5,7 +5,8 @@ namespace MedHelm.Evaluation.Datasets;
 /// <summary>
 /// Small excerpts of public datasets embedded in this assembly, in their original file format, so that a demo
 /// runs without any download. PubMedQA: the first 20 records of <c>test_set.json</c> and their ground truth
-/// (MIT License, see LICENSE-NOTICE.md).
+/// (MIT License, see LICENSE-NOTICE.md); 10-20 instances of every other public benchmark under
+/// <c>samples/&lt;benchmark&gt;/</c> (sources and licenses in Samples/NOTICE.md).
 /// </summary>
 public static class BundledSamples
 {
@@ -43,6 +44,79 @@ public static class BundledSamples
 
         return written;
     }
+
+    /// <summary>The benchmarks (run-spec names) with an embedded excerpt, pubmed_qa included.</summary>
+    public static IReadOnlyList<string> Benchmarks { get; } = FindSampleBenchmarks();
+
+    /// <summary>
+    /// Writes the embedded excerpt of <paramref name="benchmark"/> (original file names and sub-folders) into
+    /// <paramref name="targetFolder"/>, creating it when needed; returns the written paths.
+    /// </summary>
+    /// <exception cref="ArgumentException">No excerpt is bundled for the benchmark.</exception>
+    public static IReadOnlyList<string> Extract(string benchmark, string targetFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(benchmark);
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetFolder);
+        if (string.Equals(benchmark, Core.Catalog.BuiltInBenchmarks.PubMedQa.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            return ExtractPubMedQa(targetFolder);
+        }
+
+        var assembly = typeof(BundledSamples).Assembly;
+        var prefix = SamplePrefix + benchmark.ToLowerInvariant() + "/";
+        var names = SampleResourceNames().Where(n => Normalize(n).StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+        if (names.Length == 0)
+        {
+            throw new ArgumentException(
+                $"No excerpt of '{benchmark}' is bundled; bundled: {string.Join(", ", Benchmarks)}.", nameof(benchmark));
+        }
+
+        var root = Path.GetFullPath(targetFolder);
+        var written = new List<string>();
+        foreach (var name in names)
+        {
+            var relative = Normalize(name)[prefix.Length..];
+            var path = Path.GetFullPath(Path.Combine(root, relative));
+            if (!path.StartsWith(root, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var file = File.Create(path);
+            stream.CopyTo(file);
+            written.Add(path);
+        }
+
+        return written;
+    }
+
+    /// <summary>The embedded NOTICE of sources and licenses.</summary>
+    public static string Notice()
+    {
+        using var stream = typeof(BundledSamples).Assembly.GetManifestResourceStream(SamplePrefix + "NOTICE.md")
+            ?? throw new InvalidOperationException("The embedded samples NOTICE.md is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private const string SamplePrefix = "samples/";
+
+    private static string Normalize(string resourceName) => resourceName.Replace('\\', '/');
+
+    private static IEnumerable<string> SampleResourceNames() =>
+        typeof(BundledSamples).Assembly.GetManifestResourceNames().Where(n => n.StartsWith(SamplePrefix, StringComparison.Ordinal));
+
+    private static string[] FindSampleBenchmarks() =>
+        SampleResourceNames()
+            .Select(n => Normalize(n)[SamplePrefix.Length..])
+            .Where(n => n.Contains('/', StringComparison.Ordinal))
+            .Select(n => n[..n.IndexOf('/', StringComparison.Ordinal)])
+            .Append(Core.Catalog.BuiltInBenchmarks.PubMedQa.Name)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
 
     private static byte[] ReadResource(string fileName)
     {

@@ -15,6 +15,31 @@ public sealed class DatasetFormatException : Exception
         LineNumber = lineNumber;
     }
 
+    /// <summary>
+    /// Creates the exception for a validation that found <paramref name="total"/> problems; the message names the
+    /// first and says how many more there are; <see cref="Problems"/> holds them all.
+    /// </summary>
+    public DatasetFormatException(IReadOnlyList<DatasetProblem> problems, int total)
+        : base(ComposeMany(problems, total))
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (problems.Count == 0)
+        {
+            throw new ArgumentException("At least one problem is needed.", nameof(problems));
+        }
+
+        var first = problems[0];
+        File = first.File;
+        RecordKey = first.RecordKey;
+        Field = first.Field;
+        Problem = first.Problem;
+        LineNumber = first.Line;
+        Problems = problems;
+    }
+
+    /// <summary>Every problem found, when the exception comes from a validation report; otherwise empty.</summary>
+    public IReadOnlyList<DatasetProblem> Problems { get; } = [];
+
     /// <summary>The file (or folder) at fault.</summary>
     public string File { get; }
 
@@ -30,7 +55,12 @@ public sealed class DatasetFormatException : Exception
     /// <summary>1-based line number, when known.</summary>
     public long? LineNumber { get; }
 
-    private static string Compose(string file, string? recordKey, string? field, string problem, long? lineNumber)
+    private static string ComposeMany(IReadOnlyList<DatasetProblem> problems, int total) =>
+        problems.Count == 0
+            ? "no problems"
+            : problems[0] + (total > 1 ? $" (and {total - 1} more problem{(total == 2 ? string.Empty : "s")})" : string.Empty);
+
+    internal static string Compose(string file, string? recordKey, string? field, string problem, long? lineNumber)
     {
         var location = file;
         if (lineNumber is { } line)

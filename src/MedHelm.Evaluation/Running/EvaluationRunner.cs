@@ -42,10 +42,10 @@ public sealed partial class EvaluationRunner
         ArgumentNullException.ThrowIfNull(client);
         var definition = request.Benchmark;
         definition.Validate();
-        if (definition.AnswerKind != AnswerKind.Letter)
+        if (definition.AnswerKind is not (AnswerKind.Letter or AnswerKind.YesNo or AnswerKind.Label))
         {
             throw new NotSupportedException(
-                $"Benchmark '{definition.Name}' has answer kind {definition.AnswerKind}; only letter answers are supported so far.");
+                $"Benchmark '{definition.Name}' has answer kind {definition.AnswerKind}; only letter, yes/no and label answers are supported so far.");
         }
 
         if (request.MaxInstances is < 0)
@@ -88,7 +88,7 @@ public sealed partial class EvaluationRunner
         EvaluationRequest request, BenchmarkInstance instance, IChatClient client, CancellationToken cancellationToken)
     {
         var definition = request.Benchmark;
-        var prompt = MultipleChoicePrompt.Build(definition, instance);
+        var prompt = BenchmarkPrompt.Build(definition, instance);
         var messages = new List<ChatMessage>(2);
         if (prompt.System is not null)
         {
@@ -118,7 +118,9 @@ public sealed partial class EvaluationRunner
 
         stopwatch.Stop();
         var output = response.Text ?? string.Empty;
-        var score = ExactMatch.Score(output, instance.Gold, request.ScoringMode, instance.OptionLetters);
+        var score = definition.AnswerKind == AnswerKind.Letter
+            ? ExactMatch.Score(output, instance.Gold, request.ScoringMode, instance.OptionLetters)
+            : LabelMatch.Score(output, instance.Gold, request.ScoringMode, definition.Labels.Count > 0 ? definition.Labels : null);
         var result = new InstanceResult(
             request.RunId,
             request.ModelName,

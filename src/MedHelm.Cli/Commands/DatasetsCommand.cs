@@ -1,0 +1,151 @@
+using System.CommandLine;
+using MedHelm.Cli.Hosting;
+using MedHelm.Core.Catalog;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Datasets.Private;
+using MedHelm.Storage;
+
+namespace MedHelm.Cli.Commands;
+
+/// <summary><c>medhelm datasets import|list|validate</c>: the dataset registry in the results database.</summary>
+internal static class DatasetsCommand
+{
+    private const int ShownProblems = 200;
+
+    public static Command Build() => new("datasets", "Import benchmark data from its original files into the local database, list imports, validate files.")
+    {
+        Import(),
+        List(),
+        Validate(),
+    };
+
+    private static (Option<string> Benchmark, Option<string> Path, Option<FileInfo?> Definition) SourceOptions()
+    {
+        var benchmark = new Option<string>("--benchmark", "-b") { Description = "Benchmark run-spec name (see `benchmarks list`); with --definition, ignored.", Required = false };
+        var path = new Option<string>("--path", "-p") { Description = "The folder holding the original files, or one file.", Required = true };
+        var definition = new Option<FileInfo?>("--definition") { Description = "A benchmark definition file (JSON) for a private or own benchmark; --path then holds JSONL/CSV instances." };
+        return (benchmark, path, definition);
+    }
+
+    private static (IDatasetImporter Importer, AccessTier Access) Resolve(string? benchmark, FileInfo? definitionFile)
+    {
+        if (definitionFile is not null)
+        {
+            var report = new DatasetValidationReport();
+            var definition = BenchmarkDefinitionFile.Read(definitionFile.FullName, report);
+            report.ThrowIfInvalid();
+            return (new GenericInstancesImporter(definition!), definition!.Access);
+        }
+
+        if (string.IsNullOrWhiteSpace(benchmark))
+        {
+            throw new ArgumentException("--benchmark is required (or --definition for a benchmark defined by a file).");
+        }
+
+        var importer = DatasetImporters.Find(benchmark) ?? throw new ArgumentException(
+            BuiltInBenchmarks.Find(benchmark) is { } known
+                ? $"'{known.Name}' has no built-in importer ({known.Access.ToString().ToLowerInvariant()} data); bring it in with --definition (see docs/private-benchmarks.md)."
+                : $"Unknown benchmark '{benchmark}'. Importers: {string.Join(", ", DatasetImporters.All.Select(i => i.Benchmark))}.");
+        return (importer, BuiltInBenchmarks.Find(importer.Benchmark)?.Access ?? AccessTier.Private);
+    }
+
+    private static async Task<DatasetReadResult> ReadAsync(IDatasetImporter importer, string path)
+    {
+        var result = DatasetImport.Read(importer, path);
+        if (!result.Report.IsValid)
+        {
+            foreach (var problem in result.Report.Problems.Take(ShownProblems))
+            {
+                await Console.Error.WriteLineAsync(problem.ToString());
+            }
+
+            if (result.Report.TotalProblems > ShownProblems)
+            {
+                await Console.Error.WriteLineAsync($"… and {result.Report.TotalProblems - ShownProblems} more");
+            }
+        }
+
+        return result;
+    }
+
+    private static Command Import()
+    {
+        var (benchmark, path, definition) = SourceOptions();
+        var command = new Command("import", "Validate the files and store their instances (all or nothing; the same files again change nothing).") { benchmark, path, definition };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
+        {
+            var (importer, access) = Resolve(parse.GetValue(benchmark), parse.GetValue(definition));
+            var source = Path.GetFullPath(parse.GetValue(path)!);
+            var result = await ReadAsync(importer, source);
+            if (result.Dataset is null)
+            {
+                await Console.Error.WriteLineAsync($"error: {importer.Benchmark}: {result.Report.TotalProblems} problem(s); nothing was imported.");
+                return CommandRunner.Failed;
+            }
+
+            var storage = host.Options<StorageOptions>();
+            await using var store = await SqliteResultStore.OpenAsync(Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile), token);
+            var outcome = await store.StoreDatasetAsync(result.Dataset, access, source, token);
+            var splits = string.Join(", ", result.Dataset.Instances.GroupBy(i => i.Split).Select(g => $"{g.Key} {g.Count()}"));
+            await Console.Out.WriteLineAsync(outcome.Stored
+                ? $"{importer.Benchmark}: imported {result.Dataset.Count} instances ({splits}) from {result.Dataset.SourceFiles.Count} file(s), {access.ToString().ToLowerInvariant()}, sha256 {outcome.SourceSha256}"
+                : $"{importer.Benchmark}: these files (sha256 {outcome.SourceSha256}) were already imported; nothing changed.");
+            return CommandRunner.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Validate()
+    {
+        var (benchmark, path, definition) = SourceOptions();
+        var command = new Command("validate", "Check the files and list every problem (file, line, field); stores nothing.") { benchmark, path, definition };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
+        {
+            var (importer, _) = Resolve(parse.GetValue(benchmark), parse.GetValue(definition));
+            var result = await ReadAsync(importer, Path.GetFullPath(parse.GetValue(path)!));
+            if (result.Dataset is null)
+            {
+                await Console.Error.WriteLineAsync($"{importer.Benchmark}: {result.Report.TotalProblems} problem(s).");
+                return CommandRunner.Failed;
+            }
+
+            var splits = string.Join(", ", result.Dataset.Instances.GroupBy(i => i.Split).Select(g => $"{g.Key} {g.Count()}"));
+            await Console.Out.WriteLineAsync($"{importer.Benchmark}: valid, {result.Dataset.Count} instances ({splits}) from {result.Dataset.SourceFiles.Count} file(s).");
+            return CommandRunner.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List imported datasets: benchmark, access tier, instances per split, source hash, when.");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
+        {
+            var storage = host.Options<StorageOptions>();
+            var databasePath = Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile);
+            if (!File.Exists(databasePath))
+            {
+                await Console.Out.WriteLineAsync("No datasets imported yet.");
+                return CommandRunner.Ok;
+            }
+
+            await using var store = await SqliteResultStore.OpenAsync(databasePath, token);
+            var rows = await store.ListDatasetsAsync(token);
+            if (rows.Count == 0)
+            {
+                await Console.Out.WriteLineAsync("No datasets imported yet.");
+                return CommandRunner.Ok;
+            }
+
+            await Console.Out.WriteLineAsync($"{"benchmark",-24} {"access",-8} {"instances",9}  {"sha256",-16} {"imported (UTC)",-20} splits");
+            foreach (var d in rows)
+            {
+                await Console.Out.WriteLineAsync(
+                    $"{d.Benchmark,-24} {d.Access ?? "-",-8} {d.InstanceCount,9}  {d.SourceSha256[..16],-16} {d.ImportedUtc:yyyy-MM-dd HH:mm:ss}  {d.SplitCounts}");
+            }
+
+            return CommandRunner.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text.Json;
+using MedHelm.Core.Catalog;
+using MedHelm.Evaluation.Datasets;
+using Microsoft.Data.Sqlite;
+
+namespace MedHelm.Storage;
+
+/// <summary>An import recorded in the database.</summary>
+/// <param name="Benchmark">Benchmark name.</param>
+/// <param name="SourceSha256">SHA-256 over the source files' names and hashes.</param>
+/// <param name="Access">Access tier (public, gated, private).</param>
+/// <param name="InstanceCount">Instances stored.</param>
+/// <param name="SplitCounts">Instances per split, e.g. "test 597, valid 574".</param>
+/// <param name="SourceFiles">The files read, with their hashes.</param>
+/// <param name="SourcePath">The path imported from.</param>
+/// <param name="ImportedUtc">When.</param>
+public sealed record StoredDataset(
+    string Benchmark,
+    string SourceSha256,
+    string? Access,
+    int InstanceCount,
+    string SplitCounts,
+    IReadOnlyList<SourceFileInfo> SourceFiles,
+    string? SourcePath,
+    DateTimeOffset ImportedUtc);
+
+/// <summary>The result of storing a dataset.</summary>
+/// <param name="SourceSha256">The combined hash of the source files.</param>
+/// <param name="Stored">False when the same files were already imported (nothing changed).</param>
+public sealed record DatasetStoreOutcome(string SourceSha256, bool Stored);
+
+public sealed partial class SqliteResultStore
+{
+    /// <summary>
+    /// Stores a validated dataset and its instances in one transaction, keyed by benchmark and the SHA-256 of its
+    /// source files. Importing the same files again changes nothing; a failure leaves nothing behind.
+    /// </summary>
+    public async Task<DatasetStoreOutcome> StoreDatasetAsync(
+        ImportedDataset dataset, AccessTier access, string sourcePath, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(sourcePath);
+        var sha = Sha256Hex(CombinedSourceText(dataset));
+        var stored = false;
+        await InTransactionAsync(
+            async (transaction, ct) =>
+            {
+                // A row without an access tier was only fingerprinted (RecordDatasetAsync, e.g. by the demo): complete it.
+                using (var exists = Command(transaction, "SELECT COUNT(*) FROM datasets WHERE benchmark = $b AND source_sha256 = $s AND access IS NOT NULL"))
+                {
+                    exists.Parameters.AddWithValue("$b", dataset.Benchmark);
+                    exists.Parameters.AddWithValue("$s", sha);
+                    if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0)
+                    {
+                        return;
+                    }
+                }
+
+                using (var insert = Command(
+                    transaction,
+                    """
+                    INSERT INTO datasets (benchmark, source_sha256, source_files, instance_count, imported_utc, access, split_counts, source_path)
+                    VALUES ($b, $s, $files, $count, $now, $access, $splits, $path)
+                    ON CONFLICT (benchmark, source_sha256) DO UPDATE SET
+                        source_files = excluded.source_files, instance_count = excluded.instance_count, imported_utc = excluded.imported_utc,
+                        access = excluded.access, split_counts = excluded.split_counts, source_path = excluded.source_path
+                    """))
+                {
+                    insert.Parameters.AddWithValue("$b", dataset.Benchmark);
+                    insert.Parameters.AddWithValue("$s", sha);
+                    insert.Parameters.AddWithValue("$files", JsonSerializer.Serialize(dataset.SourceFiles));
+                    insert.Parameters.AddWithValue("$count", dataset.Count);
+                    insert.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
+                    insert.Parameters.AddWithValue("$access", access.ToString().ToLowerInvariant());
+                    insert.Parameters.AddWithValue("$splits", SplitCounts(dataset));
+                    insert.Parameters.AddWithValue("$path", sourcePath);
+                    await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                using var row = Command(
+                    transaction,
+                    """
+                    INSERT INTO dataset_instances (benchmark, source_sha256, position, instance_id, split, question, fields_json, options_json, gold, metadata_json)
+                    VALUES ($b, $s, $pos, $id, $split, $q, $fields, $options, $gold, $meta)
+                    """);
+                var position = 0;
+                foreach (var instance in dataset.Instances)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    row.Parameters.Clear();
+                    row.Parameters.AddWithValue("$b", dataset.Benchmark);
+                    row.Parameters.AddWithValue("$s", sha);
+                    row.Parameters.AddWithValue("$pos", position++);
+                    row.Parameters.AddWithValue("$id", instance.Id);
+                    row.Parameters.AddWithValue("$split", instance.Split);
+                    row.Parameters.AddWithValue("$q", instance.Question);
+                    row.Parameters.AddWithValue("$fields", JsonSerializer.Serialize(instance.Fields));
+                    row.Parameters.AddWithValue("$options", JsonSerializer.Serialize(instance.Options.Select(o => new[] { o.Letter.ToString(), o.Text })));
+                    row.Parameters.AddWithValue("$gold", instance.Gold);
+                    row.Parameters.AddWithValue("$meta", JsonSerializer.Serialize(instance.Metadata));
+                    await row.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                stored = true;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new DatasetStoreOutcome(sha, stored);
+    }
+
+    /// <summary>Every import, newest first.</summary>
+    public async Task<IReadOnlyList<StoredDataset>> ListDatasetsAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = ReadCommand(
+                """
+                SELECT benchmark, source_sha256, access, instance_count, COALESCE(split_counts, ''), source_files, source_path, imported_utc
+                FROM datasets ORDER BY imported_utc DESC, benchmark
+                """);
+            var list = new List<StoredDataset>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new StoredDataset(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetInt32(3),
+                    reader.GetString(4),
+                    JsonSerializer.Deserialize<List<SourceFileInfo>>(reader.GetString(5)) ?? [],
+                    reader.IsDBNull(6) ? null : reader.GetString(6),
+                    ParseTime(reader.GetString(7))));
+            }
+
+            return list;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The stored instances of the latest import of <paramref name="benchmark"/>, in file order (empty when none).</summary>
+    public async Task<IReadOnlyList<BenchmarkInstance>> GetInstancesAsync(string benchmark, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = ReadCommand(
+                """
+                SELECT instance_id, fields_json, question, options_json, gold, split, metadata_json
+                FROM dataset_instances
+                WHERE benchmark = $b AND source_sha256 = (
+                    SELECT source_sha256 FROM datasets WHERE benchmark = $b ORDER BY imported_utc DESC LIMIT 1)
+                ORDER BY position
+                """);
+            command.Parameters.AddWithValue("$b", benchmark);
+            var list = new List<BenchmarkInstance>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var options = JsonSerializer.Deserialize<List<string[]>>(reader.GetString(3)) ?? [];
+                list.Add(new BenchmarkInstance(
+                    reader.GetString(0),
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(1)) ?? [],
+                    reader.GetString(2),
+                    options.Select(o => new AnswerOption(o[0][0], o[1])).ToArray(),
+                    reader.GetString(4),
+                    reader.GetString(5))
+                {
+                    Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [],
+                });
+            }
+
+            return list;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string CombinedSourceText(ImportedDataset dataset) =>
+        string.Join("\n", dataset.SourceFiles.Select(f => $"{f.FileName}:{f.Sha256}"));
+
+    private static string SplitCounts(ImportedDataset dataset) =>
+        string.Join(", ", dataset.Instances.GroupBy(i => i.Split, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+}
