@@ -28,6 +28,7 @@ internal static class MedHelmCommandLine
             MetricsCommand.Build(),
             BenchmarksCommand.Build(),
             DatasetsCommand.Build(),
+            AgreementCommand.Build(),
         };
         return root;
     }

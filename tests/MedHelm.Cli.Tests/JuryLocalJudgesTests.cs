@@ -1,0 +1,131 @@
+using MedHelm.Cli.Tests.Support;
+using MedHelm.Evaluation.Jury;
+using MedHelm.Gguf.TestModels;
+using MedHelm.Inference.Llama.Chat;
+using MedHelm.Inference.Llama.Generation;
+using MedHelm.Inference.Llama.Models;
+using MedHelm.Inference.Llama.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MedHelm.Cli.Tests;
+
+/// <summary>
+/// The jury with real local judges: three generated random-weight llama models, each behind its own batched engine,
+/// decoding under the verdict grammar. Random weights produce nonsense explanations, but the grammar must still make
+/// every verdict parse with scores 1-5.
+/// </summary>
+public sealed class JuryLocalJudgesTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("medhelm-jury-tests-").FullName;
+
+    [Fact]
+    public async Task Three_generated_judges_rate_every_output_with_no_parse_failure()
+    {
+        LlamaRuntime.Initialize(Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
+        var clients = new List<LlamaChatClient>();
+        try
+        {
+            foreach (var seed in new[] { 101, 202, 303 })
+            {
+                var path = Path.Combine(_folder, $"judge-{seed}.gguf");
+                TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = seed }, path);
+                clients.Add(new LlamaChatClient(LlamaModel.Load(path), new LlamaChatClientOptions
+                {
+                    ModelName = $"judge-{seed}",
+                    Engine = new LlamaEngineOptions { Context = new LlamaContextSettings { Sequences = 3, ContextPerSequence = 2048, Threads = 1 } },
+                }, ownsModel: true));
+            }
+
+            var judges = clients.Select(c => JudgeClient.Local(c.Metadata.DefaultModelId!, c)).ToArray();
+            var rubric = JuryRubric.For("aci_bench");
+            var jury = new LlmJury(judges, rubric, VerdictSchema.For(rubric, maxExplanationChars: 60));
+            var items = Enumerable.Range(1, 5).Select(i => new JuryItem(
+                $"inst-{i}",
+                $"Doctor: What brings you in today? Patient: I have had a cough and fever for {i} days.",
+                $"HPI: cough and fever for {i} days. Plan: chest x-ray.",
+                $"HISTORY OF PRESENT ILLNESS: {i} days of productive cough and fever. PLAN: chest radiograph.")).ToArray();
+
+            // judge-major order, as when the judge models do not fit in memory together (and one engine per core here)
+            var results = await jury.RateAllAsync(items, new JuryRunOptions { MaxConcurrencyPerJudge = 3, JudgesTogether = false });
+
+            Assert.Equal(5, results.Count);
+            foreach (var result in results)
+            {
+                Assert.Equal(JuryScoreBasis.Verdicts, result.Basis);
+                Assert.Equal(3, result.JudgesCounted);
+                foreach (var outcome in result.Judges)
+                {
+                    Assert.True(outcome.Succeeded, $"{outcome.Judge}: {outcome.Failure}");
+                    Assert.Single(outcome.Attempts);
+                    Assert.Equal(["accuracy", "completeness", "clarity"], outcome.Verdict!.Ratings.Keys);
+                    Assert.All(outcome.Verdict.Ratings.Values, r =>
+                    {
+                        Assert.InRange(r.Score, 1, 5);
+                        Assert.InRange(r.Explanation.Length, 1, 60);
+                    });
+                }
+
+                Assert.InRange(result.NormalizedScore, 0, 1);
+            }
+
+            var report = JuryReport.Build(rubric.Benchmark, rubric.CriterionNames, judges.Select(j => j.Name).ToArray(), results);
+            Assert.Equal(0, report.JudgeFailures);
+            Assert.All(report.Judges, j => Assert.Equal(5, j.Verdicts));
+            Assert.Equal(3, report.Pairs.Count);
+            Assert.Contains("judge-101", report.Format(), StringComparison.Ordinal);
+
+            // the rubric prefix is shared by every judge prompt, so each engine reuses its KV instead of recomputing it
+            Assert.All(clients, c => Assert.True(c.Engine.ReusedPromptTokens > 0, $"{c.Metadata.DefaultModelId} reused no prompt tokens"));
+        }
+        finally
+        {
+            foreach (var c in clients)
+            {
+                c.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_agreement_command_prints_the_table_and_names_the_line_of_a_bad_value()
+    {
+        var ratings = Path.Combine(_folder, "ratings.csv");
+        var jury = Path.Combine(_folder, "jury.csv");
+        var metrics = Path.Combine(_folder, "metrics.csv");
+        await File.WriteAllTextAsync(ratings,
+            "instance_id,benchmark,rater_id,accuracy,completeness,clarity\n" +
+            "i1,aci_bench,r1,5,4,5\ni1,aci_bench,r2,4,4,4\ni2,aci_bench,r1,2,2,3\ni2,aci_bench,r2,2,3,3\n" +
+            "i3,aci_bench,r1,4,3,4\ni3,aci_bench,r2,3,3,4\ni4,aci_bench,r1,1,2,1\ni4,aci_bench,r2,2,1,1\n");
+        await File.WriteAllTextAsync(jury,
+            "instance_id,benchmark,judge,accuracy,completeness,clarity\n" +
+            "i1,aci_bench,a,5,5,4\ni2,aci_bench,a,3,3,3\ni3,aci_bench,a,4,4,4\ni4,aci_bench,a,1,1,2\n");
+        await File.WriteAllTextAsync(metrics, "instance_id,benchmark,rouge_l,bertscore\ni1,aci_bench,0.5,0.9\ni2,aci_bench,0.2,0.7\ni3,aci_bench,0.4,0.8\n");
+
+        var table = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury, "--metric-scores", metrics]);
+        var json = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury, "--json"]);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("LLM jury", table.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Clinician-clinician", table.StdOut, StringComparison.Ordinal);
+        Assert.Contains("(r1 vs r2)", table.StdOut, StringComparison.Ordinal);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Contains("\"comparison\":\"LLM jury\",\"n\":4", json.StdOut, StringComparison.Ordinal);
+
+        await File.AppendAllTextAsync(jury, "i5,aci_bench,a,5,seven,4\n");
+        var bad = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury]);
+
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("error: jury.csv line 6, column 'completeness': the value is not a number.", bad.StdErr, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
