@@ -23,10 +23,12 @@ internal static class MetricsCommand
         var database = new Option<FileInfo?>("--database") { Description = "SQLite database for ehr_sql_execution_accuracy (opened read-only)." };
         var timeout = new Option<double>("--sql-timeout") { Description = "Seconds each SQL query may run (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultTimeout.TotalSeconds };
         var maxRows = new Option<int>("--sql-max-rows") { Description = "Most rows a SQL query may return (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultMaxRows };
+        var embeddingModel = new Option<string?>("--embedding-model") { Description = "BERT-family GGUF model (name from appsettings Models, or a path) for bertscore." };
+        var idf = new Option<bool>("--idf") { Description = "bertscore: weight tokens by inverse document frequency over the file's references." };
 
         var score = new Command("score", "Score a JSONL file of predictions and print the aggregate (and per-line scores with --json).")
         {
-            metric, input, mode, json, database, timeout, maxRows,
+            metric, input, mode, json, database, timeout, maxRows, embeddingModel, idf,
         };
         score.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
@@ -35,7 +37,13 @@ internal static class MetricsCommand
             var file = parse.GetValue(input)!;
             IMetric selected;
             EhrSqlExecutionAccuracy? ehrSql = null;
-            if (IsEhrSql(name))
+            IDisposable? embedder = null;
+            if (IsBertScore(name))
+            {
+                var model = parse.GetValue(embeddingModel) ?? throw new ArgumentException("--embedding-model is required for bertscore (a BERT-family GGUF file).");
+                (selected, embedder) = await BertScoreSetup.CreateAsync(host, model, file.FullName, parse.GetValue(idf), token);
+            }
+            else if (IsEhrSql(name))
             {
                 var db = parse.GetValue(database) ?? throw new ArgumentException("--database is required for ehr_sql_execution_accuracy.");
                 var seconds = parse.GetValue(timeout);
@@ -86,15 +94,19 @@ internal static class MetricsCommand
             finally
             {
                 ehrSql?.Dispose();
+                embedder?.Dispose();
             }
         }));
 
         return new Command("metrics", "Score predictions with the MedHELM metrics (helm = reference behaviour, corrected = defects fixed).") { score };
     }
 
+    private static bool IsBertScore(string name) =>
+        name.Trim().Replace('-', '_').ToLowerInvariant() is "bertscore" or BertScoreMetric.MetricName;
+
     private static bool IsEhrSql(string name) =>
         name.Trim().Replace('-', '_').ToLowerInvariant() is EhrSqlExecutionAccuracy.MetricName or "ehr_sql";
 
     private static IEnumerable<string> MetricNames() =>
-        MetricRegistry.Metrics.Select(m => m.Name).Append(EhrSqlExecutionAccuracy.MetricName);
+        MetricRegistry.Metrics.Select(m => m.Name).Append(EhrSqlExecutionAccuracy.MetricName).Append(BertScoreMetric.MetricName);
 }

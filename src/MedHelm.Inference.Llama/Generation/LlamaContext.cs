@@ -37,7 +37,7 @@ public sealed unsafe class LlamaContext : IDisposable
         };
         if (settings.Embeddings)
         {
-            p.PoolingType = LlamaPoolingType.Unspecified;
+            p.PoolingType = settings.TokenEmbeddings ? LlamaPoolingType.None : LlamaPoolingType.Unspecified;
         }
 
         _handle = LlamaNative.llama_init_from_model(model.Handle, p);
@@ -79,6 +79,8 @@ public sealed unsafe class LlamaContext : IDisposable
     internal float* Logits(int batchIndex) => LlamaNative.llama_get_logits_ith(_handle, batchIndex);
 
     internal float* SequenceEmbedding(int sequence) => LlamaNative.llama_get_embeddings_seq(_handle, sequence);
+
+    internal float* TokenEmbedding(int batchIndex) => LlamaNative.llama_get_embeddings_ith(_handle, batchIndex);
 
     /// <summary>Drops a sequence's cached tokens from <paramref name="fromPosition"/> on (all of them by default).</summary>
     public void RemoveSequence(int sequence, int fromPosition = 0) =>

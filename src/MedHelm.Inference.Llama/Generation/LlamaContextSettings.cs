@@ -23,6 +23,9 @@ public sealed record LlamaContextSettings
     /// <summary>Produce pooled embeddings instead of logits (embedding models).</summary>
     public bool Embeddings { get; init; }
 
+    /// <summary>With <see cref="Embeddings"/>: one vector per token (pooling none) instead of one per sequence.</summary>
+    public bool TokenEmbeddings { get; init; }
+
     public void Validate()
     {
         if (Sequences < 1 || Sequences > 256)
