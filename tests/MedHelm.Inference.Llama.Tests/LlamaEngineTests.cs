@@ -223,6 +223,20 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
     }
 
     [Fact]
+    public async Task A_request_cancelled_while_waiting_for_a_slot_is_answered_before_the_slot_frees()
+    {
+        using var model = LlamaModel.Load(fixture.LlamaModelPath);
+        using var engine = NewEngine(model, slots: 1, contextPerSequence: 2048);
+        var running = engine.SubmitAsync(Request(model, s_prompts[0], 1500) with { IgnoreEndOfGeneration = true });
+        using var cts = new CancellationTokenSource();
+        var waiting = engine.SubmitAsync(Request(model, s_prompts[1], 4), cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.False(running.IsCompleted, "the waiter was answered while the slot was still busy");
+        await running;
+    }
+
+    [Fact]
     public void Reasoning_is_separated_from_the_answer_on_a_deepseek_r1_model()
     {
         using var model = LlamaModel.Load(fixture.DeepSeekModelPath);

@@ -20,6 +20,12 @@ public sealed partial class LlamaEngine
                     continue;
                 }
 
+                if (_slots.All(s => s.Active is not null) && _queue.TryPeek(out var head) && head.Cancelled)
+                {
+                    // every slot busy: still answer cancelled waiters promptly
+                    DropCancelledWaiters();
+                }
+
                 Step();
             }
         }
@@ -75,6 +81,28 @@ public sealed partial class LlamaEngine
             Interlocked.Add(ref _reusedPromptTokens, reuse.Length);
             _metrics.ReusedPromptTokens.Add(reuse.Length, _metrics.ModelTag);
             _metrics.QueueWait.Record(slot.Active.QueueWait.TotalMilliseconds, _metrics.ModelTag);
+        }
+    }
+
+    private void DropCancelledWaiters()
+    {
+        var keep = new List<Pending>();
+        while (_queue.TryDequeue(out var p))
+        {
+            if (p.Cancelled)
+            {
+                p.Completion.TrySetCanceled(p.Cancellation);
+                p.Registration.Dispose();
+            }
+            else
+            {
+                keep.Add(p);
+            }
+        }
+
+        foreach (var p in keep)
+        {
+            _queue.Enqueue(p);
         }
     }
 

@@ -102,7 +102,11 @@ public sealed partial class LlamaEngine : IDisposable
         var pending = new Pending(request, cancellationToken, Stopwatch.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
         {
-            pending.Registration = cancellationToken.Register(static p => ((Pending)p!).Cancelled = true, pending);
+            pending.Registration = cancellationToken.Register(() =>
+            {
+                pending.Cancelled = true;
+                WakeUp(); // a request cancelled while it waits is answered even when nothing else is running
+            });
         }
 
         _queue.Enqueue(pending);
@@ -120,6 +124,18 @@ public sealed partial class LlamaEngine : IDisposable
 
         var tasks = requests.Select(r => SubmitAsync(r, cancellationToken)).ToArray();
         return Task.WhenAll(tasks).GetAwaiter().GetResult();
+    }
+
+    private void WakeUp()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the engine is stopping; Dispose answers every waiting request
+        }
     }
 
     public void Dispose()
