@@ -11,7 +11,7 @@ internal static class GenerateCommand
 {
     public static Command Build()
     {
-        var model = new Option<string>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "A model or endpoint name from appsettings.json (Models / Endpoints sections) or a GGUF file.", Required = true };
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message.", Required = true };
         var system = new Option<string?>("--system") { Description = "An optional system message." };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most output tokens.", DefaultValueFactory = _ => 128 };
@@ -30,14 +30,11 @@ internal static class GenerateCommand
                 throw new ArgumentException($"--max-tokens must be at least 1 (got {max}).");
             }
 
-            var (name, path, settings) = host.ResolveModel(parse.GetValue(model)!, defaultSequences: 1, defaultContext: parse.GetValue(context));
-            host.InitializeLlama();
-            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
-            using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions
-            {
-                ModelName = name,
-                Engine = settings.ToEngineOptions(host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads),
-            }, host.Logger("MedHelm.Generation"));
+            var requested = parse.GetValue(model)!;
+            using var client = host.IsEndpoint(requested)
+                // a typed prompt may hold patient text: only endpoints allowed to see patient data get it
+                ? host.CreateHostedClient(requested, Core.Catalog.AccessTier.Private)
+                : CreateLocalClient(host, requested, parse.GetValue(context));
 
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { Length: > 0 } s)
@@ -71,5 +68,17 @@ internal static class GenerateCommand
             return CommandRunner.Ok;
         }));
         return command;
+    }
+
+    private static IChatClient CreateLocalClient(Hosting.CliHost host, string requested, int context)
+    {
+        var (name, path, settings) = host.ResolveModel(requested, defaultSequences: 1, defaultContext: context);
+        host.InitializeLlama();
+        var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
+        return new LlamaChatClient(loaded, new LlamaChatClientOptions
+        {
+            ModelName = name,
+            Engine = settings.ToEngineOptions(host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads),
+        }, host.Logger("MedHelm.Generation"), ownsModel: true);
     }
 }

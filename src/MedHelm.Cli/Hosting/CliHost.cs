@@ -59,6 +59,36 @@ internal sealed class CliHost : IAsyncDisposable
         return (System.IO.Path.GetFileNameWithoutExtension(path), path, new LocalModelOptions { File = path, Sequences = defaultSequences, ContextPerSequence = defaultContext });
     }
 
+    /// <summary>True when <paramref name="name"/> is a hosted endpoint of the Endpoints section.</summary>
+    public bool IsEndpoint(string name) => Options<EndpointsOptions>().Items.ContainsKey(name);
+
+    /// <summary>
+    /// A chat client for a hosted endpoint, after checking that endpoints are enabled and that this one may receive
+    /// data of <paramref name="tier"/>.
+    /// </summary>
+    public Microsoft.Extensions.AI.IChatClient CreateHostedClient(string name, Core.Catalog.AccessTier tier)
+    {
+        var endpoints = Options<EndpointsOptions>();
+        HostedDataPolicy.EnsureAllowed(endpoints, name, tier);
+        var endpoint = endpoints.Items[name];
+        var key = endpoint.ApiKeyEnvironmentVariable is { Length: > 0 } variable ? Environment.GetEnvironmentVariable(variable) : null;
+        if (endpoint.ApiKeyEnvironmentVariable is { Length: > 0 } && string.IsNullOrEmpty(key))
+        {
+            throw new ArgumentException($"The endpoint '{name}' reads its API key from ${endpoint.ApiKeyEnvironmentVariable}, which is not set.");
+        }
+
+        return new Inference.OpenAI.OpenAICompatibleChatClient(
+            new Inference.OpenAI.OpenAICompatibleOptions
+            {
+                BaseAddress = new Uri(endpoint.BaseUrl),
+                Model = endpoint.Model,
+                ApiKey = key,
+                Timeout = TimeSpan.FromSeconds(endpoint.TimeoutSeconds),
+                MaxRetries = endpoint.MaxRetries,
+            },
+            logger: Logger("MedHelm.Hosted"));
+    }
+
     /// <summary>Loads llama.cpp from the configured backend folder.</summary>
     public LlamaRuntimeInfo InitializeLlama()
     {

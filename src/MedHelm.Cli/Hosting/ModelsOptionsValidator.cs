@@ -24,12 +24,27 @@ internal sealed class ModelsOptionsValidator : IValidateOptions<Dictionary<strin
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void Check(object instance, string path, List<string> failures)
+    internal static void Check(object instance, string path, List<string> failures)
     {
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(instance, new ValidationContext(instance), results, validateAllProperties: true))
         {
             failures.AddRange(results.Select(r => $"{path}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
         }
+    }
+}
+
+/// <summary>Validates every <c>Endpoints:Items:NAME</c> entry and names the field.</summary>
+internal sealed class EndpointsOptionsValidator : IValidateOptions<EndpointsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EndpointsOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (endpoint, entry) in options.Items)
+        {
+            ModelsOptionsValidator.Check(entry, $"{EndpointsOptions.SectionName}:Items:{endpoint}", failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

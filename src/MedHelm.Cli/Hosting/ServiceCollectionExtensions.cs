@@ -27,6 +27,8 @@ internal static class ServiceCollectionExtensions
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.SectionName)).ValidateDataAnnotations();
         services.AddOptions<Dictionary<string, LocalModelOptions>>().Bind(configuration.GetSection(ModelsOptionsValidator.SectionName));
         services.AddSingleton<IValidateOptions<Dictionary<string, LocalModelOptions>>, ModelsOptionsValidator>();
+        services.AddOptions<EndpointsOptions>().Bind(configuration.GetSection(EndpointsOptions.SectionName));
+        services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
         return services;
     }
 
@@ -50,5 +52,6 @@ internal static class ServiceCollectionExtensions
         _ = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<DemoOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<Dictionary<string, LocalModelOptions>>>().Value;
+        _ = provider.GetRequiredService<IOptions<EndpointsOptions>>().Value;
     }
 }

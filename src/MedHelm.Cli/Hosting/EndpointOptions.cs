@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+using MedHelm.Core.Catalog;
+
+namespace MedHelm.Cli.Hosting;
+
+/// <summary>
+/// The <c>Endpoints</c> section: hosted models behind OpenAI-compatible endpoints. Off unless an administrator sets
+/// <c>Enabled</c>; each endpoint may see public benchmark data only, unless its <c>AllowPatientData</c> is set
+/// (for an endpoint inside the hospital's own network, under its data agreements).
+/// </summary>
+public sealed class EndpointsOptions
+{
+    public const string SectionName = "Endpoints";
+
+    /// <summary>Master switch: no hosted endpoint is called while this is false.</summary>
+    public bool Enabled { get; set; }
+
+    public Dictionary<string, EndpointOptions> Items { get; set; } = [];
+}
+
+public sealed class EndpointOptions
+{
+    /// <summary>Base address including the version path, e.g. https://llm.hospital.local/v1.</summary>
+    [Required]
+    [Url]
+    public string BaseUrl { get; set; } = "";
+
+    [Required]
+    public string Model { get; set; } = "";
+
+    /// <summary>Name of the environment variable that holds the API key (keys never sit in appsettings.json).</summary>
+    public string? ApiKeyEnvironmentVariable { get; set; }
+
+    /// <summary>May this endpoint receive gated or private (patient) data?</summary>
+    public bool AllowPatientData { get; set; }
+
+    [Range(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 300;
+
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+}
+
+/// <summary>Decides whether a hosted endpoint may receive a benchmark's data.</summary>
+public static class HostedDataPolicy
+{
+    /// <exception cref="UnauthorizedAccessException">Endpoints are disabled, or the data is not public and the endpoint may not see patient data.</exception>
+    public static void EnsureAllowed(EndpointsOptions endpoints, string name, AccessTier tier)
+    {
+        if (!endpoints.Enabled)
+        {
+            throw new UnauthorizedAccessException(
+                $"'{name}' is a hosted endpoint, and hosted endpoints are disabled on this appliance (an administrator sets Endpoints:Enabled).");
+        }
+
+        if (!endpoints.Items.TryGetValue(name, out var endpoint))
+        {
+            throw new ArgumentException($"'{name}' is not an endpoint in appsettings.json (configured: {string.Join(", ", endpoints.Items.Keys)}).");
+        }
+
+        if (tier != AccessTier.Public && !endpoint.AllowPatientData)
+        {
+            throw new UnauthorizedAccessException(
+                $"The endpoint '{name}' may not receive {tier.ToString().ToLowerInvariant()} data (Endpoints:Items:{name}:AllowPatientData is false).");
+        }
+    }
+}
