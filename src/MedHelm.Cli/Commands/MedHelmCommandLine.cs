@@ -29,6 +29,7 @@ internal static class MedHelmCommandLine
             BenchmarksCommand.Build(),
             DatasetsCommand.Build(),
             AgreementCommand.Build(),
+            EhrSqlCommand.Build(),
         };
         return root;
     }

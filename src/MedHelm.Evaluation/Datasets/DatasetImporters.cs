@@ -22,6 +22,13 @@ public static class DatasetImporters
         new MedHalluImporter(),
         new MediQaImporter(),
         new MedDialogImporter(),
+        new DischargeMeImporter(),
+        new MimicBhcImporter(),
+        new MimicRrsImporter(),
+        new MimicIvBillingCodeImporter(),
+        new N2c2CtMatchingImporter(),
+        new MedAlignImporter(),
+        new EhrshotImporter(),
     ];
 
     /// <summary>The importer of a benchmark (run-spec name, case-insensitive), or null.</summary>
