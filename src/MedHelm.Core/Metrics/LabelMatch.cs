@@ -59,22 +59,7 @@ public sealed class LabelMatch : MeanMetric
     public static string? Extract(string? prediction, IReadOnlyList<string> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var rest = SkipNoise((prediction ?? string.Empty).AsSpan());
-        var changed = true;
-        while (changed)
-        {
-            changed = false;
-            foreach (var leadIn in LeadIns)
-            {
-                if (rest.StartsWith(leadIn, StringComparison.OrdinalIgnoreCase)
-                    && (rest.Length == leadIn.Length || !char.IsLetterOrDigit(rest[leadIn.Length])))
-                {
-                    rest = SkipNoise(rest[leadIn.Length..]);
-                    changed = true;
-                    break;
-                }
-            }
-        }
+        var rest = LetterAnswerExtractor.SkipLeadIns((prediction ?? string.Empty).AsSpan(), LeadIns);
 
         foreach (var label in labels.Select(l => l.Trim()).Where(l => l.Length > 0).OrderByDescending(l => l.Length))
         {
@@ -86,16 +71,5 @@ public sealed class LabelMatch : MeanMetric
         }
 
         return null;
-    }
-
-    private static ReadOnlySpan<char> SkipNoise(ReadOnlySpan<char> text)
-    {
-        var i = 0;
-        while (i < text.Length && (char.IsWhiteSpace(text[i]) || text[i] is '*' or '_' or '`' or '"' or '\'' or '(' or '[' or '{' or ':' or '-' or '=' or '#'))
-        {
-            i++;
-        }
-
-        return text[i..];
     }
 }

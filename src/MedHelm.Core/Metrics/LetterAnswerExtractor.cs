@@ -42,23 +42,8 @@ public static class LetterAnswerExtractor
 
     private static char? ExtractTolerant(ReadOnlySpan<char> text, IReadOnlyList<char> validLetters)
     {
-        var rest = SkipNoise(text);
         // Strip lead-ins such as "Answer:", "**Final answer**: (B)".
-        var changed = true;
-        while (changed)
-        {
-            changed = false;
-            foreach (var leadIn in LeadIns)
-            {
-                if (rest.StartsWith(leadIn, StringComparison.OrdinalIgnoreCase)
-                    && (rest.Length == leadIn.Length || !char.IsLetterOrDigit(rest[leadIn.Length])))
-                {
-                    rest = SkipNoise(rest[leadIn.Length..]);
-                    changed = true;
-                    break;
-                }
-            }
-        }
+        var rest = SkipLeadIns(text, LeadIns);
 
         if (rest.IsEmpty)
         {
@@ -95,6 +80,32 @@ public static class LetterAnswerExtractor
         }
 
         return letter;
+    }
+
+    /// <summary>
+    /// Skips surrounding noise and, repeatedly and case-insensitively, any of <paramref name="leadIns"/> that stands
+    /// as a whole word ("Answer:", "**Final answer**:"). Shared by the letter and the label readers.
+    /// </summary>
+    internal static ReadOnlySpan<char> SkipLeadIns(ReadOnlySpan<char> text, string[] leadIns)
+    {
+        var rest = SkipNoise(text);
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var leadIn in leadIns)
+            {
+                if (rest.StartsWith(leadIn, StringComparison.OrdinalIgnoreCase)
+                    && (rest.Length == leadIn.Length || !char.IsLetterOrDigit(rest[leadIn.Length])))
+                {
+                    rest = SkipNoise(rest[leadIn.Length..]);
+                    changed = true;
+                    break;
+                }
+            }
+        }
+
+        return rest;
     }
 
     // White space, markdown emphasis, quotes, opening brackets and separators that may surround a letter.
