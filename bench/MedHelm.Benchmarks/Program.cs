@@ -4,6 +4,13 @@ using System.Text;
 using MedHelm.Core.Metrics;
 
 // Usage: MedHelm.Benchmarks [rouge] [--pairs N] [--tokens N]
+//        MedHelm.Benchmarks storage [--results N] [--batch N] [--producers N]
+if (args.Length > 0 && args[0] == "storage")
+{
+    await MedHelm.Benchmarks.StorageBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 var pairs = 1000;
 var tokens = 500;
 for (var i = 0; i < args.Length; i++)

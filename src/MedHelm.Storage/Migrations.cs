@@ -87,5 +87,133 @@ internal static class Migrations
             FOREIGN KEY (benchmark, source_sha256) REFERENCES datasets (benchmark, source_sha256) ON DELETE CASCADE
         );
         """,
+
+        // 3: durable runs. The request ledger: requests keyed by the ledger key (UNIQUE; rows refer to it by its
+        // integer id, so only one index is keyed by a hash), one completion per request, linked to every run that
+        // used it (computed or reused); scores per run, request and metric; jury ratings; an append-only audit log;
+        // model identity; the run's GPU. Rows of version 1 move to the new tables with the key "v1-<id>" (their
+        // provenance was not recorded).
+        """
+        ALTER TABLE models ADD COLUMN architecture TEXT;
+        ALTER TABLE models ADD COLUMN quantization TEXT;
+        ALTER TABLE models ADD COLUMN parameters INTEGER;
+        ALTER TABLE runs ADD COLUMN gpu TEXT;
+
+        ALTER TABLE scores RENAME TO scores_v1;
+        ALTER TABLE completions RENAME TO completions_v1;
+
+        CREATE TABLE requests (
+            id              INTEGER PRIMARY KEY,
+            request_key     TEXT NOT NULL UNIQUE,
+            model           TEXT NOT NULL,
+            model_identity  TEXT,
+            benchmark       TEXT NOT NULL,
+            dataset_sha256  TEXT,
+            instance_id     TEXT NOT NULL,
+            template_hash   TEXT,
+            prompt_hash     TEXT,
+            decoding        TEXT,
+            seed            INTEGER NOT NULL DEFAULT 0,
+            sample_index    INTEGER NOT NULL DEFAULT 0,
+            gold            TEXT NOT NULL,
+            created_utc     TEXT NOT NULL
+        );
+
+        CREATE TABLE completions (
+            request_id            INTEGER PRIMARY KEY REFERENCES requests (id),
+            output                TEXT NOT NULL,
+            reasoning             TEXT,
+            finish_reason         TEXT,
+            prompt_tokens         INTEGER,
+            completion_tokens     INTEGER,
+            reasoning_tokens      INTEGER,
+            reused_prompt_tokens  INTEGER,
+            queue_ms              REAL,
+            prefill_ms            REAL,
+            first_token_ms        REAL,
+            decode_ms             REAL,
+            elapsed_ms            REAL NOT NULL,
+            computed_run_id       TEXT,
+            computed_utc          TEXT NOT NULL
+        );
+
+        CREATE TABLE run_completions (
+            seq          INTEGER PRIMARY KEY,
+            run_id       TEXT NOT NULL REFERENCES runs (run_id),
+            request_id   INTEGER NOT NULL REFERENCES completions (request_id),
+            model        TEXT NOT NULL,
+            benchmark    TEXT NOT NULL,
+            instance_id  TEXT NOT NULL,
+            origin       TEXT NOT NULL CHECK (origin IN ('computed', 'reused')),
+            linked_utc   TEXT NOT NULL,
+            UNIQUE (run_id, request_id)
+        );
+
+        CREATE TABLE scores (
+            run_id       TEXT NOT NULL,
+            request_id   INTEGER NOT NULL,
+            metric       TEXT NOT NULL,
+            value        REAL NOT NULL,
+            PRIMARY KEY (run_id, request_id, metric),
+            FOREIGN KEY (run_id, request_id) REFERENCES run_completions (run_id, request_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE jury_ratings (
+            run_id       TEXT NOT NULL,
+            request_id   INTEGER NOT NULL,
+            judge        TEXT NOT NULL,
+            criterion    TEXT NOT NULL,
+            rating       REAL,
+            verdict_json TEXT,
+            created_utc  TEXT NOT NULL,
+            PRIMARY KEY (run_id, request_id, judge, criterion),
+            FOREIGN KEY (run_id, request_id) REFERENCES run_completions (run_id, request_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE audit (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_utc       TEXT NOT NULL,
+            run_id       TEXT,
+            event        TEXT NOT NULL,
+            detail_json  TEXT NOT NULL DEFAULT '{}'
+        );
+
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit table is append-only');
+        END;
+
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit table is append-only');
+        END;
+
+        INSERT INTO requests (request_key, model, model_identity, benchmark, instance_id, prompt_hash, gold, created_utc)
+        SELECT 'v1-' || c.id, c.model, (SELECT m.sha256 FROM models m WHERE m.name = c.model), c.benchmark, c.instance_id,
+               c.prompt_hash, c.gold, r.started_utc
+        FROM completions_v1 c JOIN runs r ON r.run_id = c.run_id
+        ORDER BY c.id;
+
+        INSERT INTO completions (request_id, output, prompt_tokens, completion_tokens, elapsed_ms, computed_run_id, computed_utc)
+        SELECT q.id, c.prediction, c.prompt_tokens, c.completion_tokens, c.elapsed_ms, c.run_id, q.created_utc
+        FROM completions_v1 c JOIN requests q ON q.request_key = 'v1-' || c.id;
+
+        INSERT INTO run_completions (run_id, request_id, model, benchmark, instance_id, origin, linked_utc)
+        SELECT c.run_id, q.id, c.model, c.benchmark, c.instance_id, 'computed', q.created_utc
+        FROM completions_v1 c JOIN requests q ON q.request_key = 'v1-' || c.id
+        ORDER BY c.id;
+
+        INSERT INTO scores (run_id, request_id, metric, value)
+        SELECT s.run_id, q.id, s.metric, s.value
+        FROM scores_v1 s
+        JOIN completions_v1 c ON c.run_id = s.run_id AND c.model = s.model AND c.benchmark = s.benchmark AND c.instance_id = s.instance_id
+        JOIN requests q ON q.request_key = 'v1-' || c.id;
+
+        DROP TABLE scores_v1;
+        DROP TABLE completions_v1;
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":3}');
+        """,
     ];
 }

@@ -149,38 +149,45 @@ public sealed partial class SqliteResultStore
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = ReadCommand(
-                """
-                SELECT instance_id, fields_json, question, options_json, gold, split, metadata_json
-                FROM dataset_instances
-                WHERE benchmark = $b AND source_sha256 = (
-                    SELECT source_sha256 FROM datasets WHERE benchmark = $b ORDER BY imported_utc DESC LIMIT 1)
-                ORDER BY position
-                """);
-            command.Parameters.AddWithValue("$b", benchmark);
-            var list = new List<BenchmarkInstance>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var options = JsonSerializer.Deserialize<List<string[]>>(reader.GetString(3)) ?? [];
-                list.Add(new BenchmarkInstance(
-                    reader.GetString(0),
-                    JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(1)) ?? [],
-                    reader.GetString(2),
-                    options.Select(o => new AnswerOption(o[0][0], o[1])).ToArray(),
-                    reader.GetString(4),
-                    reader.GetString(5))
-                {
-                    Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [],
-                });
-            }
-
-            return list;
+            return await ReadInstancesAsync(benchmark, null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The instances of one import (<paramref name="sourceSha256"/>), or of the latest import when it is null.</summary>
+    private async Task<IReadOnlyList<BenchmarkInstance>> ReadInstancesAsync(string benchmark, string? sourceSha256, CancellationToken cancellationToken)
+    {
+        using var command = ReadCommand(
+            """
+            SELECT instance_id, fields_json, question, options_json, gold, split, metadata_json
+            FROM dataset_instances
+            WHERE benchmark = $b AND source_sha256 = COALESCE($s, (
+                SELECT source_sha256 FROM datasets WHERE benchmark = $b ORDER BY imported_utc DESC LIMIT 1))
+            ORDER BY position
+            """);
+        command.Parameters.AddWithValue("$b", benchmark);
+        command.Parameters.AddWithValue("$s", (object?)sourceSha256 ?? DBNull.Value);
+        var list = new List<BenchmarkInstance>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var options = JsonSerializer.Deserialize<List<string[]>>(reader.GetString(3)) ?? [];
+            list.Add(new BenchmarkInstance(
+                reader.GetString(0),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(1)) ?? [],
+                reader.GetString(2),
+                options.Select(o => new AnswerOption(o[0][0], o[1])).ToArray(),
+                reader.GetString(4),
+                reader.GetString(5))
+            {
+                Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [],
+            });
+        }
+
+        return list;
     }
 
     private static string CombinedSourceText(ImportedDataset dataset) =>

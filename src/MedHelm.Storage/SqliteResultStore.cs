@@ -95,6 +95,7 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
             await ExecuteAsync(connection, null, "PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, null, "PRAGMA busy_timeout=5000;", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, null, "PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, "PRAGMA cache_size=-65536;", cancellationToken).ConfigureAwait(false); // 64 MiB: the ledger indexes are keyed by hashes
             await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -204,7 +205,7 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
         {
             using var command = ReadCommand(
                 """
-                SELECT run_id, started_utc, finished_utc, config_json, app_version, llama_cpp_version, machine, status
+                SELECT run_id, started_utc, finished_utc, config_json, app_version, llama_cpp_version, machine, status, gpu
                 FROM runs WHERE run_id = $run
                 """);
             command.Parameters.AddWithValue("$run", runId);
@@ -222,7 +223,10 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
                 reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.GetString(6),
-                Enum.Parse<RunStatus>(reader.GetString(7)));
+                Enum.Parse<RunStatus>(reader.GetString(7)))
+            {
+                GpuDescription = reader.IsDBNull(8) ? null : reader.GetString(8),
+            };
         }
         finally
         {
@@ -244,19 +248,20 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
                 SELECT run_id, model, benchmark, instance_id, prediction, gold, value, prompt_tokens, completion_tokens,
                        elapsed_ms, metric, prompt_hash
                 FROM (
-                    SELECT c.run_id, c.model, c.benchmark, c.instance_id, c.prediction, c.gold, s.value,
-                           c.prompt_tokens, c.completion_tokens, c.elapsed_ms, s.metric, c.prompt_hash, c.id,
+                    SELECT l.run_id, l.model, l.benchmark, l.instance_id, c.output AS prediction, q.gold, s.value,
+                           c.prompt_tokens, c.completion_tokens, c.elapsed_ms, s.metric, q.prompt_hash, l.seq,
                            ROW_NUMBER() OVER (
-                               PARTITION BY c.model, c.benchmark, c.instance_id, s.metric
-                               ORDER BY r.started_utc DESC, c.id DESC) AS recency
-                    FROM completions c
-                    JOIN runs r ON r.run_id = c.run_id
-                    JOIN scores s ON s.run_id = c.run_id AND s.model = c.model
-                                 AND s.benchmark = c.benchmark AND s.instance_id = c.instance_id
-                    WHERE $run IS NULL OR c.run_id = $run
+                               PARTITION BY l.model, l.benchmark, l.instance_id, s.metric
+                               ORDER BY r.started_utc DESC, l.seq DESC) AS recency
+                    FROM run_completions l
+                    JOIN runs r ON r.run_id = l.run_id
+                    JOIN requests q ON q.id = l.request_id
+                    JOIN completions c ON c.request_id = l.request_id
+                    JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id
+                    WHERE $run IS NULL OR l.run_id = $run
                 )
                 WHERE $run IS NOT NULL OR recency = 1
-                ORDER BY id, metric
+                ORDER BY seq, metric
                 """);
             command.Parameters.AddWithValue("$run", (object?)runId ?? DBNull.Value);
             var results = new List<InstanceResult>();
@@ -330,8 +335,8 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
         using var command = Command(
             transaction,
             """
-            INSERT INTO runs (run_id, started_utc, finished_utc, status, config_json, config_hash, app_version, llama_cpp_version, machine)
-            VALUES ($run, $started, $finished, $status, $config, $hash, $app, $llama, $machine)
+            INSERT INTO runs (run_id, started_utc, finished_utc, status, config_json, config_hash, app_version, llama_cpp_version, machine, gpu)
+            VALUES ($run, $started, $finished, $status, $config, $hash, $app, $llama, $machine, $gpu)
             ON CONFLICT (run_id) DO UPDATE SET
                 finished_utc = excluded.finished_utc,
                 status = excluded.status,
@@ -339,7 +344,8 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
                 config_hash = excluded.config_hash,
                 app_version = excluded.app_version,
                 llama_cpp_version = excluded.llama_cpp_version,
-                machine = excluded.machine
+                machine = excluded.machine,
+                gpu = excluded.gpu
             """);
         command.Parameters.AddWithValue("$run", run.RunId);
         command.Parameters.AddWithValue("$started", FormatTime(run.StartedUtc));
@@ -350,9 +356,14 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
         command.Parameters.AddWithValue("$app", run.AppVersion);
         command.Parameters.AddWithValue("$llama", (object?)run.LlamaCppVersion ?? DBNull.Value);
         command.Parameters.AddWithValue("$machine", run.MachineDescription);
+        command.Parameters.AddWithValue("$gpu", (object?)run.GpuDescription ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Results written without a ledger key (<see cref="WriteAsync"/>): each gets a key of its own made from the run,
+    /// model, benchmark and instance, so writing the same instance twice in one run fails the batch.
+    /// </summary>
     private static async Task InsertResultsAsync(
         SqliteTransaction transaction, IReadOnlyList<InstanceResult> results, CancellationToken cancellationToken)
     {
@@ -361,45 +372,81 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
             return;
         }
 
+        var now = FormatTime(DateTimeOffset.UtcNow);
+        using var request = Command(
+            transaction,
+            """
+            INSERT INTO requests (request_key, model, benchmark, instance_id, prompt_hash, gold, created_utc)
+            VALUES ($key, $model, $benchmark, $instance, $hash, $gold, $now)
+            RETURNING id
+            """);
         using var completion = Command(
             transaction,
             """
-            INSERT INTO completions (run_id, model, benchmark, instance_id, prompt_hash, prediction, gold,
-                                     prompt_tokens, completion_tokens, elapsed_ms)
-            VALUES ($run, $model, $benchmark, $instance, $hash, $prediction, $gold, $pt, $ct, $ms)
+            INSERT INTO completions (request_id, output, prompt_tokens, completion_tokens, elapsed_ms, computed_run_id, computed_utc)
+            VALUES ($id, $prediction, $pt, $ct, $ms, $run, $now)
+            """);
+        using var link = Command(
+            transaction,
+            """
+            INSERT INTO run_completions (run_id, request_id, model, benchmark, instance_id, origin, linked_utc)
+            VALUES ($run, $id, $model, $benchmark, $instance, 'computed', $now)
             """);
         using var score = Command(
             transaction,
-            """
-            INSERT INTO scores (run_id, model, benchmark, instance_id, metric, value)
-            VALUES ($run, $model, $benchmark, $instance, $metric, $value)
-            """);
+            "INSERT INTO scores (run_id, request_id, metric, value) VALUES ($run, $id, $metric, $value)");
 
         foreach (var r in results)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var key = UnkeyedResultKey(r);
+            request.Parameters.Clear();
+            request.Parameters.AddWithValue("$key", key);
+            request.Parameters.AddWithValue("$model", r.Model);
+            request.Parameters.AddWithValue("$benchmark", r.Benchmark);
+            request.Parameters.AddWithValue("$instance", r.InstanceId);
+            request.Parameters.AddWithValue("$hash", (object?)r.PromptHash ?? DBNull.Value);
+            request.Parameters.AddWithValue("$gold", r.Gold);
+            request.Parameters.AddWithValue("$now", now);
+            var id = Convert.ToInt64(await request.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+
             completion.Parameters.Clear();
-            completion.Parameters.AddWithValue("$run", r.RunId);
-            completion.Parameters.AddWithValue("$model", r.Model);
-            completion.Parameters.AddWithValue("$benchmark", r.Benchmark);
-            completion.Parameters.AddWithValue("$instance", r.InstanceId);
-            completion.Parameters.AddWithValue("$hash", (object?)r.PromptHash ?? DBNull.Value);
+            completion.Parameters.AddWithValue("$id", id);
             completion.Parameters.AddWithValue("$prediction", r.Prediction);
-            completion.Parameters.AddWithValue("$gold", r.Gold);
             completion.Parameters.AddWithValue("$pt", (object?)r.PromptTokens ?? DBNull.Value);
             completion.Parameters.AddWithValue("$ct", (object?)r.CompletionTokens ?? DBNull.Value);
             completion.Parameters.AddWithValue("$ms", r.Elapsed.TotalMilliseconds);
+            completion.Parameters.AddWithValue("$run", r.RunId);
+            completion.Parameters.AddWithValue("$now", now);
             await completion.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            link.Parameters.Clear();
+            link.Parameters.AddWithValue("$run", r.RunId);
+            link.Parameters.AddWithValue("$id", id);
+            link.Parameters.AddWithValue("$model", r.Model);
+            link.Parameters.AddWithValue("$benchmark", r.Benchmark);
+            link.Parameters.AddWithValue("$instance", r.InstanceId);
+            link.Parameters.AddWithValue("$now", now);
+            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             score.Parameters.Clear();
             score.Parameters.AddWithValue("$run", r.RunId);
-            score.Parameters.AddWithValue("$model", r.Model);
-            score.Parameters.AddWithValue("$benchmark", r.Benchmark);
-            score.Parameters.AddWithValue("$instance", r.InstanceId);
+            score.Parameters.AddWithValue("$id", id);
             score.Parameters.AddWithValue("$metric", r.Metric);
             score.Parameters.AddWithValue("$value", r.Score);
             await score.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static string UnkeyedResultKey(InstanceResult r)
+    {
+        var sb = new StringBuilder("result/1\n");
+        foreach (var part in new[] { r.RunId, r.Model, r.Benchmark, r.InstanceId })
+        {
+            sb.Append(part.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(part).Append('\n');
+        }
+
+        return "r-" + Sha256Hex(sb.ToString());
     }
 
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -16,10 +16,12 @@ public class SqliteResultStoreTests
 
         Assert.True(File.Exists(temp.DatabasePath));
         Assert.Equal(SqliteResultStore.LatestSchemaVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(2, SqliteResultStore.LatestSchemaVersion);
+        Assert.Equal(3, SqliteResultStore.LatestSchemaVersion);
 
-        var tables = await QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-        Assert.Equal(["completions", "dataset_instances", "datasets", "models", "runs", "schema_version", "scores"], tables);
+        var tables = await QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+        Assert.Equal(
+            ["audit", "completions", "dataset_instances", "datasets", "jury_ratings", "models", "requests", "run_completions", "runs", "schema_version", "scores"],
+            tables);
     }
 
     [Fact]
@@ -41,11 +43,11 @@ public class SqliteResultStoreTests
 
         await using (var second = await SqliteResultStore.OpenAsync(temp.DatabasePath))
         {
-            Assert.Equal(2, await second.GetSchemaVersionAsync());
+            Assert.Equal(3, await second.GetSchemaVersionAsync());
             Assert.Single(await second.GetResultsAsync("run-1"));
         }
 
-        Assert.Equal(["1", "2"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(["1", "2", "3"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
     }
 
     [Fact]

@@ -20,6 +20,8 @@ internal static class MedHelmCommandLine
         {
             Verbose,
             DemoCommand.Build(),
+            RunCommand.Build(),
+            RunsCommand.Build(),
             GenerateCommand.Build(),
             BenchCommand.Build(),
             ModelsCommand.Build(),

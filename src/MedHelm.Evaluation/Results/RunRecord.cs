@@ -26,4 +26,8 @@ public sealed record RunRecord(
     string AppVersion,
     string? LlamaCppVersion,
     string MachineDescription,
-    RunStatus Status);
+    RunStatus Status)
+{
+    /// <summary>The GPUs (or "none") the run used, as llama.cpp reports them.</summary>
+    public string? GpuDescription { get; init; }
+}

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using MedHelm.Core.Catalog;
+using MedHelm.Core.Ledger;
 using MedHelm.Core.Metrics;
 using MedHelm.Core.Prompts;
 using MedHelm.Core.Results;
+using MedHelm.Evaluation.Ledger;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,6 +38,40 @@ public sealed partial class EvaluationRunner
         EvaluationRequest request,
         IChatClient client,
         IProgress<EvaluationProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        (await ExecuteAsync(request, client, progress, cancellationToken).ConfigureAwait(false)).Results;
+
+    /// <summary>
+    /// Why the runner cannot score <paramref name="definition"/> yet, or null when it can (letter answers; yes/no and
+    /// label answers scored by exact label match).
+    /// </summary>
+    public static string? UnsupportedReason(BenchmarkDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.AnswerKind switch
+        {
+            AnswerKind.Letter => null,
+            AnswerKind.YesNo or AnswerKind.Label when definition.MainMetric is ExactMatchMetricName or LabelMatch.MetricName => null,
+            AnswerKind.YesNo or AnswerKind.Label => $"its metric {definition.MainMetric} is not applied by the runner yet",
+            AnswerKind.FreeText when definition.IsOpen => "open-ended answers are scored by the LLM jury, which runs do not call yet",
+            AnswerKind.FreeText => $"its metric {definition.MainMetric} is not applied by the runner yet",
+            AnswerKind.Number => $"numeric answers ({definition.MainMetric}) are not scored by the runner yet",
+            AnswerKind.CodeList => $"code-list answers ({definition.MainMetric}) are not scored by the runner yet",
+            _ => $"answer kind {definition.AnswerKind} is not supported",
+        };
+    }
+
+    /// <summary>
+    /// Evaluates the request. With <see cref="EvaluationRequest.Ledger"/>, instances whose ledger key already has a
+    /// stored completion are not sent to the model, and each result is queued for the ledger as soon as it exists;
+    /// before returning (or throwing) every queued result is committed.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="NotSupportedException">The benchmark's answer kind is not a letter, yes/no or label.</exception>
+    public async Task<EvaluationOutcome> ExecuteAsync(
+        EvaluationRequest request,
+        IChatClient client,
+        IProgress<EvaluationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -56,46 +92,98 @@ public sealed partial class EvaluationRunner
         var instances = request.MaxInstances is { } max
             ? request.Instances.Take(max).ToArray()
             : request.Instances.ToArray();
+        var prepared = instances.Select(i => Prepare(request, i)).ToArray();
         var results = new InstanceResult[instances.Length];
         var completed = 0;
+        var reused = 0;
+        long tokens = 0;
         var total = Stopwatch.StartNew();
+        var ledger = request.Ledger?.Ledger;
+
+        IReadOnlyDictionary<string, LedgerCompletion> stored = new Dictionary<string, LedgerCompletion>();
+        if (ledger is not null)
+        {
+            stored = await ledger.FindAsync(prepared.Select(p => p.Request!.Key).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        var missing = new List<int>(instances.Length);
         Log.Starting(_logger, request.RunId, request.ModelName, definition.Name, instances.Length, _options.MaxConcurrency);
+
+        void Report() => progress?.Report(new EvaluationProgress(
+            request.RunId, request.ModelName, definition.Name, Volatile.Read(ref completed), instances.Length)
+        {
+            Reused = Volatile.Read(ref reused),
+            Tokens = Interlocked.Read(ref tokens),
+        });
 
         try
         {
+            for (var index = 0; index < instances.Length; index++)
+            {
+                if (prepared[index].Request is { } keyed && stored.TryGetValue(keyed.Key, out var completion))
+                {
+                    results[index] = await CompleteAsync(request, prepared[index], instances[index], completion, CompletionOrigin.Reused, cancellationToken)
+                        .ConfigureAwait(false);
+                    Interlocked.Increment(ref reused);
+                    Interlocked.Increment(ref completed);
+                    Report();
+                }
+                else
+                {
+                    missing.Add(index);
+                }
+            }
+
+            if (reused > 0)
+            {
+                Log.Reused(_logger, request.RunId, request.ModelName, definition.Name, reused, missing.Count);
+            }
+
             await Parallel.ForEachAsync(
-                Enumerable.Range(0, instances.Length),
+                missing,
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
                 async (index, token) =>
                 {
-                    results[index] = await EvaluateAsync(request, instances[index], client, token).ConfigureAwait(false);
-                    var done = Interlocked.Increment(ref completed);
-                    progress?.Report(new EvaluationProgress(request.RunId, request.ModelName, definition.Name, done, instances.Length));
+                    var completion = await CallModelAsync(request, prepared[index], instances[index], client, token).ConfigureAwait(false);
+                    results[index] = await CompleteAsync(request, prepared[index], instances[index], completion, CompletionOrigin.Computed, token)
+                        .ConfigureAwait(false);
+                    Interlocked.Add(ref tokens, (completion.PromptTokens ?? 0) + (completion.CompletionTokens ?? 0));
+                    Interlocked.Increment(ref completed);
+                    Report();
                 }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Log.Cancelled(_logger, request.RunId, definition.Name, Volatile.Read(ref completed), instances.Length);
+            if (ledger is not null)
+            {
+                // What finished before the cancellation is kept: commit it, then report the cancellation.
+                await ledger.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             throw;
+        }
+
+        if (ledger is not null)
+        {
+            await ledger.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         var correct = results.Sum(r => r.Score);
         Log.Finished(_logger, request.RunId, request.ModelName, definition.Name, instances.Length, correct, total.ElapsedMilliseconds);
-        return results;
+        return new EvaluationOutcome(results, instances.Length - reused, reused);
     }
 
-    private async Task<InstanceResult> EvaluateAsync(
-        EvaluationRequest request, BenchmarkInstance instance, IChatClient client, CancellationToken cancellationToken)
+    private const string ExactMatchMetricName = "exact_match";
+
+    private sealed record PreparedInstance(PromptMessages Prompt, string PromptHash, ChatOptions Options, LedgerRequest? Request);
+
+    private static PreparedInstance Prepare(EvaluationRequest request, BenchmarkInstance instance)
     {
         var definition = request.Benchmark;
         var prompt = BenchmarkPrompt.Build(definition, instance);
-        var messages = new List<ChatMessage>(2);
-        if (prompt.System is not null)
-        {
-            messages.Add(new ChatMessage(ChatRole.System, prompt.System));
-        }
-
-        messages.Add(new ChatMessage(ChatRole.User, prompt.User));
+        var promptHash = PromptTemplateHash.Compute((prompt.System ?? string.Empty) + "\u0000" + prompt.User);
         var options = new ChatOptions
         {
             MaxOutputTokens = definition.MaxTokens,
@@ -103,11 +191,36 @@ public sealed partial class EvaluationRunner
             StopSequences = definition.StopSequences.Count > 0 ? definition.StopSequences.ToList() : null,
         };
 
+        LedgerRequest? keyed = null;
+        if (request.Ledger is { } context)
+        {
+            var templateHash = LedgerKey.TemplateHash(definition, instance);
+            var decoding = LedgerKey.Decoding(0, definition.MaxTokens, definition.StopSequences, extras: context.DecodingExtras);
+            var key = LedgerKey.Compute(new LedgerKeyParts(
+                context.ModelIdentity, context.DatasetSha256, instance.Id, templateHash, decoding, context.Seed, context.SampleIndex));
+            keyed = new LedgerRequest(
+                key, request.ModelName, context.ModelIdentity, definition.Name, context.DatasetSha256, instance.Id, templateHash,
+                promptHash, decoding, context.Seed, context.SampleIndex, instance.Gold);
+        }
+
+        return new PreparedInstance(prompt, promptHash, options, keyed);
+    }
+
+    private async Task<LedgerCompletion> CallModelAsync(
+        EvaluationRequest request, PreparedInstance prepared, BenchmarkInstance instance, IChatClient client, CancellationToken cancellationToken)
+    {
+        var messages = new List<ChatMessage>(2);
+        if (prepared.Prompt.System is not null)
+        {
+            messages.Add(new ChatMessage(ChatRole.System, prepared.Prompt.System));
+        }
+
+        messages.Add(new ChatMessage(ChatRole.User, prepared.Prompt.User));
         var stopwatch = Stopwatch.StartNew();
         ChatResponse response;
         try
         {
-            response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            response = await client.GetResponseAsync(messages, prepared.Options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -117,7 +230,42 @@ public sealed partial class EvaluationRunner
         }
 
         stopwatch.Stop();
-        var output = response.Text ?? string.Empty;
+        var reasoning = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text));
+        var details = response.AdditionalProperties;
+        return new LedgerCompletion(
+            response.Text ?? string.Empty,
+            reasoning.Length > 0 ? reasoning : null,
+            details?.TryGetValue("finish_detail", out var finish) == true ? finish?.ToString() : response.FinishReason?.Value,
+            response.Usage?.InputTokenCount,
+            response.Usage?.OutputTokenCount,
+            Number(details, "reasoning_tokens") is { } rt ? (long)rt : null,
+            Number(details, "reused_prompt_tokens") is { } rp ? (long)rp : null,
+            Number(details, "queue_wait_ms"),
+            Number(details, "prefill_ms"),
+            Number(details, "time_to_first_token_ms"),
+            Number(details, "decode_ms"),
+            stopwatch.Elapsed.TotalMilliseconds);
+    }
+
+    private static double? Number(AdditionalPropertiesDictionary? details, string name) =>
+        details is not null && details.TryGetValue(name, out var value) && value is not null
+            ? value switch
+            {
+                double d => d,
+                float f => f,
+                int i => i,
+                long l => l,
+                IConvertible c => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            }
+            : null;
+
+    private async Task<InstanceResult> CompleteAsync(
+        EvaluationRequest request, PreparedInstance prepared, BenchmarkInstance instance, LedgerCompletion completion,
+        CompletionOrigin origin, CancellationToken cancellationToken)
+    {
+        var definition = request.Benchmark;
+        var output = completion.Output;
         var score = definition.AnswerKind == AnswerKind.Letter
             ? ExactMatch.Score(output, instance.Gold, request.ScoringMode, instance.OptionLetters)
             : LabelMatch.Score(output, instance.Gold, request.ScoringMode, definition.Labels.Count > 0 ? definition.Labels : null);
@@ -129,12 +277,25 @@ public sealed partial class EvaluationRunner
             output,
             instance.Gold,
             score,
-            response.Usage?.InputTokenCount,
-            response.Usage?.OutputTokenCount,
-            stopwatch.Elapsed,
+            completion.PromptTokens,
+            completion.CompletionTokens,
+            TimeSpan.FromTicks((long)Math.Round(completion.ElapsedMs * TimeSpan.TicksPerMillisecond)),
             definition.MainMetric,
-            PromptTemplateHash.Compute((prompt.System ?? string.Empty) + "\u0000" + prompt.User));
-        Log.InstanceScored(_logger, request.RunId, instance.Id, score, stopwatch.ElapsedMilliseconds, result.PromptTokens, result.CompletionTokens);
+            prepared.PromptHash);
+        if (request.Ledger is { } context && prepared.Request is { } keyed)
+        {
+            // Queued even when cancellation is under way: the answer exists, keep it.
+            await context.Ledger.RecordAsync(
+                new LedgerEntry(request.RunId, keyed, completion, origin, [new MetricScore(definition.MainMetric, score)]),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (origin == CompletionOrigin.Computed)
+        {
+            Log.InstanceScored(_logger, request.RunId, instance.Id, score, (long)completion.ElapsedMs, result.PromptTokens, result.CompletionTokens);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         return result;
     }
 
@@ -154,5 +315,8 @@ public sealed partial class EvaluationRunner
 
         [LoggerMessage(5, LogLevel.Warning, "Run {RunId}: {Benchmark} cancelled after {Completed} of {Instances} instances")]
         public static partial void Cancelled(ILogger logger, string runId, string benchmark, int completed, int instances);
+
+        [LoggerMessage(6, LogLevel.Information, "Run {RunId}: {Model} on {Benchmark}: {Reused} instances reused from the ledger, {Missing} to compute")]
+        public static partial void Reused(ILogger logger, string runId, string model, string benchmark, int reused, int missing);
     }
 }

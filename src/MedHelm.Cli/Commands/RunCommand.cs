@@ -1,0 +1,524 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using MedHelm.Cli.Hosting;
+using MedHelm.Core.Catalog;
+using MedHelm.Core.Ledger;
+using MedHelm.Core.Metrics;
+using MedHelm.Core.Results;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Results;
+using MedHelm.Evaluation.Running;
+using MedHelm.Gguf;
+using MedHelm.Inference.Llama.Chat;
+using MedHelm.Inference.Llama.Models;
+using MedHelm.Inference.Llama.Runtime;
+using MedHelm.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace MedHelm.Cli.Commands;
+
+/// <summary>
+/// <c>medhelm run</c>: evaluates models × benchmarks as one durable run. Every model call has a ledger key; what
+/// the database already holds is reused, the rest computed and committed as it is produced, so a crash or Ctrl+C
+/// costs only the requests in flight and <c>--run-id ID --resume</c> carries on.
+/// </summary>
+internal static class RunCommand
+{
+    public const string DemoSuite = "demo";
+    public const string PublicSuite = "medhelm-public";
+    public const string AllSuite = "medhelm-all";
+
+    private static readonly JsonSerializerOptions PlanJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static Command Build()
+    {
+        var benchmarks = new Option<string?>("--benchmarks", "-b") { Description = "Comma-separated benchmark names (see `benchmarks list`)." };
+        var suite = new Option<string?>("--suite", "-s") { Description = $"A suite instead of --benchmarks: {PublicSuite}, {AllSuite} (whatever is imported) or {DemoSuite} (bundled excerpts)." };
+        suite.AcceptOnlyFromAmong(PublicSuite, AllSuite, DemoSuite);
+        var models = new Option<string?>("--models", "-m") { Description = "Comma-separated model names from appsettings.json (Models section) or GGUF files." };
+        var jury = new Option<string?>("--jury") { Description = "Comma-separated judge models for open-ended benchmarks (not wired into runs yet)." };
+        var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances of each benchmark." };
+        var runId = new Option<string?>("--run-id") { Description = "Id of the run (default: generated). With --resume: the run to continue." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run --run-id with its stored settings: only what is not stored yet is computed." };
+        var mode = new Option<string?>("--mode") { Description = "Scoring mode: corrected (default) or helm." };
+        mode.AcceptOnlyFromAmong("corrected", "helm");
+        var command = new Command("run", "Evaluate models on benchmarks as a durable, resumable run stored in the results database.")
+        {
+            benchmarks, suite, models, jury, maxInstances, runId, resume, mode,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
+        {
+            var arguments = new RunArguments(
+                Split(parse.GetValue(benchmarks)), parse.GetValue(suite), Split(parse.GetValue(models)), Split(parse.GetValue(jury)),
+                parse.GetValue(maxInstances), parse.GetValue(runId), parse.GetValue(resume), parse.GetValue(mode));
+            return RunAsync(host, arguments, token);
+        }));
+        return command;
+    }
+
+    /// <summary>What was asked for on the command line; stored with the run (as <see cref="RunPlan"/>).</summary>
+    private sealed record RunArguments(
+        IReadOnlyList<string> Benchmarks, string? Suite, IReadOnlyList<string> Models, IReadOnlyList<string> Jury,
+        int? MaxInstances, string? RunId, bool Resume, string? Mode);
+
+    /// <summary>The settings of a run as stored in its configuration ("plan"): a resume repeats exactly these.</summary>
+    internal sealed record RunPlan(
+        string? Suite, IReadOnlyList<string> Benchmarks, IReadOnlyList<string> Models, IReadOnlyList<string> Jury, int? MaxInstances, string Mode);
+
+    private sealed record PlannedBenchmark(BenchmarkDefinition Definition, string DatasetSha256, string Source, IReadOnlyList<BenchmarkInstance> Instances);
+
+    private sealed record SkippedBenchmark(string Name, string Reason);
+
+    private sealed record PreparedModel(
+        string Argument, string Name, string Path, LocalModelOptions Settings, string Sha256, long SizeBytes,
+        string? Architecture, string Quantization, long Parameters)
+    {
+        public IReadOnlyDictionary<string, string> DecodingExtras => Settings.Reasoning.Enabled
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["reasoning"] = "on",
+                ["thinking_budget"] = Settings.Reasoning.ThinkingBudget.ToString(CultureInfo.InvariantCulture),
+                ["starts_in_reasoning"] = Settings.Reasoning.StartsInReasoning ? "true" : "false",
+            }
+            : new Dictionary<string, string>(StringComparer.Ordinal);
+    }
+
+    private static async Task<int> RunAsync(CliHost host, RunArguments arguments, CancellationToken cancellationToken)
+    {
+        var storage = host.Options<StorageOptions>();
+        var demo = host.Options<DemoOptions>();
+        var inference = host.Options<LlamaRuntimeOptions>();
+        var logger = host.Logger("MedHelm.Run");
+        var dataFolder = PrivateFolder.Ensure(host.ResolvePath(storage.DataFolder));
+        var databasePath = Path.Combine(dataFolder, storage.DatabaseFile);
+        await using var store = await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
+
+        // 1. The plan: from the command line, or — on --resume — from the stored run.
+        RunRecord? existing = null;
+        RunPlan plan;
+        JsonObject? storedConfig = null;
+        if (arguments.Resume)
+        {
+            if (string.IsNullOrWhiteSpace(arguments.RunId))
+            {
+                throw new ArgumentException("--resume needs --run-id: the run to continue (see `medhelm runs list`).");
+            }
+
+            existing = await store.GetRunAsync(arguments.RunId, cancellationToken)
+                ?? throw new ArgumentException($"There is no run '{arguments.RunId}' in {databasePath} to resume (see `medhelm runs list`).");
+            storedConfig = JsonNode.Parse(existing.ConfigurationJson) as JsonObject;
+            plan = storedConfig?["plan"]?.Deserialize<RunPlan>(PlanJson)
+                ?? throw new InvalidDataException($"Run '{existing.RunId}' was not started by `medhelm run` (it has no stored plan) and cannot be resumed.");
+            CheckResumeArguments(arguments, plan);
+        }
+        else
+        {
+            if (arguments.Models.Count == 0)
+            {
+                throw new ArgumentException("--models is required: model names from appsettings.json or GGUF files, comma-separated.");
+            }
+
+            if ((arguments.Suite is null) == (arguments.Benchmarks.Count == 0))
+            {
+                throw new ArgumentException("Give either --benchmarks a,b or --suite NAME (medhelm-public, medhelm-all, demo).");
+            }
+
+            if (arguments.MaxInstances is < 1)
+            {
+                throw new ArgumentException("--max-instances must be at least 1.");
+            }
+
+            if (arguments.RunId is { } id && await store.GetRunAsync(id, cancellationToken) is not null)
+            {
+                throw new ArgumentException($"Run '{id}' already exists; add --resume to continue it, or choose another --run-id.");
+            }
+
+            plan = new RunPlan(arguments.Suite, arguments.Benchmarks, arguments.Models, arguments.Jury, arguments.MaxInstances, arguments.Mode ?? "corrected");
+        }
+
+        var runId = existing?.RunId ?? arguments.RunId ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        if (plan.Jury.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"note: --jury {string.Join(",", plan.Jury)} is recorded, but the LLM jury is not wired into runs yet; open-ended benchmarks are skipped.");
+        }
+
+        // 2. Models (hashed and read, not loaded) and data.
+        var models = PrepareModels(host, plan.Models, demo);
+        var storedModels = storedConfig?["models"]?.AsArray().OfType<JsonObject>()
+            .ToDictionary(m => (string)m["name"]!, m => (string)m["sha256"]!, StringComparer.Ordinal);
+        if (storedModels is not null)
+        {
+            foreach (var model in models)
+            {
+                if (storedModels.TryGetValue(model.Name, out var sha) && !string.Equals(sha, model.Sha256, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException(
+                        $"Run '{runId}' used {model.Name} with SHA-256 {sha}; {model.Path} now has {model.Sha256}. A resumed run must use the same model file; start a new run instead.");
+                }
+            }
+        }
+
+        var storedDatasets = storedConfig?["benchmarks"]?.AsArray().OfType<JsonObject>()
+            .ToDictionary(b => (string)b["name"]!, b => (string)b["dataset_sha256"]!, StringComparer.Ordinal);
+        var (planned, skipped) = await PlanBenchmarksAsync(store, plan, storedDatasets, cancellationToken);
+        var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
+
+        var runtime = host.InitializeLlama();
+        var threads = inference.EffectiveThreads;
+        var configuration = existing?.ConfigurationJson ?? Configuration(plan, models, planned, skipped, runtime, threads);
+        var started = existing?.StartedUtc ?? DateTimeOffset.UtcNow;
+        var run = new RunRecord(runId, started, null, configuration, AppVersion(), runtime.LlamaCppVersion, MachineDescription(runtime), RunStatus.Running)
+        {
+            GpuDescription = GpuDescription(runtime),
+        };
+
+        foreach (var model in models)
+        {
+            await store.RegisterModelAsync(model.Name, model.Path, model.Sha256, model.SizeBytes, model.Architecture, model.Quantization, model.Parameters, cancellationToken);
+        }
+
+        await store.SaveRunAsync(run, cancellationToken);
+        await store.AppendAuditAsync(runId, existing is null ? "run_started" : "run_resumed", JsonSerializer.Serialize(new
+        {
+            models = models.Select(m => new { m.Name, m.Sha256 }),
+            benchmarks = planned.Select(b => new { b.Definition.Name, b.DatasetSha256, instances = Take(b.Instances, plan.MaxInstances).Count }),
+            skipped = skipped.Select(s => s.Name),
+            previous_status = existing?.Status.ToString(),
+        }), cancellationToken);
+
+        Console.Error.WriteLine(existing is null
+            ? $"run {runId}: {models.Count} model(s) × {planned.Count} benchmark(s), database {databasePath}"
+            : $"run {runId}: resuming ({existing.Status.ToString().ToLowerInvariant()} before), {models.Count} model(s) × {planned.Count} benchmark(s)");
+        foreach (var s in skipped)
+        {
+            Console.Error.WriteLine($"skipped {s.Name}: {s.Reason}");
+        }
+
+        // 3. Evaluate, one model at a time; every result goes through the ledger's single writer.
+        var computed = 0;
+        var reused = 0;
+        var bars = models.SelectMany(m => planned.Select(b => (Key(m, b), $"{m.Name} × {b.Definition.Name}", Take(b.Instances, plan.MaxInstances).Count))).ToArray();
+        await using var ledger = store.OpenLedger();
+        try
+        {
+            await RunProgress.RunAsync(bars, async progress =>
+            {
+                foreach (var model in models)
+                {
+                    using var loaded = LlamaModel.Load(model.Path, model.Settings.ToModelSettings(), host.Logger("MedHelm.Models"));
+                    var engineOptions = model.Settings.ToEngineOptions(threads);
+                    using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = model.Name, Engine = engineOptions }, host.Logger("MedHelm.Generation"));
+                    var runner = new EvaluationRunner(host.Logger("MedHelm.Evaluation"), new EvaluationRunnerOptions { MaxConcurrency = client.Context.Sequences });
+                    foreach (var benchmark in planned)
+                    {
+                        var request = new EvaluationRequest(runId, model.Name, benchmark.Definition, benchmark.Instances, mode, plan.MaxInstances)
+                        {
+                            Ledger = new LedgerContext(ledger, LedgerKey.LocalModel(model.Sha256), benchmark.DatasetSha256, model.DecodingExtras),
+                        };
+                        var outcome = await runner.ExecuteAsync(request, client, progress.For(Key(model, benchmark)), cancellationToken);
+                        computed += outcome.Computed;
+                        reused += outcome.Reused;
+                    }
+                }
+
+                return 0;
+            });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await ledger.FlushAsync(CancellationToken.None);
+            await store.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Cancelled }, CancellationToken.None);
+            await store.AppendAuditAsync(runId, "run_cancelled", JsonSerializer.Serialize(new { computed, reused, committed = ledger.Committed }), CancellationToken.None);
+            await Console.Error.WriteLineAsync($"Stopped: {ledger.Committed} results of this attempt are stored. Resume with: medhelm run --run-id {runId} --resume");
+            throw;
+        }
+        catch (Exception e)
+        {
+            await ledger.FlushAsync(CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            await store.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Failed }, CancellationToken.None);
+            await store.AppendAuditAsync(runId, "run_failed", JsonSerializer.Serialize(new { error = e.GetType().Name, computed, reused }), CancellationToken.None);
+            await Console.Error.WriteLineAsync($"Run {runId} failed; what was stored is kept. After fixing the cause: medhelm run --run-id {runId} --resume");
+            throw;
+        }
+
+        await ledger.FlushAsync(cancellationToken);
+        var finished = run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Completed };
+        await store.SaveRunAsync(finished, CancellationToken.None);
+        await store.AppendAuditAsync(runId, "run_completed", JsonSerializer.Serialize(new { computed, reused }), CancellationToken.None);
+
+        // 4. Report.
+        var rows = await store.GetLeaderboardAsync(runId, cancellationToken);
+        Console.Out.WriteLine(rows.Count == 0 ? "No results." : Leaderboard.FormatTable(rows));
+        foreach (var s in skipped)
+        {
+            Console.Out.WriteLine($"skipped  {s.Name}: {s.Reason}");
+        }
+
+        Console.Out.WriteLine(computed == 0
+            ? $"run {runId} completed: nothing new computed, all {reused} results reused from the database"
+            : $"run {runId} completed: {computed} computed, {reused} reused from the database");
+        Console.Out.WriteLine($"details: medhelm runs show {runId} --json");
+        logger.LogInformation("Run {RunId} completed: {Computed} computed, {Reused} reused, {Skipped} benchmarks skipped", runId, computed, reused, skipped.Count);
+        return CommandRunner.Ok;
+    }
+
+    private static void CheckResumeArguments(RunArguments arguments, RunPlan plan)
+    {
+        static bool Same(IReadOnlyList<string> given, IReadOnlyList<string> stored) => given.Count == 0 || given.SequenceEqual(stored, StringComparer.Ordinal);
+        var conflicts = new List<string>();
+        if (!Same(arguments.Models, plan.Models))
+        {
+            conflicts.Add($"--models (stored: {string.Join(",", plan.Models)})");
+        }
+
+        if (!Same(arguments.Benchmarks, plan.Benchmarks))
+        {
+            conflicts.Add($"--benchmarks (stored: {string.Join(",", plan.Benchmarks)})");
+        }
+
+        if (arguments.Suite is { } s && s != plan.Suite)
+        {
+            conflicts.Add($"--suite (stored: {plan.Suite ?? "none"})");
+        }
+
+        if (arguments.MaxInstances is { } m && m != plan.MaxInstances)
+        {
+            conflicts.Add($"--max-instances (stored: {plan.MaxInstances?.ToString(CultureInfo.InvariantCulture) ?? "all"})");
+        }
+
+        if (arguments.Mode is { } mode && mode != plan.Mode)
+        {
+            conflicts.Add($"--mode (stored: {plan.Mode})");
+        }
+
+        if (!Same(arguments.Jury, plan.Jury))
+        {
+            conflicts.Add($"--jury (stored: {string.Join(",", plan.Jury)})");
+        }
+
+        if (conflicts.Count > 0)
+        {
+            throw new ArgumentException(
+                $"--resume continues run '{arguments.RunId}' with its stored settings; these differ: {string.Join("; ", conflicts)}. Leave them out, or start a new run.");
+        }
+    }
+
+    private static List<PreparedModel> PrepareModels(CliHost host, IReadOnlyList<string> arguments, DemoOptions demo)
+    {
+        var manifest = ModelManifest.Load(host.ResolvePath("models/manifest.json"));
+        var models = new List<PreparedModel>();
+        foreach (var argument in arguments)
+        {
+            var (configuredName, path, settings) = host.ResolveModel(argument, demo.Sequences, demo.ContextPerSequence);
+            var gguf = GgufReader.Read(path);
+            var problems = GgufModelValidator.Validate(gguf);
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException($"{path} is not a usable GGUF model: {string.Join("; ", problems)}");
+            }
+
+            var sha = ModelsCommand.Sha256(path);
+            manifest.Verify(path, sha);
+            var name = manifest.FindByFile(path)?.Name ?? configuredName;
+            if (models.Any(m => string.Equals(m.Name, name, StringComparison.Ordinal)))
+            {
+                throw new ArgumentException($"The model '{name}' is listed twice in --models.");
+            }
+
+            models.Add(new PreparedModel(
+                argument, name, path, settings, sha, new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription,
+                gguf.Tensors.Sum(t => t.ElementCount)));
+        }
+
+        return models;
+    }
+
+    /// <summary>
+    /// The benchmarks of the plan with their data, and those skipped with the reason. Data: the bundled excerpts for
+    /// the demo suite; otherwise the latest <c>datasets import</c> (for --benchmarks, the bundled excerpt when nothing
+    /// was imported). A resumed run must find the very data (same hash) it started with.
+    /// </summary>
+    private static async Task<(List<PlannedBenchmark> Planned, List<SkippedBenchmark> Skipped)> PlanBenchmarksAsync(
+        SqliteResultStore store, RunPlan plan, IReadOnlyDictionary<string, string>? storedDatasets, CancellationToken cancellationToken)
+    {
+        IEnumerable<string> names = plan.Suite switch
+        {
+            DemoSuite => BuiltInBenchmarks.All.Select(b => b.Name).Where(n => BundledSamples.Benchmarks.Contains(n, StringComparer.Ordinal)),
+            PublicSuite => BuiltInBenchmarks.All.Where(b => b.Access == AccessTier.Public).Select(b => b.Name),
+            AllSuite => await store.ListImportedBenchmarksAsync(cancellationToken),
+            null => plan.Benchmarks,
+            _ => throw new ArgumentException($"Unknown suite '{plan.Suite}'."),
+        };
+
+        var planned = new List<PlannedBenchmark>();
+        var skipped = new List<SkippedBenchmark>();
+        foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var definition = BuiltInBenchmarks.Find(name);
+            if (definition is null)
+            {
+                if (plan.Suite is null)
+                {
+                    throw new ArgumentException($"Unknown benchmark '{name}' (see `medhelm benchmarks list`).");
+                }
+
+                skipped.Add(new SkippedBenchmark(name, "no built-in definition (benchmarks from a definition file are not run yet)"));
+                continue;
+            }
+
+            if (EvaluationRunner.UnsupportedReason(definition) is { } reason)
+            {
+                skipped.Add(new SkippedBenchmark(definition.Name, reason));
+                continue;
+            }
+
+            string? requiredSha = null;
+            if (storedDatasets is not null && !storedDatasets.TryGetValue(definition.Name, out requiredSha))
+            {
+                skipped.Add(new SkippedBenchmark(definition.Name, "was skipped when the run started"));
+                continue;
+            }
+
+            var useBundled = plan.Suite == DemoSuite;
+            StoredImport? import = null;
+            if (!useBundled)
+            {
+                import = await store.GetImportAsync(definition.Name, requiredSha, cancellationToken);
+                if (import is null && plan.Suite is null && BundledSamples.Benchmarks.Contains(definition.Name, StringComparer.Ordinal))
+                {
+                    useBundled = true;
+                    Console.Error.WriteLine($"note: {definition.Name} has not been imported; using its bundled excerpt");
+                }
+            }
+
+            if (useBundled)
+            {
+                var dataset = LoadBundled(definition.Name);
+                var outcome = await store.StoreDatasetAsync(dataset, definition.Access, SqliteResultStore.BundledSourcePrefix + definition.Name, cancellationToken);
+                import = new StoredImport(definition.Name, outcome.SourceSha256, SqliteResultStore.BundledSourcePrefix + definition.Name, dataset.Instances);
+            }
+
+            if (import is null)
+            {
+                skipped.Add(new SkippedBenchmark(definition.Name, requiredSha is null
+                    ? $"not imported (medhelm datasets import --benchmark {definition.Name} --path …)"
+                    : $"the data this run started with (sha256 {requiredSha}) is no longer in the database"));
+                continue;
+            }
+
+            if (requiredSha is not null && !string.Equals(requiredSha, import.SourceSha256, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException(
+                    $"Run data changed: {definition.Name} had sha256 {requiredSha} when the run started, now {import.SourceSha256}. Start a new run.");
+            }
+
+            planned.Add(new PlannedBenchmark(definition, import.SourceSha256, import.SourcePath ?? "", import.Instances));
+        }
+
+        return (planned, skipped);
+    }
+
+    private static ImportedDataset LoadBundled(string benchmark)
+    {
+        var importer = DatasetImporters.Find(benchmark)
+            ?? throw new InvalidOperationException($"No importer for the bundled excerpt of {benchmark}.");
+        var folder = Directory.CreateTempSubdirectory("medhelm-bundled-");
+        try
+        {
+            BundledSamples.Extract(benchmark, folder.FullName);
+            return DatasetImport.Import(importer, folder.FullName);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static string Configuration(
+        RunPlan plan, IReadOnlyList<PreparedModel> models, IReadOnlyList<PlannedBenchmark> planned, IReadOnlyList<SkippedBenchmark> skipped,
+        LlamaRuntimeInfo runtime, int threads)
+    {
+        var config = new JsonObject
+        {
+            ["plan"] = JsonSerializer.SerializeToNode(plan, PlanJson),
+            ["ledger_key"] = LedgerKey.Version,
+            ["decoding"] = new JsonObject { ["temperature"] = 0, ["seed"] = 0, ["sample_index"] = 0, ["greedy"] = true },
+            ["models"] = new JsonArray(models.Select(m => (JsonNode)new JsonObject
+            {
+                ["name"] = m.Name,
+                ["argument"] = m.Argument,
+                ["file"] = m.Path,
+                ["sha256"] = m.Sha256,
+                ["size_bytes"] = m.SizeBytes,
+                ["architecture"] = m.Architecture,
+                ["quantization"] = m.Quantization,
+                ["parameters"] = m.Parameters,
+                ["settings"] = JsonSerializer.SerializeToNode(new
+                {
+                    gpu_layers = m.Settings.GpuLayers,
+                    main_gpu = m.Settings.MainGpu,
+                    tensor_split = m.Settings.TensorSplit,
+                    flash_attention = m.Settings.FlashAttention,
+                    sequences = m.Settings.Sequences,
+                    context_per_sequence = m.Settings.ContextPerSequence,
+                    batch = m.Settings.BatchSize,
+                    micro_batch = m.Settings.MicroBatchSize,
+                    prefix_reuse = m.Settings.PrefixReuse,
+                    reasoning = m.DecodingExtras,
+                }),
+            }).ToArray()),
+            ["benchmarks"] = new JsonArray(planned.Select(b => (JsonNode)new JsonObject
+            {
+                ["name"] = b.Definition.Name,
+                ["dataset_sha256"] = b.DatasetSha256,
+                ["source"] = b.Source,
+                ["instances"] = Take(b.Instances, plan.MaxInstances).Count,
+                ["metric"] = b.Definition.MainMetric,
+                ["max_tokens"] = b.Definition.MaxTokens,
+                ["stop"] = new JsonArray(b.Definition.StopSequences.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
+            }).ToArray()),
+            ["skipped"] = new JsonArray(skipped.Select(s => (JsonNode)new JsonObject { ["name"] = s.Name, ["reason"] = s.Reason }).ToArray()),
+            ["engine"] = new JsonObject
+            {
+                ["backend"] = runtime.Backend,
+                ["llama_cpp"] = runtime.LlamaCppVersion,
+                ["threads"] = threads,
+                ["devices"] = new JsonArray(runtime.Devices.Select(d => (JsonNode)JsonValue.Create($"{d.Description} [{d.Type}]")!).ToArray()),
+            },
+        };
+        return config.ToJsonString();
+    }
+
+    private static IReadOnlyList<BenchmarkInstance> Take(IReadOnlyList<BenchmarkInstance> instances, int? max) =>
+        max is { } n && n < instances.Count ? instances.Take(n).ToArray() : instances;
+
+    private static string Key(PreparedModel model, PlannedBenchmark benchmark) => model.Name + "\u0000" + benchmark.Definition.Name;
+
+    private static IReadOnlyList<string> Split(string? value) =>
+        value is null ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal static string AppVersion() =>
+        typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(RunCommand).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    private static string MachineDescription(LlamaRuntimeInfo runtime) =>
+        $"{Environment.MachineName}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; " +
+        $"{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}; {Environment.ProcessorCount} cores; .NET {Environment.Version}; " +
+        $"devices: {string.Join(", ", runtime.Devices.Select(d => $"{d.Description} [{d.Type}]"))}";
+
+    private static string GpuDescription(LlamaRuntimeInfo runtime)
+    {
+        var gpus = runtime.Devices.Where(d => d.Type.Contains("gpu", StringComparison.OrdinalIgnoreCase)).ToArray();
+        return gpus.Length == 0
+            ? "none"
+            : string.Join(", ", gpus.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Description} ({d.TotalBytes / (1024 * 1024)} MiB)")));
+    }
+}

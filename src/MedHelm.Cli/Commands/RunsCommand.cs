@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MedHelm.Cli.Hosting;
+using MedHelm.Core.Results;
+using MedHelm.Storage;
+
+namespace MedHelm.Cli.Commands;
+
+/// <summary><c>medhelm runs list|show</c>: the runs in the results database and everything recorded about one.</summary>
+internal static class RunsCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    public static Command Build() => new("runs", "List runs and show how a run was made (models, data, settings, machine) and its results.")
+    {
+        List(),
+        Show(),
+    };
+
+    private static Command List()
+    {
+        var command = new Command("list", "Every run, newest first: status, start, end, results computed and reused.");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
+        {
+            await using var store = await OpenExistingAsync(host, token);
+            var runs = await store.ListRunsAsync(token);
+            if (runs.Count == 0)
+            {
+                Console.Out.WriteLine("No runs.");
+                return CommandRunner.Ok;
+            }
+
+            Console.Out.WriteLine($"{"run",-34} {"status",-10} {"started (UTC)",-20} {"finished (UTC)",-20} {"results",8} {"computed",9} {"reused",7}");
+            foreach (var r in runs)
+            {
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.RunId,-34} {r.Status.ToString().ToLowerInvariant(),-10} {r.StartedUtc:yyyy-MM-dd HH:mm:ss}  {(r.FinishedUtc is { } f ? f.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-"),-20} {r.Results,8} {r.Computed,9} {r.Reused,7}"));
+            }
+
+            return CommandRunner.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var runId = new Argument<string>("run-id") { Description = "The run (see `runs list`)." };
+        var json = new Option<bool>("--json") { Description = "Print everything as JSON: configuration, models, data, machine, per-instance results, audit." };
+        var outputs = new Option<bool>("--outputs") { Description = "Include the model outputs' text in the per-instance results (may be patient data); by default only their SHA-256." };
+        var command = new Command("show", "Show how a run was made and its results.") { runId, json, outputs };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
+        {
+            await using var store = await OpenExistingAsync(host, token);
+            var id = parse.GetValue(runId)!;
+            var run = await store.GetRunAsync(id, token) ?? throw new ArgumentException($"There is no run '{id}' (see `medhelm runs list`).");
+            var summary = (await store.ListRunsAsync(token)).Single(r => r.RunId == id);
+            var results = await store.GetRunResultsAsync(id, parse.GetValue(outputs), token);
+            var leaderboard = await store.GetLeaderboardAsync(id, token);
+            var configuration = JsonNode.Parse(run.ConfigurationJson);
+            var modelNames = (configuration?["models"] as JsonArray)?.OfType<JsonObject>().Select(m => (string?)m["name"]).OfType<string>().ToArray()
+                ?? results.Select(r => r.Model).Distinct(StringComparer.Ordinal).ToArray();
+            var models = new List<StoredModel>();
+            foreach (var name in modelNames)
+            {
+                if (await store.GetModelAsync(name, token) is { } model)
+                {
+                    models.Add(model);
+                }
+            }
+
+            var audit = await store.GetAuditAsync(id, token);
+            if (parse.GetValue(json))
+            {
+                var document = new JsonObject
+                {
+                    ["run"] = new JsonObject
+                    {
+                        ["run_id"] = run.RunId,
+                        ["status"] = run.Status.ToString().ToLowerInvariant(),
+                        ["started_utc"] = run.StartedUtc,
+                        ["finished_utc"] = run.FinishedUtc,
+                        ["app_version"] = run.AppVersion,
+                        ["llama_cpp_version"] = run.LlamaCppVersion,
+                        ["machine"] = run.MachineDescription,
+                        ["gpu"] = run.GpuDescription,
+                        ["config_sha256"] = summary.ConfigHash,
+                    },
+                    ["configuration"] = configuration,
+                    ["models"] = JsonSerializer.SerializeToNode(models, Json),
+                    ["counts"] = new JsonObject { ["results"] = summary.Results, ["computed"] = summary.Computed, ["reused"] = summary.Reused },
+                    ["leaderboard"] = JsonSerializer.SerializeToNode(leaderboard, Json),
+                    ["results"] = JsonSerializer.SerializeToNode(results, Json),
+                    ["audit"] = new JsonArray(audit.Select(a => (JsonNode)new JsonObject
+                    {
+                        ["at_utc"] = a.AtUtc,
+                        ["event"] = a.Event,
+                        ["detail"] = JsonNode.Parse(a.DetailJson),
+                    }).ToArray()),
+                };
+                Console.Out.WriteLine(document.ToJsonString(Json));
+                return CommandRunner.Ok;
+            }
+
+            Console.Out.WriteLine($"run       {run.RunId} ({run.Status.ToString().ToLowerInvariant()})");
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"started   {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC; finished {(run.FinishedUtc is { } f ? f.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC" : "-")}"));
+            Console.Out.WriteLine($"app       {run.AppVersion}; llama.cpp {run.LlamaCppVersion ?? "-"}");
+            Console.Out.WriteLine($"machine   {run.MachineDescription}");
+            Console.Out.WriteLine($"gpu       {run.GpuDescription ?? "-"}");
+            Console.Out.WriteLine($"config    sha256 {summary.ConfigHash}");
+            foreach (var m in models)
+            {
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"model     {m.Name}: {m.Path} sha256 {m.Sha256}, {m.Architecture ?? "?"}, {m.Quantization ?? "?"}, {m.Parameters:N0} parameters"));
+            }
+
+            foreach (var b in (configuration?["benchmarks"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                Console.Out.WriteLine($"data      {b["name"]}: sha256 {b["dataset_sha256"]}, {b["instances"]} instances ({b["source"]})");
+            }
+
+            foreach (var s in (configuration?["skipped"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                Console.Out.WriteLine($"skipped   {s["name"]}: {s["reason"]}");
+            }
+
+            Console.Out.WriteLine($"results   {summary.Results} ({summary.Computed} computed, {summary.Reused} reused)");
+            Console.Out.WriteLine();
+            Console.Out.WriteLine(leaderboard.Count == 0 ? "No results." : Leaderboard.FormatTable(leaderboard));
+            Console.Out.WriteLine();
+            Console.Out.WriteLine("everything, with per-instance results: medhelm runs show " + run.RunId + " --json");
+            return CommandRunner.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<SqliteResultStore> OpenExistingAsync(CliHost host, CancellationToken cancellationToken)
+    {
+        var storage = host.Options<StorageOptions>();
+        var databasePath = Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile);
+        if (!File.Exists(databasePath))
+        {
+            throw new FileNotFoundException($"There is no results database at {databasePath} yet; start a run with `medhelm run` first.");
+        }
+
+        return await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MedHelm.Cli.Tests.Support;
+
+/// <summary>
+/// The real medhelm CLI started in a child process that the test can watch line by line and kill
+/// (<see cref="Process.Kill()"/> is SIGKILL on Linux) or interrupt (SIGINT, as Ctrl+C).
+/// </summary>
+public sealed class RunningCli : IDisposable
+{
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly Lock _gate = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
+    private readonly Task _readers;
+
+    private RunningCli(Process process)
+    {
+        Process = process;
+        _readers = PumpBothAsync(process);
+    }
+
+    public Process Process { get; }
+
+    public static RunningCli Start(IEnumerable<string> arguments, string home)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "medhelm.dll"));
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["MEDHELM_HOME"] = home;
+        var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        return new RunningCli(process);
+    }
+
+    /// <summary>Completes with the first line (stdout or stderr) for which <paramref name="match"/> holds; faults if the process exits first.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _waiters.Add((match, seen));
+        }
+
+        return seen.Task;
+    }
+
+    /// <summary>SIGKILL: no handler runs, nothing is flushed.</summary>
+    public void Kill() => Process.Kill();
+
+    /// <summary>SIGINT, as Ctrl+C in a terminal.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
+    public async Task<CliResult> WaitAsync(int timeoutSeconds = 300)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            await Process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"medhelm did not finish in {timeoutSeconds} s.");
+        }
+
+        await _readers;
+        lock (_gate)
+        {
+            return new CliResult(Process.ExitCode, _stdout.ToString(), _stderr.ToString());
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+        }
+
+        Process.Dispose();
+    }
+
+    private async Task PumpAsync(StreamReader reader, StringBuilder sink)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_gate)
+            {
+                sink.Append(line).Append('\n');
+                foreach (var waiter in _waiters.Where(w => w.Match(line)).ToArray())
+                {
+                    waiter.Seen.TrySetResult(line);
+                    _waiters.Remove(waiter);
+                }
+            }
+        }
+
+    }
+
+    private async Task PumpBothAsync(Process process)
+    {
+        await Task.WhenAll(PumpAsync(process.StandardOutput, _stdout), PumpAsync(process.StandardError, _stderr));
+        lock (_gate)
+        {
+            foreach (var waiter in _waiters)
+            {
+                waiter.Seen.TrySetException(new InvalidOperationException("The process ended before the line appeared."));
+            }
+
+            _waiters.Clear();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using MedHelm.Core.Catalog;
+using MedHelm.Core.Metrics;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Ledger;
+using MedHelm.Evaluation.Running;
+using MedHelm.Evaluation.Tests.Support;
+
+namespace MedHelm.Evaluation.Tests.Running;
+
+public class LedgerRunnerTests
+{
+    private static readonly IReadOnlyList<BenchmarkInstance> Instances = PubMedQaImporter.Import(TestData.PubMedQaFolder).Instances;
+
+    private static EvaluationRequest Request(InMemoryLedger ledger, string runId = "run-1", string model = "sha-1", ScoringMode mode = ScoringMode.Corrected) =>
+        new(runId, "fake-model", BuiltInBenchmarks.PubMedQa, Instances, mode)
+        {
+            Ledger = new LedgerContext(ledger, "sha256:" + model, new string('d', 64)),
+        };
+
+    [Fact]
+    public async Task Stored_completions_are_reused_and_only_the_rest_computed()
+    {
+        var ledger = new InMemoryLedger();
+        var first = await new EvaluationRunner().ExecuteAsync(Request(ledger), ScriptedChatClient.Constant("A"));
+        Assert.Equal((5, 0), (first.Computed, first.Reused));
+        Assert.Equal(5, ledger.Completions.Count);
+        Assert.All(ledger.Entries, e => Assert.Equal(CompletionOrigin.Computed, e.Origin));
+
+        // same settings, new run: nothing computed
+        var client = ScriptedChatClient.Constant("B");
+        var second = await new EvaluationRunner().ExecuteAsync(Request(ledger, "run-2"), client);
+        Assert.Equal((0, 5), (second.Computed, second.Reused));
+        Assert.Empty(client.Calls);
+        Assert.Equal(first.Results.Select(r => (r.InstanceId, r.Prediction, r.Score)), second.Results.Select(r => (r.InstanceId, r.Prediction, r.Score)));
+        Assert.All(second.Results, r => Assert.Equal("run-2", r.RunId));
+
+        // another model file: everything computed again
+        var third = await new EvaluationRunner().ExecuteAsync(Request(ledger, "run-3", model: "sha-2"), ScriptedChatClient.Constant("B"));
+        Assert.Equal((5, 0), (third.Computed, third.Reused));
+        Assert.Equal(10, ledger.Completions.Count);
+    }
+
+    [Fact]
+    public async Task A_partial_ledger_computes_only_the_missing_instances()
+    {
+        var ledger = new InMemoryLedger();
+        var partial = Request(ledger) with { MaxInstances = 2 };
+        await new EvaluationRunner().ExecuteAsync(partial, ScriptedChatClient.Constant("A"));
+
+        var client = ScriptedChatClient.Constant("A");
+        var progress = new List<EvaluationProgress>();
+        var outcome = await new EvaluationRunner().ExecuteAsync(Request(ledger), client, new SynchronousProgress<EvaluationProgress>(progress.Add));
+        Assert.Equal((3, 2), (outcome.Computed, outcome.Reused));
+        Assert.Equal(3, client.Calls.Count);
+        Assert.Equal(Instances.Select(i => i.Id), outcome.Results.Select(r => r.InstanceId));
+        Assert.Equal(5, progress[^1].Completed);
+        Assert.Equal(2, progress[^1].Reused);
+        Assert.True(progress[^1].Tokens > 0);
+    }
+
+    [Fact]
+    public async Task Scores_follow_the_scoring_mode_of_the_run_not_of_the_stored_completion()
+    {
+        var ledger = new InMemoryLedger();
+        var helm = await new EvaluationRunner().ExecuteAsync(Request(ledger, mode: ScoringMode.Helm), ScriptedChatClient.Constant("(A)"));
+        var corrected = await new EvaluationRunner().ExecuteAsync(Request(ledger, "run-2", mode: ScoringMode.Corrected), ScriptedChatClient.Constant("x"));
+        Assert.Equal(5, corrected.Reused);
+        Assert.All(helm.Results, r => Assert.Equal(0, r.Score));
+        Assert.Equal([1, 1, 1, 0, 0], corrected.Results.Select(r => r.Score));
+    }
+
+    [Fact]
+    public async Task Results_finished_before_a_cancellation_are_committed()
+    {
+        var ledger = new InMemoryLedger();
+        using var cts = new CancellationTokenSource();
+        var calls = 0;
+        var client = new ScriptedChatClient(async (_, token) =>
+        {
+            if (Interlocked.Increment(ref calls) == 3)
+            {
+                await cts.CancelAsync();
+                await Task.Delay(Timeout.Infinite, token);
+            }
+
+            return ScriptedChatClient.Response("A", 10, 1);
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new EvaluationRunner().ExecuteAsync(Request(ledger), client, null, cts.Token));
+        Assert.Equal(2, ledger.Completions.Count);
+        Assert.True(ledger.Flushed > 0);
+
+        var resumed = await new EvaluationRunner().ExecuteAsync(Request(ledger), ScriptedChatClient.Constant("A"));
+        Assert.Equal((3, 2), (resumed.Computed, resumed.Reused));
+        Assert.Equal(5, ledger.Completions.Count);
+    }
+
+    [Fact]
+    public void Unsupported_benchmarks_have_a_reason()
+    {
+        Assert.Null(EvaluationRunner.UnsupportedReason(BuiltInBenchmarks.PubMedQa));
+        Assert.Null(EvaluationRunner.UnsupportedReason(BuiltInBenchmarks.Find("medhallu")!));
+        Assert.Contains("jury", EvaluationRunner.UnsupportedReason(BuiltInBenchmarks.Find("aci_bench")!), StringComparison.Ordinal);
+        Assert.NotNull(EvaluationRunner.UnsupportedReason(BuiltInBenchmarks.Find("medec")!));
+        Assert.NotNull(EvaluationRunner.UnsupportedReason(BuiltInBenchmarks.Find("medcalc_bench")!));
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(T value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+
+    /// <summary>A ledger in memory with the store's semantics: first write of a key wins.</summary>
+    private sealed class InMemoryLedger : ICompletionLedger
+    {
+        public ConcurrentDictionary<string, LedgerCompletion> Completions { get; } = new(StringComparer.Ordinal);
+
+        public ConcurrentQueue<LedgerEntry> Entries { get; } = new();
+
+        public int Flushed { get; private set; }
+
+        public Task<IReadOnlyDictionary<string, LedgerCompletion>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyDictionary<string, LedgerCompletion>>(
+                keys.Where(Completions.ContainsKey).ToDictionary(k => k, k => Completions[k], StringComparer.Ordinal));
+
+        public ValueTask RecordAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
+        {
+            Entries.Enqueue(entry);
+            Completions.TryAdd(entry.Request.Key, entry.Completion);
+            return ValueTask.CompletedTask;
+        }
+
+        public Task FlushAsync(CancellationToken cancellationToken = default)
+        {
+            Flushed++;
+            return Task.CompletedTask;
+        }
+    }
+}

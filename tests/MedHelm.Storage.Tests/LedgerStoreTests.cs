@@ -1,0 +1,192 @@
+using System.Globalization;
+using MedHelm.Evaluation.Ledger;
+using MedHelm.Evaluation.Results;
+using MedHelm.Storage.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace MedHelm.Storage.Tests;
+
+public class LedgerStoreTests
+{
+    private static LedgerEntry Entry(string runId, int i, CompletionOrigin origin = CompletionOrigin.Computed, double score = 1, string output = "A") => new(
+        runId,
+        new LedgerRequest(
+            "key-" + i.ToString(CultureInfo.InvariantCulture), "m1", "sha256:" + new string('c', 64), "pubmed_qa", new string('d', 64),
+            "inst-" + i.ToString(CultureInfo.InvariantCulture), new string('t', 64), new string('p', 64), "temperature:1:0\n", 0, 0, "A"),
+        new LedgerCompletion(output, i % 2 == 0 ? "thinking" : null, "EndOfGeneration", 100 + i, 1, 0, 32, 0.5, 10, 11, 2, 12.5),
+        origin,
+        [new MetricScore("exact_match", score)]);
+
+    [Fact]
+    public async Task Entries_are_stored_once_and_linked_per_run()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
+        await store.SaveRunAsync(Samples.Run("run-2", RunStatus.Running));
+        await using (var ledger = store.OpenLedger())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await ledger.RecordAsync(Entry("run-1", i));
+            }
+
+            // a resumed run writes some again; repeats change nothing
+            await ledger.RecordAsync(Entry("run-1", 3, CompletionOrigin.Reused, score: 0, output: "B"));
+            await ledger.FlushAsync();
+
+            var found = await ledger.FindAsync(["key-1", "key-2", "key-99"]);
+            Assert.Equal(["key-1", "key-2"], found.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(new LedgerCompletion("A", "thinking", "EndOfGeneration", 102, 1, 0, 32, 0.5, 10, 11, 2, 12.5), found["key-2"]);
+
+            // another run reuses them
+            for (var i = 0; i < 5; i++)
+            {
+                await ledger.RecordAsync(Entry("run-2", i, CompletionOrigin.Reused));
+            }
+        }
+
+        Assert.Equal(["10"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+        Assert.Equal(["10"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM requests"));
+        Assert.Equal(["run-1|computed|10", "run-2|reused|5"], await QueryAsync(temp.DatabasePath,
+            "SELECT run_id || '|' || origin || '|' || COUNT(*) FROM run_completions GROUP BY run_id, origin ORDER BY run_id"));
+        Assert.Equal(["A|1.0"], await QueryAsync(temp.DatabasePath,
+            "SELECT c.output || '|' || s.value FROM requests q JOIN completions c ON c.request_id = q.id JOIN scores s ON s.request_id = q.id WHERE s.run_id = 'run-1' AND q.request_key = 'key-3'"));
+
+        var results = await store.GetResultsAsync("run-1");
+        Assert.Equal(10, results.Count);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => "inst-" + i), results.Select(r => r.InstanceId));
+        Assert.All(results, r => Assert.Equal(("m1", "pubmed_qa", "A", 1.0), (r.Model, r.Benchmark, r.Prediction, r.Score)));
+        Assert.Equal(12.5, results[0].Elapsed.TotalMilliseconds, 6);
+
+        var rows = await store.GetRunResultsAsync("run-2");
+        Assert.Equal(5, rows.Count);
+        Assert.All(rows, r => Assert.Equal("reused", r.Origin));
+        Assert.All(rows, r => Assert.Null(r.Output));
+        Assert.Equal("A", (await store.GetRunResultsAsync("run-2", includeOutputs: true))[0].Output);
+
+        var runs = await store.ListRunsAsync();
+        Assert.Equal([("run-1", 10, 10, 0), ("run-2", 5, 0, 5)], runs.Select(r => (r.RunId, r.Results, r.Computed, r.Reused)).Order());
+    }
+
+    [Fact]
+    public async Task Concurrent_producers_are_committed_in_batches()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
+        await using var ledger = store.OpenLedger(maxBatch: 64, capacity: 128);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                await ledger.RecordAsync(Entry("run-1", (p * 1000) + i));
+            }
+        })));
+        await ledger.FlushAsync();
+
+        Assert.Equal(2000, ledger.Committed);
+        Assert.InRange(ledger.Transactions, 2000 / 64, 1999);
+        Assert.Equal(["2000"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM scores WHERE run_id = 'run-1'"));
+    }
+
+    [Fact]
+    public async Task A_failed_write_is_reported_and_stops_the_ledger()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var ledger = store.OpenLedger();
+
+        // no such run: the foreign key fails the batch
+        await ledger.RecordAsync(Entry("no-such-run", 1));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.FlushAsync());
+        Assert.IsType<SqliteException>(ex.InnerException);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await ledger.RecordAsync(Entry("no-such-run", 2)));
+        Assert.Equal(["0"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+    }
+
+    [Fact]
+    public async Task Audit_is_append_only()
+    {
+        using var temp = new TempDatabase();
+        await using (var store = await SqliteResultStore.OpenAsync(temp.DatabasePath))
+        {
+            await store.AppendAuditAsync("run-1", "run_started", """{"x":1}""");
+            var events = await store.GetAuditAsync("run-1");
+            Assert.Equal("run_started", Assert.Single(events).Event);
+            Assert.Contains(await store.GetAuditAsync(null), e => e.Event == "schema_migrated");
+        }
+
+        var update = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(temp.DatabasePath, "UPDATE audit SET event = 'x'"));
+        Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
+        var delete = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
+        Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
+        Assert.Equal(["2"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit"));
+    }
+
+    [Fact]
+    public async Task Models_keep_architecture_quantization_and_parameters()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.RegisterModelAsync("m1", "/m/m1.gguf", new string('c', 64), 1234, "llama", "Q4_K_M", 70_000_000_000);
+        Assert.Equal(new StoredModel("m1", "/m/m1.gguf", new string('c', 64), 1234, "llama", "Q4_K_M", 70_000_000_000), await store.GetModelAsync("m1"));
+        Assert.Null(await store.GetModelAsync("m2"));
+    }
+
+    [Fact]
+    public async Task Version_2_results_move_to_the_ledger_tables()
+    {
+        using var temp = new TempDatabase();
+        Directory.CreateDirectory(temp.Folder);
+        await using (var connection = new SqliteConnection($"Data Source={temp.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL);" +
+                Migrations.All[0] + Migrations.All[1] +
+                """
+                INSERT INTO schema_version VALUES (1, 'x'), (2, 'x');
+                INSERT INTO models (name, sha256, registered_utc) VALUES ('m1', 'abc', 'x');
+                INSERT INTO runs VALUES ('old', '2025-01-01T00:00:00.0000000Z', NULL, 'Completed', '{}', 'h', '0.1', NULL, 'host');
+                INSERT INTO completions (run_id, model, benchmark, instance_id, prompt_hash, prediction, gold, prompt_tokens, completion_tokens, elapsed_ms)
+                VALUES ('old', 'm1', 'pubmed_qa', '1', 'ph', 'A', 'A', 10, 1, 5), ('old', 'm1', 'pubmed_qa', '2', NULL, 'B', 'A', 11, 1, 6);
+                INSERT INTO scores VALUES ('old', 'm1', 'pubmed_qa', '1', 'exact_match', 1), ('old', 'm1', 'pubmed_qa', '2', 'exact_match', 0);
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        Assert.Equal(3, await store.GetSchemaVersionAsync());
+        var results = await store.GetResultsAsync("old");
+        Assert.Equal([("1", "A", 1.0, "ph"), ("2", "B", 0.0, (string?)null)], results.Select(r => (r.InstanceId, r.Prediction, r.Score, r.PromptHash)));
+        Assert.Equal(["abc"], await QueryAsync(temp.DatabasePath, "SELECT DISTINCT model_identity FROM requests"));
+        Assert.Single(await store.GetLeaderboardAsync(null));
+    }
+
+    private static async Task<List<string>> QueryAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+        }
+
+        return rows;
+    }
+
+    private static async Task ExecuteAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}
