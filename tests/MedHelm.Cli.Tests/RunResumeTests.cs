@@ -158,11 +158,14 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("no run 'nope'", unknown.StdErr, StringComparison.Ordinal);
 
-        var first = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "one", "--max-instances", "3", "--jury", "a,b,c"], home.Folder);
+        var missingJudge = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "zero", "--jury", "a,b,c"], home.Folder);
+        Assert.Equal(1, missingJudge.ExitCode);
+        Assert.Contains("'a' is not a model name", missingJudge.StdErr, StringComparison.Ordinal);
+
+        var first = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "one", "--max-instances", "3"], home.Folder);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("3 computed, 0 reused", first.StdOut, StringComparison.Ordinal);
-        Assert.Contains("skipped  aci_bench", first.StdOut, StringComparison.Ordinal);
-        Assert.Contains("not wired into runs yet", first.StdErr, StringComparison.Ordinal);
+        Assert.Contains("skipped  aci_bench: open-ended answers are scored by the LLM jury: add --jury", first.StdOut, StringComparison.Ordinal);
 
         var again = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa", "--models", model, "--run-id", "one"], home.Folder);
         Assert.Equal(1, again.ExitCode);

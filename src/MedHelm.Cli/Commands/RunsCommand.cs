@@ -96,6 +96,7 @@ internal static class RunsCommand
                     ["counts"] = new JsonObject { ["results"] = summary.Results, ["computed"] = summary.Computed, ["reused"] = summary.Reused },
                     ["leaderboard"] = JsonSerializer.SerializeToNode(leaderboard, Json),
                     ["results"] = JsonSerializer.SerializeToNode(results, Json),
+                    ["jury"] = JuryCounts(await store.GetJuryRatingsAsync(id, token)),
                     ["audit"] = new JsonArray(audit.Select(a => (JsonNode)new JsonObject
                     {
                         ["at_utc"] = a.AtUtc,
@@ -150,4 +151,17 @@ internal static class RunsCommand
 
         return await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
     }
+    /// <summary>Per benchmark × judge: instances rated, verdicts, failures and the mean rating (for <c>runs show --json</c>).</summary>
+    private static JsonArray JuryCounts(IReadOnlyList<StoredJuryRating> ratings) =>
+        new(ratings.GroupBy(r => (r.Benchmark, r.Judge)).OrderBy(g => g.Key.Benchmark, StringComparer.Ordinal).ThenBy(g => g.Key.Judge, StringComparer.Ordinal)
+            .Select(g => (JsonNode)new JsonObject
+            {
+                ["benchmark"] = g.Key.Benchmark,
+                ["judge"] = g.Key.Judge,
+                ["instances"] = g.Select(r => r.RequestId).Distinct().Count(),
+                ["verdicts"] = g.Where(r => r.Rating is not null).Select(r => r.RequestId).Distinct().Count(),
+                ["failures"] = g.Count(r => r.Rating is null),
+                ["ratings"] = g.Count(r => r.Rating is not null),
+                ["mean_rating"] = g.Any(r => r.Rating is not null) ? g.Where(r => r.Rating is not null).Average(r => r.Rating!.Value) : null,
+            }).ToArray());
 }

@@ -25,6 +25,12 @@ public sealed record EvaluationRequest(
     /// each result is written to the ledger as soon as it is produced.
     /// </summary>
     public LedgerContext? Ledger { get; init; }
+
+    /// <summary>
+    /// Generate and store the outputs without scoring them (open-ended benchmarks, scored afterwards by the LLM
+    /// jury): the ledger gets the completion and no score; results carry score 0.
+    /// </summary>
+    public bool GenerateOnly { get; init; }
 }
 
 /// <summary>The ledger a request reads from and writes to, and the key parts that do not come from the benchmark.</summary>

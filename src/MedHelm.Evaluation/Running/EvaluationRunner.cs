@@ -46,6 +46,16 @@ public sealed partial class EvaluationRunner
     /// label answers scored by exact label match).
     /// </summary>
     public static string? UnsupportedReason(BenchmarkDefinition definition)
+        => NeedsJury(definition) ? "open-ended answers are scored by the LLM jury: add --jury j1,j2,j3" : UnscoredReason(definition);
+
+    /// <summary>True for open-ended free-text benchmarks: the runner only generates (<see cref="EvaluationRequest.GenerateOnly"/>), the jury scores.</summary>
+    public static bool NeedsJury(BenchmarkDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.AnswerKind == AnswerKind.FreeText && definition.IsOpen;
+    }
+
+    private static string? UnscoredReason(BenchmarkDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
         return definition.AnswerKind switch
@@ -78,7 +88,7 @@ public sealed partial class EvaluationRunner
         ArgumentNullException.ThrowIfNull(client);
         var definition = request.Benchmark;
         definition.Validate();
-        if (definition.AnswerKind is not (AnswerKind.Letter or AnswerKind.YesNo or AnswerKind.Label))
+        if (definition.AnswerKind is not (AnswerKind.Letter or AnswerKind.YesNo or AnswerKind.Label) && !(request.GenerateOnly && NeedsJury(definition)))
         {
             throw new NotSupportedException(
                 $"Benchmark '{definition.Name}' has answer kind {definition.AnswerKind}; only letter, yes/no and label answers are supported so far.");
@@ -266,7 +276,9 @@ public sealed partial class EvaluationRunner
     {
         var definition = request.Benchmark;
         var output = completion.Output;
-        var score = definition.AnswerKind == AnswerKind.Letter
+        var score = request.GenerateOnly
+            ? 0
+            : definition.AnswerKind == AnswerKind.Letter
             ? ExactMatch.Score(output, instance.Gold, request.ScoringMode, instance.OptionLetters)
             : LabelMatch.Score(output, instance.Gold, request.ScoringMode, definition.Labels.Count > 0 ? definition.Labels : null);
         var result = new InstanceResult(
@@ -286,7 +298,7 @@ public sealed partial class EvaluationRunner
         {
             // Queued even when cancellation is under way: the answer exists, keep it.
             await context.Ledger.RecordAsync(
-                new LedgerEntry(request.RunId, keyed, completion, origin, [new MetricScore(definition.MainMetric, score)]),
+                new LedgerEntry(request.RunId, keyed, completion, origin, request.GenerateOnly ? [] : [new MetricScore(definition.MainMetric, score)]),
                 CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using MedHelm.Evaluation.Jury;
+
+namespace MedHelm.Storage;
+
+/// <summary>A stored output of a run that the jury rates (an open-ended benchmark's completion).</summary>
+public sealed record JuryCandidate(long RequestId, string RequestKey, string Model, string Benchmark, string InstanceId, string Output, string Gold);
+
+/// <summary>One row of <c>jury_ratings</c>: a judge's score on one criterion, or (criterion <see cref="SqliteResultStore.JuryFailureCriterion"/>, no rating) its failure.</summary>
+public sealed record StoredJuryRating(long RequestId, string Model, string Benchmark, string InstanceId, string Judge, string Criterion, double? Rating, string? DetailJson);
+
+public sealed partial class SqliteResultStore
+{
+    /// <summary>The criterion recorded for a judge that gave no verdict (never a valid criterion name).</summary>
+    public const string JuryFailureCriterion = "(failure)";
+
+    /// <summary>The stored outputs of <paramref name="runId"/> on <paramref name="benchmark"/>, in the order they were linked.</summary>
+    public async Task<IReadOnlyList<JuryCandidate>> GetJuryCandidatesAsync(string runId, string benchmark, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = ReadCommand(
+                """
+                SELECT l.request_id, q.request_key, l.model, l.benchmark, l.instance_id, c.output, q.gold
+                FROM run_completions l
+                JOIN requests q ON q.id = l.request_id
+                JOIN completions c ON c.request_id = l.request_id
+                WHERE l.run_id = $run AND l.benchmark = $benchmark
+                ORDER BY l.seq
+                """);
+            command.Parameters.AddWithValue("$run", runId);
+            command.Parameters.AddWithValue("$benchmark", benchmark);
+            var found = new List<JuryCandidate>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(new JuryCandidate(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetString(5), reader.IsDBNull(6) ? "" : reader.GetString(6)));
+            }
+
+            return found;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Every jury rating and failure stored for <paramref name="runId"/>.</summary>
+    public async Task<IReadOnlyList<StoredJuryRating>> GetJuryRatingsAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = ReadCommand(
+                """
+                SELECT j.request_id, l.model, l.benchmark, l.instance_id, j.judge, j.criterion, j.rating, j.verdict_json
+                FROM jury_ratings j
+                JOIN run_completions l ON l.run_id = j.run_id AND l.request_id = j.request_id
+                WHERE j.run_id = $run
+                ORDER BY l.seq, j.judge, j.criterion
+                """);
+            command.Parameters.AddWithValue("$run", runId);
+            var found = new List<StoredJuryRating>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(new StoredJuryRating(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetString(5), NullableDouble(reader, 6), NullableString(reader, 7)));
+            }
+
+            return found;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stores one judge's outcomes (request id → outcome) in one transaction: a row per criterion with its score and
+    /// explanation, or one <see cref="JuryFailureCriterion"/> row with the reason and the raw answer. A judge's rows of a
+    /// request are replaced as a whole.
+    /// </summary>
+    public Task SaveJudgeOutcomesAsync(string runId, IReadOnlyList<(long RequestId, JudgeOutcome Outcome)> outcomes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        if (outcomes.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return InTransactionAsync(
+            async (transaction, ct) =>
+            {
+                var now = FormatTime(DateTimeOffset.UtcNow);
+                using var delete = Prepared(transaction, "DELETE FROM jury_ratings WHERE run_id = $run AND request_id = $id AND judge = $judge", "$run", "$id", "$judge");
+                using var insert = Prepared(
+                    transaction,
+                    """
+                    INSERT INTO jury_ratings (run_id, request_id, judge, criterion, rating, verdict_json, created_utc)
+                    VALUES ($run, $id, $judge, $criterion, $rating, $json, $now)
+                    """,
+                    "$run", "$id", "$judge", "$criterion", "$rating", "$json", "$now");
+                foreach (var (id, outcome) in outcomes)
+                {
+                    Set(delete, runId, id, outcome.Judge);
+                    await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    var attempts = outcome.Attempts.Count;
+                    if (outcome.Verdict is { } verdict)
+                    {
+                        foreach (var (criterion, rating) in verdict.Ratings)
+                        {
+                            Set(insert, runId, id, outcome.Judge, criterion, (double)rating.Score,
+                                JsonSerializer.Serialize(new { explanation = rating.Explanation, attempts }), now);
+                            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                        }
+                    }
+                    else
+                    {
+                        Set(insert, runId, id, outcome.Judge, JuryFailureCriterion, null,
+                            JsonSerializer.Serialize(new { failure = outcome.Failure, attempts, answer = outcome.Answer }), now);
+                        await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    }
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Stores (or replaces) the jury score of each request as <paramref name="metric"/>, so leaderboards show it.</summary>
+    public Task SaveJuryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return InTransactionAsync(
+            async (transaction, ct) =>
+            {
+                using var upsert = Prepared(
+                    transaction,
+                    "INSERT INTO scores (run_id, request_id, metric, value) VALUES ($run, $id, $metric, $value) ON CONFLICT (run_id, request_id, metric) DO UPDATE SET value = excluded.value",
+                    "$run", "$id", "$metric", "$value");
+                foreach (var (id, value) in scores)
+                {
+                    Set(upsert, runId, id, metric, value);
+                    await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
+    }
+}
