@@ -1,24 +1,18 @@
-using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MedHelm.Cli.Hosting;
 using MedHelm.Core.Catalog;
-using MedHelm.Core.Ledger;
 using MedHelm.Core.Metrics;
 using MedHelm.Core.Results;
 using MedHelm.Evaluation.Datasets;
-using MedHelm.Evaluation.Jury;
 using MedHelm.Evaluation.Results;
 using MedHelm.Evaluation.Running;
 using MedHelm.Gguf;
-using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace MedHelm.Cli.Commands;
 
