@@ -9,7 +9,6 @@ using MedHelm.Evaluation.Results;
 using MedHelm.Evaluation.Running;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
-using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Storage;
@@ -92,7 +91,7 @@ internal static class DemoCommand
             },
         });
         var started = DateTimeOffset.UtcNow;
-        var run = new RunRecord(runId, started, null, configuration, AppVersion(), runtime.LlamaCppVersion, MachineDescription(runtime), RunStatus.Running);
+        var run = new RunRecord(runId, started, null, configuration, Provenance.AppVersion(), runtime.LlamaCppVersion, Provenance.Machine(runtime), RunStatus.Running);
         await store.RegisterModelAsync(modelName, modelPath, modelSha, new FileInfo(modelPath).Length, cancellationToken);
         await store.RecordDatasetAsync(dataset, cancellationToken);
         await store.SaveRunAsync(run, cancellationToken);
@@ -134,11 +133,4 @@ internal static class DemoCommand
 
         return path;
     }
-
-    private static string AppVersion() =>
-        typeof(DemoCommand).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-
-    private static string MachineDescription(LlamaRuntimeInfo runtime) =>
-        $"{Environment.MachineName}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; " +
-        $"{Environment.ProcessorCount} cores; devices: {string.Join(", ", runtime.Devices.Select(d => $"{d.Description} [{d.Type}]"))}";
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -174,9 +173,9 @@ internal static partial class RunCommand
         var threads = inference.EffectiveThreads;
         var configuration = existing?.ConfigurationJson ?? Configuration(plan, models, planned, skipped, runtime, threads);
         var started = existing?.StartedUtc ?? DateTimeOffset.UtcNow;
-        var run = new RunRecord(runId, started, null, configuration, AppVersion(), runtime.LlamaCppVersion, MachineDescription(runtime), RunStatus.Running)
+        var run = new RunRecord(runId, started, null, configuration, Provenance.AppVersion(), runtime.LlamaCppVersion, Provenance.Machine(runtime), RunStatus.Running)
         {
-            GpuDescription = GpuDescription(runtime),
+            GpuDescription = Provenance.Gpus(runtime),
         };
 
         foreach (var model in models)
@@ -352,21 +351,4 @@ internal static partial class RunCommand
 
     private static IReadOnlyList<string> Split(string? value) =>
         value is null ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    internal static string AppVersion() =>
-        typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? typeof(RunCommand).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-
-    private static string MachineDescription(LlamaRuntimeInfo runtime) =>
-        $"{Environment.MachineName}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; " +
-        $"{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}; {Environment.ProcessorCount} cores; .NET {Environment.Version}; " +
-        $"devices: {string.Join(", ", runtime.Devices.Select(d => $"{d.Description} [{d.Type}]"))}";
-
-    private static string GpuDescription(LlamaRuntimeInfo runtime)
-    {
-        var gpus = runtime.Devices.Where(d => d.Type.Contains("gpu", StringComparison.OrdinalIgnoreCase)).ToArray();
-        return gpus.Length == 0
-            ? "none"
-            : string.Join(", ", gpus.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Description} ({d.TotalBytes / (1024 * 1024)} MiB)")));
-    }
 }
