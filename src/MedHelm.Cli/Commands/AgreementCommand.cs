@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MedHelm.Evaluation.Jury;
 
 namespace MedHelm.Cli.Commands;
 
 /// <summary>
 /// <c>medhelm agreement</c>: how well the LLM jury (and ROUGE-L, BERTScore) agrees with the hospital's clinicians,
-/// laid out like MedHELM's Table 2. For now the jury ratings come from a CSV file; reading them from a stored run
-/// (<c>--run RUN_ID</c>) waits for jury ratings in the results database.
+/// laid out like MedHELM's Table 2. The jury's ratings come from a finished run (<c>--run RUN_ID</c>: the ratings
+/// stored in the results database, ROUGE-L computed from the stored outputs, BERTScore with <c>--embedding-model</c>)
+/// or from a CSV file (<c>--jury FILE</c>).
 /// </summary>
 internal static class AgreementCommand
 {
@@ -18,14 +20,25 @@ internal static class AgreementCommand
             Description = "Clinician ratings CSV: instance_id, benchmark, rater_id, accuracy, completeness, clarity (1-5).",
             Required = true,
         };
-        var jury = new Option<FileInfo>("--jury")
+        var run = new Option<string?>("--run")
         {
-            Description = "Jury ratings CSV: instance_id, benchmark, judge, accuracy, completeness, clarity (1-5).",
-            Required = true,
+            Description = "Compare with the jury ratings stored for this run (see `medhelm runs list`); ROUGE-L is computed from its stored outputs.",
+        };
+        var model = new Option<string?>("--model")
+        {
+            Description = "With --run: the model whose outputs the clinicians rated (required when the run has several models).",
+        };
+        var jury = new Option<FileInfo?>("--jury")
+        {
+            Description = "Instead of --run: jury ratings CSV: instance_id, benchmark, judge, accuracy, completeness, clarity (1-5).",
         };
         var metrics = new Option<FileInfo?>("--metric-scores")
         {
-            Description = "Optional CSV of automatic metric scores: instance_id, benchmark, rouge_l, bertscore (0-1, either may be empty).",
+            Description = "CSV of automatic metric scores: instance_id, benchmark, rouge_l, bertscore (0-1, either may be empty); with --run it replaces the computed ROUGE-L.",
+        };
+        var embeddingModel = new Option<string?>("--embedding-model")
+        {
+            Description = "With --run: BERT-family GGUF model (name from appsettings Models, or a path) to compute BERTScore of the stored outputs.",
         };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
 
@@ -34,40 +47,78 @@ internal static class AgreementCommand
             "Agreement of the LLM jury, ROUGE-L and BERTScore with clinician ratings (ICC(3,k) on z-scored composites, " +
             "Spearman's rho, quadratic-weighted kappa, clinician-clinician baseline), per benchmark and pooled.")
         {
-            ratings, jury, metrics, json,
+            ratings, run, model, jury, metrics, embeddingModel, json,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
-            var clinicianRatings = AgreementCsv.ReadClinicianRatings(Existing(parse.GetValue(ratings)!));
-            var juryRatings = AgreementCsv.ReadJuryRatings(Existing(parse.GetValue(jury)!));
-            var metricScores = parse.GetValue(metrics) is { } m ? AgreementCsv.ReadMetricScores(Existing(m)) : [];
-            if (clinicianRatings.Count == 0)
+            var runId = parse.GetValue(run);
+            var juryFile = parse.GetValue(jury);
+            if ((runId is null) == (juryFile is null))
             {
-                throw new ArgumentException($"{parse.GetValue(ratings)!.Name} has no ratings.");
+                throw new ArgumentException(
+                    $"Give exactly one of --run RUN_ID (the jury ratings stored for a run) and --jury FILE (jury ratings from a CSV file){(runId is null ? "" : "; both were given")}.");
             }
 
-            var groups = ClinicianAgreement.Compute(clinicianRatings, juryRatings, metricScores);
+            if (string.IsNullOrWhiteSpace(runId) && runId is not null)
+            {
+                throw new ArgumentException("--run needs a run id (see `medhelm runs list`).");
+            }
+
+            if (juryFile is not null && (parse.GetValue(model) is not null || parse.GetValue(embeddingModel) is not null))
+            {
+                throw new ArgumentException(
+                    $"{(parse.GetValue(model) is not null ? "--model" : "--embedding-model")} needs --run RUN_ID (it works on a run's stored outputs, which a --jury file does not have).");
+            }
+
+            var ratingsFile = parse.GetValue(ratings)!;
+            var clinicianRatings = AgreementCsv.ReadClinicianRatings(Existing(ratingsFile));
+            if (clinicianRatings.Count == 0)
+            {
+                throw new ArgumentException($"{ratingsFile.Name} has no ratings.");
+            }
+
+            var metricsPath = parse.GetValue(metrics) is { } m ? Existing(m) : null;
+            var inputs = runId is not null
+                ? await AgreementSources.FromRunAsync(host, runId, parse.GetValue(model), clinicianRatings, metricsPath, parse.GetValue(embeddingModel), token)
+                : AgreementSources.FromFiles(clinicianRatings, Existing(juryFile!), metricsPath);
+            var groups = ClinicianAgreement.Compute(inputs.Clinicians, inputs.Jury, inputs.Metrics, inputs.Notes);
             if (parse.GetValue(json))
             {
-                var payload = groups.Select(g => new
+                // the table prints the same in its header lines
+                foreach (var warning in inputs.Warnings)
                 {
-                    benchmark = g.Benchmark,
-                    clinician_ratings = g.ClinicianRatings,
-                    raters = g.Raters,
-                    figures = g.Figures.Select(f => new
+                    await Console.Error.WriteLineAsync(warning);
+                }
+
+                var payload = new JsonObject
+                {
+                    ["source"] = inputs.Source,
+                    ["groups"] = JsonSerializer.SerializeToNode(groups.Select(g => new
                     {
-                        comparison = f.Comparison,
-                        n = f.Instances,
-                        icc3k = Number(f.Icc3k),
-                        spearman = Number(f.Spearman),
-                        weighted_kappa = Number(f.WeightedKappa),
-                        detail = f.Detail,
-                    }),
-                });
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(payload));
+                        benchmark = g.Benchmark,
+                        clinician_ratings = g.ClinicianRatings,
+                        raters = g.Raters,
+                        figures = g.Figures.Select(f => new
+                        {
+                            comparison = f.Comparison,
+                            n = f.Instances,
+                            icc3k = Number(f.Icc3k),
+                            spearman = Number(f.Spearman),
+                            weighted_kappa = Number(f.WeightedKappa),
+                            detail = f.Detail,
+                        }),
+                    })),
+                };
+                await Console.Out.WriteLineAsync(payload.ToJsonString());
             }
             else
             {
+                foreach (var line in inputs.Lines)
+                {
+                    await Console.Out.WriteLineAsync(line);
+                }
+
+                await Console.Out.WriteLineAsync();
                 await Console.Out.WriteAsync(ClinicianAgreement.Format(groups));
             }
 
@@ -79,5 +130,5 @@ internal static class AgreementCommand
     private static string Existing(FileInfo file) =>
         file.Exists ? file.FullName : throw new FileNotFoundException($"File not found: {file.FullName}", file.FullName);
 
-    private static double? Number(double value) => double.IsNaN(value) ? null : Math.Round(value, 4);
+    private static double? Number(double value) => double.IsFinite(value) ? Math.Round(value, 4) : null;
 }

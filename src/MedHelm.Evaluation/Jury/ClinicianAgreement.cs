@@ -48,12 +48,23 @@ public static class ClinicianAgreement
     public const string RougeRow = "ROUGE-L";
     public const string BertScoreRow = "BERTScore-F1";
 
+    /// <summary>The agreement figures per benchmark, then pooled.</summary>
+    /// <param name="clinicians">The clinicians' ratings.</param>
+    /// <param name="jury">The judges' ratings.</param>
+    /// <param name="metrics">ROUGE-L and BERTScore per output, when there are any.</param>
+    /// <param name="notes">
+    /// Per comparison row (e.g. <see cref="BertScoreRow"/>), why it has no figures, such as "not computed: …"; shown as
+    /// the row's detail in every group where the row has no other detail, so a missing comparator is explained rather
+    /// than left as an unexplained N of 0.
+    /// </param>
     public static IReadOnlyList<AgreementGroup> Compute(
-        IReadOnlyList<ClinicianRating> clinicians, IReadOnlyList<JuryRating> jury, IReadOnlyList<MetricScores>? metrics = null)
+        IReadOnlyList<ClinicianRating> clinicians, IReadOnlyList<JuryRating> jury, IReadOnlyList<MetricScores>? metrics = null,
+        IReadOnlyDictionary<string, string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(clinicians);
         ArgumentNullException.ThrowIfNull(jury);
         metrics ??= [];
+        notes ??= new Dictionary<string, string>();
         var juryByKey = jury.GroupBy(r => Key(r.Benchmark, r.InstanceId)).ToDictionary(g => g.Key, g => g.Average(r => r.Composite));
         var rougeByKey = metrics.Where(m => m.RougeL is not null).GroupBy(m => Key(m.Benchmark, m.InstanceId)).ToDictionary(g => g.Key, g => g.Average(m => m.RougeL!.Value));
         var bertByKey = metrics.Where(m => m.BertScore is not null).GroupBy(m => Key(m.Benchmark, m.InstanceId)).ToDictionary(g => g.Key, g => g.Average(m => m.BertScore!.Value));
@@ -68,7 +79,45 @@ public static class ClinicianAgreement
             groups.Add((All, clinicians));
         }
 
-        return groups.Select(g => Group(g.Item1, g.Item2, juryByKey, rougeByKey, bertByKey)).ToArray();
+        return groups.Select(g => Group(g.Item1, g.Item2, juryByKey, rougeByKey, bertByKey))
+            .Select(g => g with
+            {
+                Figures = g.Figures.Select(f => f.Detail is null && notes.TryGetValue(f.Comparison, out var note) ? f with { Detail = note } : f).ToArray(),
+            })
+            .ToArray();
+    }
+
+    /// <summary>
+    /// One judge's verdict on one output as a <see cref="JuryRating"/>: the rubric's criteria are taken by position
+    /// (first = accuracy, second = completeness — "structure" for NoteExtract —, third = clarity), so a rubric that
+    /// names its axes differently still lines up with the clinicians' three columns. Null when the rubric does not have
+    /// exactly three criteria or the verdict lacks a score for one of them (an incomplete verdict).
+    /// </summary>
+    /// <param name="instanceId">The instance.</param>
+    /// <param name="benchmark">The benchmark.</param>
+    /// <param name="judge">The judge.</param>
+    /// <param name="criteria">The rubric's criterion names, in order (<see cref="JuryRubric.CriterionNames"/>).</param>
+    /// <param name="scores">The verdict: criterion name → score 1-5.</param>
+    public static JuryRating? FromVerdict(
+        string instanceId, string benchmark, string judge, IReadOnlyList<string> criteria, IReadOnlyDictionary<string, double> scores)
+    {
+        ArgumentNullException.ThrowIfNull(criteria);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (criteria.Count != 3)
+        {
+            return null;
+        }
+
+        var values = new double[3];
+        for (var i = 0; i < 3; i++)
+        {
+            if (!scores.TryGetValue(criteria[i], out values[i]) || !double.IsFinite(values[i]))
+            {
+                return null;
+            }
+        }
+
+        return new JuryRating(instanceId, benchmark, judge, values[0], values[1], values[2]);
     }
 
     private static AgreementGroup Group(
@@ -185,5 +234,5 @@ public static class ClinicianAgreement
         return b.ToString();
     }
 
-    private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.00", CultureInfo.InvariantCulture);
+    private static string F(double v) => !double.IsFinite(v) ? "n/a" : v.ToString("0.00", CultureInfo.InvariantCulture);
 }

@@ -93,6 +93,47 @@ public sealed class ClinicianAgreementTests
     }
 
     [Fact]
+    public void A_stored_verdict_maps_the_rubric_criteria_by_position()
+    {
+        var noteExtract = JuryRubric.For("chw_care_plan").CriterionNames;
+        var standard = JuryRubric.For("medication_qa").CriterionNames;
+
+        var structured = ClinicianAgreement.FromVerdict("n1", "chw_care_plan", "j", noteExtract,
+            new Dictionary<string, double> { ["accuracy"] = 5, ["structure"] = 2, ["clarity"] = 4 });
+        var plain = ClinicianAgreement.FromVerdict("m1", "medication_qa", "j", standard,
+            new Dictionary<string, double> { ["clarity"] = 1, ["accuracy"] = 3, ["completeness"] = 4 });
+
+        Assert.Equal(new JuryRating("n1", "chw_care_plan", "j", 5, 2, 4), structured);
+        Assert.Equal(new JuryRating("m1", "medication_qa", "j", 3, 4, 1), plain);
+        Assert.Null(ClinicianAgreement.FromVerdict("m1", "medication_qa", "j", standard,
+            new Dictionary<string, double> { ["accuracy"] = 3, ["clarity"] = 4 }));
+        Assert.Null(ClinicianAgreement.FromVerdict("n1", "chw_care_plan", "j", noteExtract,
+            new Dictionary<string, double> { ["accuracy"] = 5, ["completeness"] = 2, ["clarity"] = 4 }));
+        Assert.Null(ClinicianAgreement.FromVerdict("m1", "b", "j", ["accuracy", "clarity"],
+            new Dictionary<string, double> { ["accuracy"] = 3, ["clarity"] = 4 }));
+    }
+
+    [Fact]
+    public void A_note_explains_a_row_without_figures_in_every_group()
+    {
+        ClinicianRating[] clinicians = [.. s_clinicians, new("m1", "medi_qa", "r9", 4, 4, 4)];
+        var notes = new Dictionary<string, string> { [ClinicianAgreement.BertScoreRow] = "not computed: no model", [ClinicianAgreement.ClinicianRow] = "unused" };
+
+        var groups = ClinicianAgreement.Compute(clinicians, s_jury, [], notes);
+
+        Assert.Equal(3, groups.Count);
+        Assert.All(groups, g =>
+        {
+            var bert = g.Figures.Single(f => f.Comparison == ClinicianAgreement.BertScoreRow);
+            Assert.Equal(0, bert.Instances);
+            Assert.Equal("not computed: no model", bert.Detail);
+        });
+        // a row's own detail stays
+        Assert.Equal("r1 vs r2", groups[0].Figures.Single(f => f.Comparison == ClinicianAgreement.ClinicianRow).Detail);
+        Assert.Contains("(not computed: no model)", ClinicianAgreement.Format(groups), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Csv_files_are_read_by_header_name_with_quotes_and_extra_columns()
     {
         using var folder = new TempFolder();
