@@ -19,20 +19,63 @@ namespace MedHelm.Cli.Commands;
 internal static partial class RunCommand
 {
     /// <summary>
-    /// Rates the stored outputs of the open-ended benchmarks with each judge of the plan, loading one judge model at a
-    /// time (judge-major order), and stores every rating and failure in <c>jury_ratings</c>. A judge that already rated
-    /// a request in this run is not asked again. Then each instance's score, (mean − 1) / 4 over every stored judge ×
-    /// criterion rating (1 when there is none), is stored as the benchmark's main metric.
+    /// The judges of a run: <c>--jury</c> when given (<c>none</c>: no jury), else the <c>Jury:Judges</c> of appsettings.json.
     /// </summary>
-    private static async Task RunJuryAsync(
+    private static IReadOnlyList<string> JudgesFor(IReadOnlyList<string> argument, JuryOptions jury)
+    {
+        if (argument.Count == 1 && string.Equals(argument[0], "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var judges = argument.Count > 0 ? argument : jury.Judges;
+        if (judges.GroupBy(j => j, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"The judge '{twice.Key}' is listed twice in {(argument.Count > 0 ? "--jury" : "Jury:Judges")}; each judge votes once.");
+        }
+
+        return judges.ToArray();
+    }
+
+    /// <summary>
+    /// Checks every judge before any work starts: a local judge's file exists; a hosted judge's endpoints are enabled
+    /// and it may receive the data of every open-ended benchmark of the run.
+    /// </summary>
+    private static void CheckJudges(CliHost host, IReadOnlyList<string> judges, IReadOnlyList<PlannedBenchmark> juried, DemoOptions demo)
+    {
+        foreach (var judge in judges)
+        {
+            if (host.IsEndpoint(judge))
+            {
+                foreach (var benchmark in juried)
+                {
+                    HostedDataPolicy.EnsureAllowed(host.Options<EndpointsOptions>(), judge, benchmark.Definition.Access);
+                }
+            }
+            else
+            {
+                _ = host.ResolveModel(judge, demo.Sequences, demo.ContextPerSequence);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rates the stored outputs of the open-ended benchmarks with each judge of the plan, one judge at a time
+    /// (judge-major order: one local judge model is loaded at once; a hosted judge is called through its endpoint),
+    /// and stores every rating and failure in <c>jury_ratings</c>. A judge that already rated a request in this run is
+    /// not asked again. Then each instance's score, (mean − 1) / 4 over every stored judge × criterion rating (1 when
+    /// there is none), is stored as the benchmark's main metric. Returns the jury reports.
+    /// </summary>
+    private static async Task<IReadOnlyList<RunJuryReports.Entry>> RunJuryAsync(
         CliHost host, SqliteResultStore store, string runId, RunPlan plan, IReadOnlyList<PlannedBenchmark> benchmarks, DemoOptions demo, int threads,
         CancellationToken cancellationToken)
     {
         if (benchmarks.Count == 0 || plan.Jury.Count == 0)
         {
-            return;
+            return [];
         }
 
+        var juryOptions = host.Options<JuryOptions>();
         var logger = host.Logger("MedHelm.Jury");
         var work = new List<(PlannedBenchmark Benchmark, JuryRubric Rubric, IReadOnlyList<JuryCandidate> Candidates, IReadOnlyList<JuryItem> Items)>();
         foreach (var benchmark in benchmarks)
@@ -49,21 +92,13 @@ internal static partial class RunCommand
         }
 
         var judged = (await store.GetJuryRatingsAsync(runId, cancellationToken)).Select(r => (r.RequestId, r.Judge)).ToHashSet();
-        var judgeNames = new List<string>();
-        foreach (var argument in plan.Jury)
+        foreach (var name in plan.Jury)
         {
-            var (name, path, settings) = host.ResolveModel(argument, demo.Sequences, demo.ContextPerSequence);
-            if (judgeNames.Contains(name, StringComparer.Ordinal))
-            {
-                throw new ArgumentException($"The judge '{name}' is listed twice in --jury.");
-            }
-
-            judgeNames.Add(name);
             var pending = work.Select(w =>
             {
                 var indices = Enumerable.Range(0, w.Items.Count)
                     .Where(i => !string.IsNullOrWhiteSpace(w.Items[i].Response) && !judged.Contains((w.Candidates[i].RequestId, name))).ToArray();
-                return (w.Rubric, Candidates: indices.Select(i => w.Candidates[i]).ToArray(), Items: indices.Select(i => w.Items[i]).ToArray());
+                return (w.Rubric, w.Benchmark.Definition.Access, Candidates: indices.Select(i => w.Candidates[i]).ToArray(), Items: indices.Select(i => w.Items[i]).ToArray());
             }).Where(p => p.Items.Length > 0).ToArray();
             if (pending.Length == 0)
             {
@@ -72,48 +107,82 @@ internal static partial class RunCommand
             }
 
             Console.Error.WriteLine($"jury: {name}: rating {pending.Sum(p => p.Items.Length)} output(s)");
-            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
-            using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = name, Engine = settings.ToEngineOptions(threads) }, host.Logger("MedHelm.Generation"));
-            var judge = JudgeClient.Local(name, client);
-            foreach (var (rubric, candidates, items) in pending)
+            using var judge = OpenJudge(host, name, pending.Max(p => p.Access), demo, threads, juryOptions);
+            foreach (var (rubric, _, candidates, items) in pending)
             {
-                var jury = new LlmJury([judge], rubric, VerdictSchema.For(rubric), logger);
-                var results = await jury.RateAllAsync(items, new JuryRunOptions { MaxConcurrencyPerJudge = client.Context.Sequences }, cancellationToken);
+                var jury = new LlmJury([judge.Client], rubric, VerdictSchema.For(rubric, juryOptions.MaxExplanationChars), logger);
+                var results = await jury.RateAllAsync(items, new JuryRunOptions { MaxConcurrencyPerJudge = judge.Concurrency }, cancellationToken);
                 var outcomes = Enumerable.Range(0, results.Count).Where(i => results[i].Judges.Count > 0)
                     .Select(i => (candidates[i].RequestId, results[i].Judges[0])).ToArray();
                 await store.SaveJudgeOutcomesAsync(runId, outcomes, cancellationToken);
                 var failures = outcomes.Count(o => !o.Item2.Succeeded);
-                Console.Error.WriteLine($"jury: {name} × {rubric.Benchmark}: {outcomes.Length - failures} verdict(s), {failures} failure(s)");
+                var retried = outcomes.Count(o => o.Item2.Succeeded && o.Item2.FailedAttempts > 0);
+                Console.Error.WriteLine($"jury: {name} × {rubric.Benchmark}: {outcomes.Length - failures} verdict(s) ({retried} after a retry), {failures} failure(s)");
             }
         }
 
-        // Combine: the stored outcomes of this plan's judges, as LlmJury's JuryResult scores them.
-        var ratings = (await store.GetJuryRatingsAsync(runId, cancellationToken))
-            .Where(r => judgeNames.Contains(r.Judge, StringComparer.Ordinal))
-            .ToLookup(r => r.RequestId);
+        // Combine: the stored outcomes of this plan's judges, scored as LlmJury's JuryResult does.
+        var ratings = await store.GetJuryRatingsAsync(runId, cancellationToken);
         var summary = new JsonArray();
         foreach (var (benchmark, _, candidates, _) in work)
         {
-            var scores = new List<(long, double)>(candidates.Count);
-            foreach (var candidate in candidates)
-            {
-                var outcomes = ratings[candidate.RequestId].GroupBy(r => r.Judge, StringComparer.Ordinal).Select(g =>
-                {
-                    var rated = g.Where(r => r.Rating is not null).ToArray();
-                    return rated.Length == 0
-                        ? new JudgeOutcome(g.Key, null, "no verdict", [], null)
-                        : new JudgeOutcome(g.Key, new JudgeVerdict(rated.ToDictionary(r => r.Criterion, r => new CriterionRating((int)r.Rating!.Value, ""), StringComparer.Ordinal)), null, [], null);
-                }).ToArray();
-                var basis = string.IsNullOrWhiteSpace(candidate.Output) ? JuryScoreBasis.EmptyResponse
-                    : outcomes.Any(o => o.Succeeded) ? JuryScoreBasis.Verdicts : JuryScoreBasis.NoVerdict;
-                scores.Add((candidate.RequestId, new JuryResult(candidate.InstanceId, outcomes, basis).NormalizedScore));
-            }
-
+            var results = StoredJury.ToResults(candidates, ratings, plan.Jury);
+            var scores = candidates.Select((c, i) => (c.RequestId, results[i].NormalizedScore)).ToArray();
             await store.SaveJuryScoresAsync(runId, benchmark.Definition.MainMetric, scores, cancellationToken);
-            summary.Add(new JsonObject { ["benchmark"] = benchmark.Definition.Name, ["instances"] = candidates.Count, ["judges"] = new JsonArray(judgeNames.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()) });
+            summary.Add(new JsonObject
+            {
+                ["benchmark"] = benchmark.Definition.Name,
+                ["instances"] = candidates.Count,
+                ["judges"] = new JsonArray(plan.Jury.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
+                ["judge_failures"] = results.Sum(r => r.JudgesFailed),
+                ["no_verdict"] = results.Count(r => r.Basis == JuryScoreBasis.NoVerdict),
+                ["empty_output"] = results.Count(r => r.Basis == JuryScoreBasis.EmptyResponse),
+            });
         }
 
         await store.AppendAuditAsync(runId, "jury_scored", summary.ToJsonString(), cancellationToken);
+        return await RunJuryReports.BuildAsync(store, runId, plan.Jury, work.Select(w => w.Benchmark.Definition.Name).ToArray(), cancellationToken);
+    }
+
+    /// <summary>A judge ready to rate: its client, how many requests it takes at once, and what to release after.</summary>
+    private sealed class OpenedJudge(JudgeClient client, int concurrency, params IDisposable[] owned) : IDisposable
+    {
+        public JudgeClient Client { get; } = client;
+
+        public int Concurrency { get; } = concurrency;
+
+        public void Dispose()
+        {
+            foreach (var o in owned)
+            {
+                o.Dispose();
+            }
+        }
+    }
+
+    private static OpenedJudge OpenJudge(CliHost host, string name, AccessTier tier, DemoOptions demo, int threads, JuryOptions jury)
+    {
+        if (host.IsEndpoint(name))
+        {
+            var endpoint = host.Options<EndpointsOptions>().Items[name];
+            var hosted = host.CreateHostedClient(name, tier);
+            var options = new JudgeClientOptions { MaxRetries = jury.MaxRetries, MaxOutputTokens = jury.MaxOutputTokens };
+            return new OpenedJudge(JudgeClient.Hosted(name, hosted, endpoint.StructuredOutput, options), endpoint.MaxConcurrency, hosted);
+        }
+
+        var (_, path, settings) = host.ResolveModel(name, demo.Sequences, demo.ContextPerSequence);
+        var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
+        try
+        {
+            var client = new LlamaChatClient(
+                loaded, new LlamaChatClientOptions { ModelName = name, Engine = settings.ToEngineOptions(threads) }, host.Logger("MedHelm.Generation"), ownsModel: true);
+            return new OpenedJudge(JudgeClient.Local(name, client), client.Context.Sequences, client);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
     }
 
     /// <summary>What the model was given for <paramref name="instance"/>, without the adapter's instructions: the judge's source.</summary>

@@ -48,7 +48,8 @@ internal static partial class RunCommand
             conflicts.Add($"--mode (stored: {plan.Mode})");
         }
 
-        if (!Same(arguments.Jury, plan.Jury))
+        var jury = arguments.Jury is [var only] && string.Equals(only, "none", StringComparison.OrdinalIgnoreCase) ? [] : arguments.Jury;
+        if (arguments.Jury.Count > 0 && !jury.SequenceEqual(plan.Jury, StringComparer.Ordinal))
         {
             conflicts.Add($"--jury (stored: {string.Join(",", plan.Jury)})");
         }

@@ -42,7 +42,7 @@ internal static partial class RunCommand
         var suite = new Option<string?>("--suite", "-s") { Description = $"A suite instead of --benchmarks: {PublicSuite}, {AllSuite} (whatever is imported) or {DemoSuite} (bundled excerpts)." };
         suite.AcceptOnlyFromAmong(PublicSuite, AllSuite, DemoSuite);
         var models = new Option<string?>("--models", "-m") { Description = "Comma-separated model names from appsettings.json (Models section) or GGUF files." };
-        var jury = new Option<string?>("--jury") { Description = "Comma-separated judge models (appsettings.json names or GGUF files) that rate open-ended benchmarks, loaded one after another." };
+        var jury = new Option<string?>("--jury") { Description = "Comma-separated judges that rate open-ended benchmarks: Models or Endpoints names from appsettings.json, or GGUF files; local ones are loaded one after another. Default: Jury:Judges; 'none' for no jury." };
         var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances of each benchmark." };
         var runId = new Option<string?>("--run-id") { Description = "Id of the run (default: generated). With --resume: the run to continue." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run --run-id with its stored settings: only what is not stored yet is computed." };
@@ -139,16 +139,14 @@ internal static partial class RunCommand
                 throw new ArgumentException($"Run '{id}' already exists; add --resume to continue it, or choose another --run-id.");
             }
 
-            plan = new RunPlan(arguments.Suite, arguments.Benchmarks, arguments.Models, arguments.Jury, arguments.MaxInstances, arguments.Mode ?? "corrected");
+            plan = new RunPlan(
+                arguments.Suite, arguments.Benchmarks, arguments.Models, JudgesFor(arguments.Jury, host.Options<JuryOptions>()), arguments.MaxInstances,
+                arguments.Mode ?? "corrected");
         }
 
         var runId = existing?.RunId ?? arguments.RunId ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         // 2. Models (hashed and read, not loaded) and data.
         var models = PrepareModels(host, plan.Models, demo);
-        foreach (var judge in plan.Jury)
-        {
-            _ = host.ResolveModel(judge, demo.Sequences, demo.ContextPerSequence); // a missing judge fails now, not after the generation
-        }
 
         var storedModels = storedConfig?["models"]?.AsArray().OfType<JsonObject>()
             .ToDictionary(m => (string)m["name"]!, m => (string)m["sha256"]!, StringComparer.Ordinal);
@@ -168,6 +166,8 @@ internal static partial class RunCommand
             .ToDictionary(b => (string)b["name"]!, b => (string)b["dataset_sha256"]!, StringComparer.Ordinal);
         var (planned, skipped) = await PlanBenchmarksAsync(store, plan, storedDatasets, cancellationToken);
         var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
+        var juried = planned.Where(b => EvaluationRunner.NeedsJury(b.Definition)).ToArray();
+        CheckJudges(host, plan.Jury, juried, demo); // a missing judge or a forbidden endpoint fails now, not after the generation
 
         var runtime = host.InitializeLlama();
         var threads = inference.EffectiveThreads;
@@ -205,6 +205,7 @@ internal static partial class RunCommand
         var reused = 0;
         var bars = models.SelectMany(m => planned.Select(b => (Key(m, b), $"{m.Name} × {b.Definition.Name}", Take(b.Instances, plan.MaxInstances).Count))).ToArray();
         await using var ledger = store.OpenLedger();
+        IReadOnlyList<RunJuryReports.Entry> juryReports = [];
         try
         {
             await RunProgress.RunAsync(bars, async progress =>
@@ -233,7 +234,7 @@ internal static partial class RunCommand
 
             // 3b. The jury: open-ended outputs rated by each judge in turn, then scored.
             await ledger.FlushAsync(cancellationToken);
-            await RunJuryAsync(host, store, runId, plan, planned.Where(b => EvaluationRunner.NeedsJury(b.Definition)).ToArray(), demo, threads, cancellationToken);
+            juryReports = await RunJuryAsync(host, store, runId, plan, juried, demo, threads, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -260,6 +261,13 @@ internal static partial class RunCommand
         // 4. Report.
         var rows = await store.GetLeaderboardAsync(runId, cancellationToken);
         Console.Out.WriteLine(rows.Count == 0 ? "No results." : Leaderboard.FormatTable(rows));
+        if (juryReports.Count > 0)
+        {
+            Console.Out.WriteLine();
+            Console.Out.Write(RunJuryReports.Format(juryReports));
+            Console.Out.WriteLine();
+        }
+
         foreach (var s in skipped)
         {
             Console.Out.WriteLine($"skipped  {s.Name}: {s.Reason}");

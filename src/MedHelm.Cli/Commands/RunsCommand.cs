@@ -75,6 +75,8 @@ internal static class RunsCommand
             }
 
             var audit = await store.GetAuditAsync(id, token);
+            var judges = (configuration?["plan"]?["jury"] as JsonArray)?.Select(j => (string?)j).OfType<string>().ToArray();
+            var juryReports = await RunJuryReports.BuildAsync(store, id, judges is { Length: > 0 } ? judges : null, null, token);
             if (parse.GetValue(json))
             {
                 var document = new JsonObject
@@ -97,6 +99,7 @@ internal static class RunsCommand
                     ["leaderboard"] = JsonSerializer.SerializeToNode(leaderboard, Json),
                     ["results"] = JsonSerializer.SerializeToNode(results, Json),
                     ["jury"] = JuryCounts(await store.GetJuryRatingsAsync(id, token)),
+                    ["jury_reports"] = RunJuryReports.ToJson(juryReports),
                     ["audit"] = new JsonArray(audit.Select(a => (JsonNode)new JsonObject
                     {
                         ["at_utc"] = a.AtUtc,
@@ -134,6 +137,12 @@ internal static class RunsCommand
             Console.Out.WriteLine();
             Console.Out.WriteLine(leaderboard.Count == 0 ? "No results." : Leaderboard.FormatTable(leaderboard));
             Console.Out.WriteLine();
+            if (juryReports.Count > 0)
+            {
+                Console.Out.Write(RunJuryReports.Format(juryReports));
+                Console.Out.WriteLine();
+            }
+
             Console.Out.WriteLine("everything, with per-instance results: medhelm runs show " + run.RunId + " --json");
             return CommandRunner.Ok;
         }));

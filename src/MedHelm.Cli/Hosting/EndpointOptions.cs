@@ -39,6 +39,16 @@ public sealed class EndpointOptions
 
     [Range(0, 10)]
     public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Requests in flight at once (jury ratings).</summary>
+    [Range(1, 256)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>
+    /// Does the endpoint honour <c>response_format: json_schema</c>? As a judge it then gets the verdict's schema;
+    /// otherwise the prompt alone asks for JSON and an answer that does not parse is retried (Jury:MaxRetries).
+    /// </summary>
+    public bool StructuredOutput { get; set; } = true;
 }
 
 /// <summary>Decides whether a hosted endpoint may receive a benchmark's data.</summary>

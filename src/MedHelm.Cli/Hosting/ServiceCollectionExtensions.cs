@@ -29,6 +29,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<Dictionary<string, LocalModelOptions>>, ModelsOptionsValidator>();
         services.AddOptions<EndpointsOptions>().Bind(configuration.GetSection(EndpointsOptions.SectionName));
         services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
+        services.AddOptions<JuryOptions>().Bind(configuration.GetSection(JuryOptions.SectionName));
+        services.AddSingleton<IValidateOptions<JuryOptions>, JuryOptionsValidator>();
         return services;
     }
 
@@ -53,5 +55,6 @@ internal static class ServiceCollectionExtensions
         _ = provider.GetRequiredService<IOptions<DemoOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<Dictionary<string, LocalModelOptions>>>().Value;
         _ = provider.GetRequiredService<IOptions<EndpointsOptions>>().Value;
+        _ = provider.GetRequiredService<IOptions<JuryOptions>>().Value;
     }
 }

@@ -32,6 +32,9 @@ public sealed record JuryReport(
     /// <summary>Judge outcomes without a verdict, over all instances.</summary>
     public int JudgeFailures => Judges.Sum(j => j.Failures);
 
+    /// <summary>How many judges each score rests on: judges counted → instances (instances scored from verdicts only).</summary>
+    public IReadOnlyDictionary<int, int> InstancesByJudgesCounted { get; init; } = new Dictionary<int, int>();
+
     public static JuryReport Build(string benchmark, IReadOnlyList<string> criteria, IReadOnlyList<string> judges, IReadOnlyList<JuryResult> results)
     {
         ArgumentNullException.ThrowIfNull(criteria);
@@ -82,7 +85,11 @@ public sealed record JuryReport(
             byBasis,
             summaries,
             criterionMeans,
-            pairs);
+            pairs)
+        {
+            InstancesByJudgesCounted = results.Where(r => r.Basis == JuryScoreBasis.Verdicts)
+                .GroupBy(r => r.JudgesCounted).OrderByDescending(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+        };
     }
 
     /// <summary>A plain-text report (numbers only, no patient text).</summary>
@@ -92,6 +99,13 @@ public sealed record JuryReport(
         b.Append(CultureInfo.InvariantCulture, $"Jury on {Benchmark}: {Instances} instances, score {F(MeanScore)} (1-5), normalized {F(MeanNormalizedScore)}\n");
         b.Append(CultureInfo.InvariantCulture,
             $"  rests on verdicts: {InstancesByBasis[JuryScoreBasis.Verdicts]}, empty output (score 1): {InstancesByBasis[JuryScoreBasis.EmptyResponse]}, no verdict from any judge (score 1): {InstancesByBasis[JuryScoreBasis.NoVerdict]}\n");
+        if (InstancesByJudgesCounted.Count > 0)
+        {
+            b.Append("  judges behind each score: ")
+                .AppendJoin("; ", InstancesByJudgesCounted.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} judge(s) for {p.Value} instance(s)")))
+                .Append('\n');
+        }
+
         var criteria = CriterionMeans.Keys.ToArray();
         b.Append(CultureInfo.InvariantCulture, $"  {"judge",-24} {"verdicts",8} {"failed",7} {"retries",7} {"mean",6}");
         foreach (var c in criteria)

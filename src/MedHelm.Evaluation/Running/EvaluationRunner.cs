@@ -46,7 +46,7 @@ public sealed partial class EvaluationRunner
     /// label answers scored by exact label match).
     /// </summary>
     public static string? UnsupportedReason(BenchmarkDefinition definition)
-        => NeedsJury(definition) ? "open-ended answers are scored by the LLM jury: add --jury j1,j2,j3" : UnscoredReason(definition);
+        => NeedsJury(definition) ? "open-ended answers are scored by the LLM jury: add --jury j1,j2,j3 (or set Jury:Judges in appsettings.json)" : UnscoredReason(definition);
 
     /// <summary>True for open-ended free-text benchmarks: the runner only generates (<see cref="EvaluationRequest.GenerateOnly"/>), the jury scores.</summary>
     public static bool NeedsJury(BenchmarkDefinition definition)

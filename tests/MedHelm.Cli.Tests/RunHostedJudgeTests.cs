@@ -1,0 +1,86 @@
+using System.Text.Json;
+using MedHelm.Cli.Tests.Support;
+using MedHelm.Gguf.TestModels;
+
+namespace MedHelm.Cli.Tests;
+
+/// <summary>
+/// Hosted judges in a run: a judge behind an OpenAI-compatible endpoint (a local fake here) that answers with
+/// malformed JSON is retried once per instance, each failure is stored and reported, and every score says how many
+/// judges it rests on. A hosted judge that may not see a benchmark's data stops the run before any work.
+/// </summary>
+public sealed class RunHostedJudgeTests
+{
+    private static TempHome Home(FakeChatEndpoint endpoint, bool allowPatientData = false)
+    {
+        var home = new TempHome(new
+        {
+            Models = new Dictionary<string, object>
+            {
+                ["tiny"] = new { File = "tiny.gguf", Sequences = 2, ContextPerSequence = 4096 },
+                ["local-judge"] = new { File = "judge.gguf", Sequences = 2, ContextPerSequence = 8192 },
+            },
+            Endpoints = new
+            {
+                Enabled = true,
+                Items = new Dictionary<string, object>
+                {
+                    ["cloud"] = new { BaseUrl = endpoint.BaseUrl, Model = "judge", MaxRetries = 0, TimeoutSeconds = 30, StructuredOutput = false, AllowPatientData = allowPatientData },
+                },
+            },
+            Jury = new { MaxRetries = 1 },
+        });
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 5 }, home.PathOf("tiny.gguf"));
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 101 }, home.PathOf("judge.gguf"));
+        return home;
+    }
+
+    [Fact]
+    public async Task A_hosted_judge_answering_malformed_json_is_retried_once_recorded_failed_and_scores_rest_on_the_other_judge()
+    {
+        using var endpoint = new FakeChatEndpoint(_ => "{\"accuracy\": {\"score\": 4, \"explanation\": \"fine\"");
+        using var home = Home(endpoint);
+
+        var result = await CliProcess.RunAsync(
+            ["run", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge,cloud", "--max-instances", "3", "--run-id", "hosted"], home.Folder);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var db = home.PathOf("data", "medhelm.db");
+        var rated = await RunJuryTests.ScalarAsync(db,
+            "SELECT COUNT(*) FROM run_completions l JOIN completions c ON c.request_id = l.request_id WHERE l.run_id = 'hosted' AND trim(c.output) <> ''");
+        Assert.True(rated > 0, "the generated model wrote no non-empty output to judge");
+        Assert.Equal(2 * rated, endpoint.Requests); // one try and one corrective retry per output
+        Assert.Equal(rated, await RunJuryTests.ScalarAsync(db,
+            "SELECT COUNT(*) FROM jury_ratings WHERE run_id = 'hosted' AND judge = 'cloud' AND criterion = '(failure)' AND rating IS NULL AND json_extract(verdict_json, '$.attempts') = 2"));
+        Assert.Equal(rated * 3, await RunJuryTests.ScalarAsync(db,
+            "SELECT COUNT(*) FROM jury_ratings WHERE run_id = 'hosted' AND judge = 'local-judge' AND rating BETWEEN 1 AND 5"));
+        Assert.Contains($"jury: cloud × medication_qa: 0 verdict(s) (0 after a retry), {rated} failure(s)", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"judges behind each score: 1 judge(s) for {rated} instance(s)", result.StdOut, StringComparison.Ordinal);
+
+        var show = await CliProcess.RunAsync(["runs", "show", "hosted", "--json"], home.Folder);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        using var document = JsonDocument.Parse(show.StdOut);
+        var report = Assert.Single(document.RootElement.GetProperty("jury_reports").EnumerateArray());
+        Assert.Equal((int)rated, report.GetProperty("instances_by_judges_counted").GetProperty("1").GetInt32());
+        var cloud = Assert.Single(report.GetProperty("judges").EnumerateArray(), j => j.GetProperty("judge").GetString() == "cloud");
+        Assert.Equal((int)rated, cloud.GetProperty("failures").GetInt32());
+        Assert.Equal(2 * (int)rated, cloud.GetProperty("failed_attempts").GetInt32());
+        Assert.Equal(0, cloud.GetProperty("verdicts").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_hosted_judge_without_patient_data_permission_stops_a_run_on_gated_data_before_any_work()
+    {
+        using var endpoint = new FakeChatEndpoint(_ => "{}");
+        using var home = Home(endpoint, allowPatientData: false);
+
+        var result = await CliProcess.RunAsync(
+            ["run", "--benchmarks", "mimic_rrs", "--models", "tiny", "--jury", "local-judge,cloud", "--max-instances", "2", "--run-id", "refused"], home.Folder);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("AllowPatientData", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal(0, endpoint.Requests);
+        var db = home.PathOf("data", "medhelm.db");
+        Assert.Equal(0L, await RunJuryTests.ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'refused'"));
+    }
+}
