@@ -80,8 +80,7 @@ internal static class AgreementSources
         CliHost host, string runId, string? model, IReadOnlyList<ClinicianRating> clinicians, string? metricsPath, string? embeddingModel,
         CancellationToken cancellationToken)
     {
-        var storage = host.Options<StorageOptions>();
-        var databasePath = Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile);
+        var databasePath = host.DatabasePath;
         if (!File.Exists(databasePath))
         {
             throw new FileNotFoundException(

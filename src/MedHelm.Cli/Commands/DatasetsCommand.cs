@@ -121,8 +121,7 @@ internal static class DatasetsCommand
         var command = new Command("list", "List imported datasets: benchmark, access tier, instances per split, source hash, when.");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
-            var storage = host.Options<StorageOptions>();
-            var databasePath = Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile);
+            var databasePath = host.DatabasePath;
             if (!File.Exists(databasePath))
             {
                 await Console.Out.WriteLineAsync("No datasets imported yet.");

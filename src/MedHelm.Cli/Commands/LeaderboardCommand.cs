@@ -14,8 +14,7 @@ internal static class LeaderboardCommand
         var command = new Command("leaderboard", "Print the leaderboard (model, benchmark, score, instances, tokens, seconds) from the results database.") { runId };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
-            var storage = host.Options<StorageOptions>();
-            var databasePath = Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile);
+            var databasePath = host.DatabasePath;
             if (!File.Exists(databasePath))
             {
                 throw new FileNotFoundException($"There is no results database at {databasePath} yet; run scripts/demo.sh or medhelm demo first.");

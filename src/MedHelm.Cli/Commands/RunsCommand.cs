@@ -151,8 +151,7 @@ internal static class RunsCommand
 
     private static async Task<SqliteResultStore> OpenExistingAsync(CliHost host, CancellationToken cancellationToken)
     {
-        var storage = host.Options<StorageOptions>();
-        var databasePath = Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile);
+        var databasePath = host.DatabasePath;
         if (!File.Exists(databasePath))
         {
             throw new FileNotFoundException($"There is no results database at {databasePath} yet; start a run with `medhelm run` first.");

@@ -37,6 +37,16 @@ internal sealed class CliHost : IAsyncDisposable
 
     public string ResolvePath(string path) => MedHelmHome.ResolvePath(Home, path);
 
+    /// <summary>The results database file (Storage:DataFolder / Storage:DatabaseFile), which may not exist yet.</summary>
+    public string DatabasePath
+    {
+        get
+        {
+            var storage = Options<StorageOptions>();
+            return System.IO.Path.Combine(ResolvePath(storage.DataFolder), storage.DatabaseFile);
+        }
+    }
+
     /// <summary>
     /// Resolves <c>--model</c>: a name from the Models section (its file and settings), or a GGUF path
     /// (default settings: all layers on the GPU when there is one, <paramref name="defaultSequences"/> slots).
