@@ -193,4 +193,7 @@ public static class MetadataKeys
 
     /// <summary>Marks an instance of a synthetic stand-in.</summary>
     public const string Synthetic = "synthetic";
+
+    /// <summary>The run (<see cref="BenchmarkDefinition.SubRuns"/>) an instance belongs to, e.g. a CLEAR condition.</summary>
+    public const string Subset = "subset";
 }

@@ -24,6 +24,8 @@ public sealed class BundledExcerptImportTests
         { "medhallu", 16 },
         { "medi_qa", 12 },
         { "med_dialog", 12 },
+        { "med_qa", 10 },
+        { "med_mcqa", 10 },
     };
 
     [Theory]
@@ -50,7 +52,7 @@ public sealed class BundledExcerptImportTests
     }
 
     [Fact]
-    public void Every_public_benchmark_with_an_importer_has_an_excerpt_and_a_notice()
+    public void Every_benchmark_with_an_importer_has_an_excerpt_and_a_notice()
     {
         Assert.Equal(DatasetImporters.All.Select(i => i.Benchmark).Order(StringComparer.Ordinal), BundledSamples.Benchmarks);
         var notice = BundledSamples.Notice();

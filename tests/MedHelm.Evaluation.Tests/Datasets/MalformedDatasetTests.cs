@@ -17,6 +17,12 @@ public sealed class MalformedDatasetTests
 
     private static string MedBulletsRow(string qid, string answer = "A") => $"https://x?qid={qid},\"Which?\",a,b,c,d,e,{answer},a,because\n";
 
+    private static string MedQaLine(string answerIdx = "B", string question = "\"question\": \"Which?\", ") =>
+        $"{{{question}\"answer\": \"y\", \"options\": {{\"A\": \"x\", \"B\": \"y\", \"C\": \"z\", \"D\": \"w\"}}, \"meta_info\": \"step1\", \"answer_idx\": \"{answerIdx}\"}}\n";
+
+    private static string McqaLine(string id, string cop = "2", string opc = "\"opc\": \"c\", ") =>
+        $"{{\"question\": \"q\", \"exp\": null, \"cop\": {cop}, \"opa\": \"a\", \"opb\": \"b\", {opc}\"opd\": \"d\", \"subject_name\": \"Anatomy\", \"topic_name\": null, \"id\": \"{id}\", \"choice_type\": \"single\"}}\n";
+
     private static string HalluLine(int i) =>
         $"{{\"Question\":\"Q{i}?\",\"Knowledge\":[\"K{i}\"],\"Ground Truth\":\"T{i}\",\"Difficulty Level\":\"easy\",\"Hallucinated Answer\":\"H{i}\",\"Category of Hallucination\":\"c\"}}\n";
 
@@ -48,6 +54,15 @@ public sealed class MalformedDatasetTests
         { "medication_qa", "xlsx without the Answer column", f => WriteXlsx(f, "MedInfo2019-QA-Medications.xlsx", ["Question", "Focus (Drug)"], ["how?", "aspirin"]), "MedInfo2019-QA-Medications.xlsx", 1, "Answer" },
         { "race_based_med", "docx without Run entries", f => WriteDocx(f, "s.docx", "Supplement", "Nothing here"), "s.docx", null, "word/document.xml" },
         { "med_dialog", "file naming no subset", f => f.Write("dialogs_test.json", "{\"data\": []}"), "dialogs_test.json", null, null },
+        { "med_qa", "bad JSON line", f => f.Write("phrases_no_exclude_test.jsonl", MedQaLine() + MedQaLine() + "{\"question\": \"Which?\", \"options\": {\"A\": \n"), "phrases_no_exclude_test.jsonl", 3, null },
+        { "med_qa", "missing question", f => f.Write("phrases_no_exclude_test.jsonl", MedQaLine() + MedQaLine(question: "")), "phrases_no_exclude_test.jsonl", 2, "question" },
+        { "med_qa", "answer letter not among the options", f => f.Write("phrases_no_exclude_test.jsonl", MedQaLine() + MedQaLine() + MedQaLine("E")), "phrases_no_exclude_test.jsonl", 3, "answer_idx" },
+        { "med_qa", "options as a list", f => f.Write("test.jsonl", MedQaLine().Replace("{\"A\": \"x\", \"B\": \"y\", \"C\": \"z\", \"D\": \"w\"}", "[\"x\", \"y\"]", StringComparison.Ordinal)), "test.jsonl", 1, "options" },
+        { "med_mcqa", "bad JSON line", f => f.Write("dev.json", McqaLine("a") + "{\"question\": \"q\", \"cop\": 1,\n"), "dev.json", 2, null },
+        { "med_mcqa", "missing option", f => f.Write("dev.json", McqaLine("a") + McqaLine("b") + McqaLine("c", opc: "")), "dev.json", 3, "opc" },
+        { "med_mcqa", "answer out of range", f => f.Write("dev.json", McqaLine("a") + McqaLine("b", cop: "5")), "dev.json", 2, "cop" },
+        { "med_mcqa", "answer of the wrong type", f => f.Write("dev.json", McqaLine("a", cop: "[1]")), "dev.json", 1, "cop" },
+        { "med_mcqa", "the unlabelled test file", f => f.Write("test.json", McqaLine("a")), "test.json", null, "cop" },
         { "pubmed_qa", "bad final_decision", f => f.Write("test_set.json", "{\"1\": {\"QUESTION\": \"q\", \"CONTEXTS\": [\"c\"], \"final_decision\": \"perhaps\"}}"), "test_set.json", null, "final_decision" },
     };
 

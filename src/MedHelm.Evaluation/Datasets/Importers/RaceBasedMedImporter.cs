@@ -8,7 +8,11 @@ namespace MedHelm.Evaluation.Datasets.Importers;
 /// RaceBias: the supplement <c>41746_2023_939_MOESM1_ESM.docx</c> of Omiye et al. 2023. Each model section
 /// ("… Responses:") lists entries that start with a paragraph "Run N: question", followed by the response
 /// paragraphs (tables inside responses included). Gold is A (yes) when any response text is red (FF0000), else B.
-/// Question lines merged with the start of their response are split at the longest question seen on its own line.
+/// A "Run N:" paragraph that goes on after a line break holds the question on its first line and the start of the
+/// response after it (a single line longer than 150 characters is split after the longest question seen on its own).
+/// A "Run N:" line after a short topic line in the same paragraph ("Pain threshold", line break, "Run 1: …") starts an
+/// entry too, and the no-break spaces some "Run N:" lines carry count as white space. The supplement holds 181 entries;
+/// HELM's reader finds 171 of them (docs/datasets.md).
 /// </summary>
 public sealed partial class RaceBasedMedImporter : IDatasetImporter
 {
@@ -44,9 +48,18 @@ public sealed partial class RaceBasedMedImporter : IDatasetImporter
             }
 
             var run = RunLine().Match(text);
+            if (!run.Success && TopicThenRun().Match(text) is { Success: true } topic)
+            {
+                run = RunLine().Match(topic.Groups["entry"].Value);
+            }
+
             if (run.Success)
             {
-                current = new Entry(model, int.Parse(run.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture), run.Groups["rest"].Value.Trim(), p.Line);
+                // red text in a response merged into the "Run N:" paragraph counts too
+                current = new Entry(model, int.Parse(run.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture), run.Groups["rest"].Value.Trim(), p.Line)
+                {
+                    Red = p.HasRedText,
+                };
                 entries.Add(current);
                 continue;
             }
@@ -64,18 +77,27 @@ public sealed partial class RaceBasedMedImporter : IDatasetImporter
             return [];
         }
 
-        var questions = entries.Where(e => e.Head.Length <= 150 && e.Response.Count > 0).Select(e => e.Head).Distinct(StringComparer.OrdinalIgnoreCase)
-            .OrderByDescending(q => q.Length).ToArray();
+        var questions = entries.Where(e => e.Head.Length <= MaxQuestionLength && !e.Head.Contains('\n', StringComparison.Ordinal) && e.Response.Count > 0)
+            .Select(e => e.Head).Distinct(StringComparer.OrdinalIgnoreCase).OrderByDescending(q => q.Length).ToArray();
         var instances = new List<BenchmarkInstance>();
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
+            // a head is the question, unless the response starts in the same paragraph: after a line break (every
+            // merged entry of the supplement), or, on one long line, after a question seen on its own
             var question = entry.Head;
-            var merged = questions.FirstOrDefault(q => entry.Head.Length > q.Length && entry.Head.StartsWith(q, StringComparison.OrdinalIgnoreCase));
-            if (merged is not null)
+            var lineBreak = question.IndexOf('\n', StringComparison.Ordinal);
+            var merged = lineBreak >= 0 ? lineBreak
+                : question.Length > MaxQuestionLength ? questions.FirstOrDefault(q => question.StartsWith(q, StringComparison.OrdinalIgnoreCase))?.Length ?? -1
+                : -1;
+            if (merged >= 0)
             {
-                question = entry.Head[..merged.Length];
-                entry.Response.Insert(0, entry.Head[merged.Length..].Trim());
+                var start = question[merged..].Trim();
+                question = question[..merged].Trim();
+                if (start.Length > 0)
+                {
+                    entry.Response.Insert(0, start);
+                }
             }
 
             var response = string.Join("\n", entry.Response);
@@ -96,6 +118,8 @@ public sealed partial class RaceBasedMedImporter : IDatasetImporter
         return instances;
     }
 
+    private const int MaxQuestionLength = 150;
+
     private static string Slug(string model) => NonWord().Replace(model.ToLowerInvariant(), "-").Trim('-');
 
     [GeneratedRegex(@"^(?<model>.{1,40}?)\s*(’s|'s)?\s+Responses:\s*$", RegexOptions.CultureInvariant)]
@@ -103,6 +127,9 @@ public sealed partial class RaceBasedMedImporter : IDatasetImporter
 
     [GeneratedRegex(@"^Run\s*(?<n>\d{1,3})\s*:\s*(?<rest>.*)$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex RunLine();
+
+    [GeneratedRegex(@"^[^\n]{1,80}\n\s*(?<entry>Run\s*\d{1,3}\s*:.*)$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex TopicThenRun();
 
     [GeneratedRegex(@"[^a-z0-9]+", RegexOptions.CultureInvariant)]
     private static partial Regex NonWord();

@@ -5,10 +5,12 @@ using MedHelm.Evaluation.Datasets.Formats;
 namespace MedHelm.Evaluation.Datasets.Private;
 
 /// <summary>
-/// Instances of a benchmark defined by a definition file, from JSON Lines or CSV (docs/private-benchmarks.md).
+/// Instances of a benchmark defined by a definition file or built in (the private MedHELM benchmarks), from JSON
+/// Lines or CSV (docs/private-benchmarks.md).
 /// JSONL: <c>{"id", "fields": {...}, "question", "options": [...] or {"A": ...}, "answer" | "reference", "metadata": {...}}</c>.
 /// CSV: columns <c>id</c>, <c>question</c>, <c>answer</c> or <c>reference</c>, <c>option_A</c>…, one column per input
-/// field key, <c>meta_*</c> for metadata. Gold answers are checked against the answer type.
+/// field key, <c>meta_*</c> for metadata. Gold answers are checked against the answer type; every input field of the
+/// definition must be given; when the definition has runs (CLEAR's conditions), metadata <c>subset</c> must name one.
 /// </summary>
 public sealed class GenericInstancesImporter(BenchmarkDefinition definition) : IDatasetImporter
 {
@@ -124,8 +126,14 @@ public sealed class GenericInstancesImporter(BenchmarkDefinition definition) : I
             }
 
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (record.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object)
+            if (record.TryGetProperty("metadata", out var m) && m.ValueKind != JsonValueKind.Null)
             {
+                if (m.ValueKind != JsonValueKind.Object)
+                {
+                    report.Add(at.File, line, id, "metadata", $"expected an object, found {JsonSource.Describe(m.ValueKind)}");
+                    continue;
+                }
+
                 foreach (var p in m.EnumerateObject())
                 {
                     metadata[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
@@ -135,7 +143,7 @@ public sealed class GenericInstancesImporter(BenchmarkDefinition definition) : I
             var question = JsonSource.OptionalString(record, "question", at, report) ?? string.Empty;
             if (id is not null && gold is not null)
             {
-                Add(source, line, id, fields, question, options, gold, goldField, metadata, report, instances);
+                Add(source, line, id, fields, question, options, gold, goldField, metadata, "metadata." + MetadataKeys.Subset, report, instances);
             }
         }
     }
@@ -190,16 +198,35 @@ public sealed class GenericInstancesImporter(BenchmarkDefinition definition) : I
 
             if (id is not null)
             {
-                Add(source, row.Line, id, fields, table.Get(row, "question").Trim(), options.OrderBy(o => o.Letter).ToList(), gold, goldColumn, metadata, report, instances);
+                Add(source, row.Line, id, fields, table.Get(row, "question").Trim(), options.OrderBy(o => o.Letter).ToList(), gold, goldColumn, metadata, "meta_" + MetadataKeys.Subset, report, instances);
             }
         }
     }
 
     private void Add(
         SourceText source, long line, string id, Dictionary<string, string> fields, string question, List<AnswerOption> options,
-        string gold, string goldField, Dictionary<string, string> metadata, DatasetValidationReport report, List<BenchmarkInstance> instances)
+        string gold, string goldField, Dictionary<string, string> metadata, string subsetField, DatasetValidationReport report,
+        List<BenchmarkInstance> instances)
     {
         var ok = true;
+        if (_definition.SubRuns.Count > 0)
+        {
+            var named = metadata.TryGetValue(MetadataKeys.Subset, out var subset) && subset.Trim().Length > 0 ? subset.Trim() : null;
+            var run = named is null ? null : _definition.SubRuns.FirstOrDefault(r => string.Equals(r.Name, named, StringComparison.OrdinalIgnoreCase));
+            if (run is null)
+            {
+                var runs = string.Join(", ", _definition.SubRuns.Select(r => r.Name));
+                report.Add(source.Path, line, id, subsetField, named is null
+                    ? $"the benchmark is made of runs: name the instance's run ({runs})"
+                    : $"'{TextUtil.Shorten(named)}' is not one of the benchmark's runs ({runs})");
+                ok = false;
+            }
+            else
+            {
+                metadata[MetadataKeys.Subset] = run.Name;
+            }
+        }
+
         foreach (var field in _definition.InputFields)
         {
             if (!fields.TryGetValue(field.Key, out var value) || string.IsNullOrWhiteSpace(value))
