@@ -215,5 +215,13 @@ internal static class Migrations
         INSERT INTO audit (at_utc, event, detail_json)
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":3}');
         """,
+
+        // 4: the definition file of a benchmark imported with --definition, so runs can evaluate it.
+        """
+        ALTER TABLE datasets ADD COLUMN definition_json TEXT;
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":4}');
+        """,
     ];
 }

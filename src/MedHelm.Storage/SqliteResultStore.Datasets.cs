@@ -36,8 +36,17 @@ public sealed partial class SqliteResultStore
     /// Stores a validated dataset and its instances in one transaction, keyed by benchmark and the SHA-256 of its
     /// source files. Importing the same files again changes nothing; a failure leaves nothing behind.
     /// </summary>
+    public Task<DatasetStoreOutcome> StoreDatasetAsync(
+        ImportedDataset dataset, AccessTier access, string sourcePath, CancellationToken cancellationToken = default) =>
+        StoreDatasetAsync(dataset, access, sourcePath, definitionJson: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="StoreDatasetAsync(ImportedDataset, AccessTier, string, CancellationToken)"/>, keeping the text of the
+    /// benchmark's definition file (a benchmark imported with <c>--definition</c>) for the runs that evaluate it. The
+    /// definition file should be among the dataset's source files, so that a changed definition is a new import.
+    /// </summary>
     public async Task<DatasetStoreOutcome> StoreDatasetAsync(
-        ImportedDataset dataset, AccessTier access, string sourcePath, CancellationToken cancellationToken = default)
+        ImportedDataset dataset, AccessTier access, string sourcePath, string? definitionJson, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(sourcePath);
@@ -60,11 +69,12 @@ public sealed partial class SqliteResultStore
                 using (var insert = Command(
                     transaction,
                     """
-                    INSERT INTO datasets (benchmark, source_sha256, source_files, instance_count, imported_utc, access, split_counts, source_path)
-                    VALUES ($b, $s, $files, $count, $now, $access, $splits, $path)
+                    INSERT INTO datasets (benchmark, source_sha256, source_files, instance_count, imported_utc, access, split_counts, source_path, definition_json)
+                    VALUES ($b, $s, $files, $count, $now, $access, $splits, $path, $definition)
                     ON CONFLICT (benchmark, source_sha256) DO UPDATE SET
                         source_files = excluded.source_files, instance_count = excluded.instance_count, imported_utc = excluded.imported_utc,
-                        access = excluded.access, split_counts = excluded.split_counts, source_path = excluded.source_path
+                        access = excluded.access, split_counts = excluded.split_counts, source_path = excluded.source_path,
+                        definition_json = excluded.definition_json
                     """))
                 {
                     insert.Parameters.AddWithValue("$b", dataset.Benchmark);
@@ -75,6 +85,7 @@ public sealed partial class SqliteResultStore
                     insert.Parameters.AddWithValue("$access", access.ToString().ToLowerInvariant());
                     insert.Parameters.AddWithValue("$splits", SplitCounts(dataset));
                     insert.Parameters.AddWithValue("$path", sourcePath);
+                    insert.Parameters.AddWithValue("$definition", (object?)definitionJson ?? DBNull.Value);
                     await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
 

@@ -56,7 +56,11 @@ public sealed record AuditEvent(long Id, DateTimeOffset AtUtc, string? RunId, st
 /// <param name="SourceSha256">The import's dataset hash.</param>
 /// <param name="SourcePath">Where it was imported from.</param>
 /// <param name="Instances">Instances in file order.</param>
-public sealed record StoredImport(string Benchmark, string SourceSha256, string? SourcePath, IReadOnlyList<BenchmarkInstance> Instances);
+public sealed record StoredImport(string Benchmark, string SourceSha256, string? SourcePath, IReadOnlyList<BenchmarkInstance> Instances)
+{
+    /// <summary>The definition file's JSON when the benchmark was imported with <c>--definition</c>; null for built-in benchmarks.</summary>
+    public string? DefinitionJson { get; init; }
+}
 
 public sealed partial class SqliteResultStore
 {
@@ -76,9 +80,10 @@ public sealed partial class SqliteResultStore
         {
             string sha;
             string? path;
+            string? definition;
             using (var command = ReadCommand(
                 """
-                SELECT source_sha256, source_path FROM datasets
+                SELECT source_sha256, source_path, definition_json FROM datasets
                 WHERE benchmark = $b AND access IS NOT NULL
                   AND (($s IS NULL AND COALESCE(source_path, '') NOT LIKE 'bundled:%') OR source_sha256 = $s)
                 ORDER BY imported_utc DESC LIMIT 1
@@ -94,9 +99,13 @@ public sealed partial class SqliteResultStore
 
                 sha = reader.GetString(0);
                 path = NullableString(reader, 1);
+                definition = NullableString(reader, 2);
             }
 
-            return new StoredImport(benchmark, sha, path, await ReadInstancesAsync(benchmark, sha, cancellationToken).ConfigureAwait(false));
+            return new StoredImport(benchmark, sha, path, await ReadInstancesAsync(benchmark, sha, cancellationToken).ConfigureAwait(false))
+            {
+                DefinitionJson = definition,
+            };
         }
         finally
         {

@@ -45,7 +45,9 @@ public sealed class DatasetsCommandTests
         var result = await CliProcess.RunAsync(
             ["datasets", "import", "--definition", Path.Combine(examples, "definition.json"), "--path", Path.Combine(examples, "instances.jsonl")], home.Folder);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("shc_bmt_med: imported 4 instances (test 4) from 1 file(s), private", result.StdOut, StringComparison.Ordinal);
+        // the instances file and the definition, which is part of the import (runs read it back)
+        Assert.Contains("shc_bmt_med: imported 4 instances (test 4) from 2 file(s), private", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("'shc_bmt_med' is a built-in benchmark: runs evaluate it with the built-in definition", result.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]

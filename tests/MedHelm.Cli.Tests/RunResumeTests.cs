@@ -10,7 +10,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
 {
     private const int RequiredKills = 10;
 
-    /// <summary>The closed benchmarks with bundled excerpts (80 instances), named so that new excerpts do not change the work.</summary>
+    /// <summary>The closed benchmarks with bundled excerpts (75 test instances: HEAD-QA's 5 train ones are not evaluated), named so that new excerpts do not change the work.</summary>
     private const string Benchmarks = "head_qa,medbullets,pubmed_qa,race_based_med,medhallu";
 
     /// <summary>
@@ -27,7 +27,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         using var home = new TempHome(models);
         using var reference = new TempHome(models);
         var model = home.PathOf("m.gguf");
-        // Big enough that the 80 instances take several seconds on 2 cores.
+        // Big enough that the 75 instances take several seconds on 2 cores.
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 2, Embd = 256, Seed = 7 }, model);
         File.Copy(model, reference.PathOf("m.gguf"));
         string[] settings = ["run", "--benchmarks", Benchmarks, "--models", "m"];
@@ -72,28 +72,28 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         }
 
         // the kills landed while results were being computed, and what was committed stayed committed
-        Assert.True(stored.Count(n => n is > 0 and < 80) >= RequiredKills / 2, string.Join(", ", stored));
+        Assert.True(stored.Count(n => n is > 0 and < 75) >= RequiredKills / 2, string.Join(", ", stored));
         Assert.True(stored.SequenceEqual(stored.Order()), "committed results never go away: " + string.Join(", ", stored));
 
         var final = await CliProcess.RunAsync(["run", "--run-id", "killed", "--resume"], home.Folder);
         Assert.True(final.ExitCode == 0, final.ToString());
         var uninterrupted = await CliProcess.RunAsync([.. settings, "--run-id", "reference"], reference.Folder);
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
-        Assert.Contains("80 computed, 0 reused", uninterrupted.StdOut, StringComparison.Ordinal);
+        Assert.Contains("75 computed, 0 reused", uninterrupted.StdOut, StringComparison.Ordinal);
 
         // zero lost, zero duplicated: one link, one completion, one score per instance
-        Assert.Equal(80L, await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'killed'"));
-        Assert.Equal(80L, await ScalarAsync(db, "SELECT COUNT(DISTINCT model || '|' || benchmark || '|' || instance_id) FROM run_completions WHERE run_id = 'killed'"));
-        Assert.Equal(80L, await ScalarAsync(db, "SELECT COUNT(*) FROM completions"));
-        Assert.Equal(80L, await ScalarAsync(db, "SELECT COUNT(*) FROM scores WHERE run_id = 'killed'"));
-        Assert.Equal(80L, await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'killed' AND origin = 'computed'"));
+        Assert.Equal(75L, await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'killed'"));
+        Assert.Equal(75L, await ScalarAsync(db, "SELECT COUNT(DISTINCT model || '|' || benchmark || '|' || instance_id) FROM run_completions WHERE run_id = 'killed'"));
+        Assert.Equal(75L, await ScalarAsync(db, "SELECT COUNT(*) FROM completions"));
+        Assert.Equal(75L, await ScalarAsync(db, "SELECT COUNT(*) FROM scores WHERE run_id = 'killed'"));
+        Assert.Equal(75L, await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'killed' AND origin = 'computed'"));
         Assert.True(await ScalarAsync(db, "SELECT COUNT(*) FROM audit WHERE run_id = 'killed' AND event = 'run_resumed'") >= RequiredKills);
 
         // the final report equals the uninterrupted run's (timings aside)
         using var killedJson = JsonDocument.Parse((await ShowAsync(home, "killed")).StdOut);
         using var referenceJson = JsonDocument.Parse((await ShowAsync(reference, "reference")).StdOut);
         var killedResults = Results(killedJson);
-        Assert.Equal(80, killedResults.Count);
+        Assert.Equal(75, killedResults.Count);
         SameItems(Results(referenceJson), killedResults, "per-instance results");
         SameItems(Leaderboard(referenceJson), Leaderboard(killedJson), "leaderboard");
         Assert.Equal("completed", killedJson.RootElement.GetProperty("run").GetProperty("status").GetString());
@@ -101,14 +101,14 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         // re-running the finished run computes nothing, and a new run with the same settings reuses everything
         var again = await CliProcess.RunAsync(["run", "--run-id", "killed", "--resume"], home.Folder);
         Assert.True(again.ExitCode == 0, again.ToString());
-        Assert.Contains("nothing new computed, all 80 results reused", again.StdOut, StringComparison.Ordinal);
+        Assert.Contains("nothing new computed, all 75 results reused", again.StdOut, StringComparison.Ordinal);
         var fresh = await CliProcess.RunAsync([.. settings, "--run-id", "same-settings"], home.Folder);
         Assert.True(fresh.ExitCode == 0, fresh.ToString());
-        Assert.Contains("nothing new computed, all 80 results reused", fresh.StdOut, StringComparison.Ordinal);
-        Assert.Equal(80L, await ScalarAsync(db, "SELECT COUNT(*) FROM completions"));
+        Assert.Contains("nothing new computed, all 75 results reused", fresh.StdOut, StringComparison.Ordinal);
+        Assert.Equal(75L, await ScalarAsync(db, "SELECT COUNT(*) FROM completions"));
         using var freshJson = JsonDocument.Parse((await ShowAsync(home, "same-settings")).StdOut);
         Assert.Equal(killedResults, Results(freshJson));
-        Assert.Equal(80, freshJson.RootElement.GetProperty("counts").GetProperty("reused").GetInt32());
+        Assert.Equal(75, freshJson.RootElement.GetProperty("counts").GetProperty("reused").GetInt32());
     }
 
     [Fact]
@@ -129,12 +129,12 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         var db = home.PathOf("data", "medhelm.db");
         Assert.Equal(1L, await ScalarAsync(db, "SELECT COUNT(*) FROM runs WHERE run_id = 'interrupted' AND status = 'Cancelled'"));
         var before = await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'interrupted'");
-        Assert.InRange(before, 0, 49);
+        Assert.InRange(before, 0, 48);
 
         var resumed = await CliProcess.RunAsync(["run", "--run-id", "interrupted", "--resume"], home.Folder);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Contains($"{50 - before} computed, {before} reused", resumed.StdOut, StringComparison.Ordinal);
-        Assert.Equal(50L, await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'interrupted'"));
+        Assert.Contains($"{49 - before} computed, {before} reused", resumed.StdOut, StringComparison.Ordinal);
+        Assert.Equal(49L, await ScalarAsync(db, "SELECT COUNT(*) FROM run_completions WHERE run_id = 'interrupted'")); // 10 each, HEAD-QA's sample has 9 test instances
 
         // runs list and the human-readable show
         var list = await CliProcess.RunAsync(["runs", "list"], home.Folder);
@@ -143,7 +143,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         var show = await CliProcess.RunAsync(["runs", "show", "interrupted"], home.Folder);
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains("data      pubmed_qa: sha256 ", show.StdOut, StringComparison.Ordinal);
-        Assert.Contains("results   50 (", show.StdOut, StringComparison.Ordinal);
+        Assert.Contains("results   49 (", show.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -184,7 +184,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task The_demo_suite_runs_the_closed_bundled_benchmarks_and_lists_the_others_as_skipped()
+    public async Task The_demo_suite_without_a_jury_runs_every_closed_benchmark_and_lists_the_open_ended_ones_as_skipped()
     {
         using var home = new TempHome();
         var model = home.PathOf("tiny.gguf");
@@ -197,7 +197,10 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         }
 
         Assert.Contains("skipped  aci_bench: open-ended answers are scored by the LLM jury", result.StdOut, StringComparison.Ordinal);
-        Assert.Contains("skipped  medcalc_bench: numeric answers", result.StdOut, StringComparison.Ordinal);
+        // without a jury exactly the 13 open-ended benchmarks are skipped; every closed one is scored
+        Assert.Equal(13, result.StdOut.Split('\n').Count(l => l.StartsWith("skipped  ", StringComparison.Ordinal) && l.Contains("LLM jury", StringComparison.Ordinal)));
+        Assert.Equal(13, result.StdOut.Split('\n').Count(l => l.StartsWith("skipped  ", StringComparison.Ordinal)));
+        Assert.Equal(24, result.StdOut.Split('\n').Count(l => l.StartsWith("tiny ", StringComparison.Ordinal)));
         Assert.Contains("run demo completed: ", result.StdOut, StringComparison.Ordinal);
 
         using var show = JsonDocument.Parse((await ShowAsync(home, "demo")).StdOut);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using MedHelm.Cli.Hosting;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
@@ -83,12 +84,29 @@ internal static class DatasetsCommand
                 return CommandRunner.Failed;
             }
 
-            var storage = host.Options<StorageOptions>();
-            await using var store = await SqliteResultStore.OpenAsync(Path.Combine(host.ResolvePath(storage.DataFolder), storage.DatabaseFile), token);
-            var outcome = await store.StoreDatasetAsync(result.Dataset, access, source, token);
+            var dataset = result.Dataset;
+            string? definitionJson = null;
+            if (parse.GetValue(definition) is { } definitionFile)
+            {
+                // the definition is part of what was imported: a changed definition is a new import, and runs read it back
+                var bytes = await File.ReadAllBytesAsync(definitionFile.FullName, token);
+                definitionJson = System.Text.Encoding.UTF8.GetString(bytes);
+                dataset = dataset with
+                {
+                    SourceFiles = [.. dataset.SourceFiles, new SourceFileInfo(definitionFile.Name, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length)],
+                };
+                if (BuiltInBenchmarks.Find(importer.Benchmark) is not null)
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"note: '{importer.Benchmark}' is a built-in benchmark: runs evaluate it with the built-in definition, not this file's; name your benchmark differently to run it under this definition.");
+                }
+            }
+
+            await using var store = await SqliteResultStore.OpenAsync(host.DatabasePath, token);
+            var outcome = await store.StoreDatasetAsync(dataset, access, source, definitionJson, token);
             var splits = string.Join(", ", result.Dataset.Instances.GroupBy(i => i.Split).Select(g => $"{g.Key} {g.Count()}"));
             await Console.Out.WriteLineAsync(outcome.Stored
-                ? $"{importer.Benchmark}: imported {result.Dataset.Count} instances ({splits}) from {result.Dataset.SourceFiles.Count} file(s), {access.ToString().ToLowerInvariant()}, sha256 {outcome.SourceSha256}"
+                ? $"{importer.Benchmark}: imported {result.Dataset.Count} instances ({splits}) from {dataset.SourceFiles.Count} file(s), {access.ToString().ToLowerInvariant()}, sha256 {outcome.SourceSha256}"
                 : $"{importer.Benchmark}: these files (sha256 {outcome.SourceSha256}) were already imported; nothing changed.");
             return CommandRunner.Ok;
         }));

@@ -7,6 +7,8 @@ using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
 using MedHelm.Core.Results;
 using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Datasets.Private;
+using MedHelm.Evaluation.EhrSql;
 using MedHelm.Evaluation.Results;
 using MedHelm.Evaluation.Running;
 using MedHelm.Gguf;
@@ -112,15 +114,17 @@ internal static partial class RunCommand
         var skipped = new List<SkippedBenchmark>();
         foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            var definition = BuiltInBenchmarks.Find(name);
+            var definition = BuiltInBenchmarks.Find(name)
+                ?? await StoredDefinitionAsync(store, name, storedDatasets is not null && storedDatasets.TryGetValue(name, out var sha) ? sha : null, cancellationToken);
             if (definition is null)
             {
                 if (plan.Suite is null)
                 {
-                    throw new ArgumentException($"Unknown benchmark '{name}' (see `medhelm benchmarks list`).");
+                    throw new ArgumentException(
+                        $"Unknown benchmark '{name}': not built in (see `medhelm benchmarks list`) and not imported with a definition file (`medhelm datasets import --definition FILE --path DATA`).");
                 }
 
-                skipped.Add(new SkippedBenchmark(name, "no built-in definition (benchmarks from a definition file are not run yet)"));
+                skipped.Add(new SkippedBenchmark(name, "no definition: neither built in nor imported with --definition"));
                 continue;
             }
 
@@ -170,9 +174,119 @@ internal static partial class RunCommand
                     $"Run data changed: {definition.Name} had sha256 {requiredSha} when the run started, now {import.SourceSha256}. Start a new run.");
             }
 
-            planned.Add(new PlannedBenchmark(definition, import.SourceSha256, import.SourcePath ?? "", import.Instances));
+            // MedHELM evaluates the test split: when an import holds train/valid splits too, only its test instances run
+            var evaluated = import.Instances.Any(i => i.Split == TestSplit) && import.Instances.Any(i => i.Split != TestSplit)
+                ? import.Instances.Where(i => i.Split == TestSplit).ToArray()
+                : import.Instances;
+            planned.Add(new PlannedBenchmark(definition, import.SourceSha256, import.SourcePath ?? "", evaluated)
+            {
+                Split = ReferenceEquals(evaluated, import.Instances) ? "all" : TestSplit,
+            });
         }
 
         return (planned, skipped);
+    }
+
+    private const string TestSplit = "test";
+
+    /// <summary>
+    /// The definition stored with the import of a benchmark that is not built in (<c>datasets import --definition</c>),
+    /// or null when there is none. A stored definition that no longer validates stops the run, naming its problems.
+    /// </summary>
+    private static async Task<BenchmarkDefinition?> StoredDefinitionAsync(SqliteResultStore store, string name, string? sha256, CancellationToken cancellationToken)
+    {
+        if (await store.GetImportAsync(name, sha256, cancellationToken) is not { DefinitionJson: { } json })
+        {
+            return null;
+        }
+
+        var report = new DatasetValidationReport();
+        var definition = BenchmarkDefinitionFile.Parse($"{name} (definition stored with its import)", System.Text.Encoding.UTF8.GetBytes(json), report);
+        if (definition is null || !report.IsValid)
+        {
+            throw new InvalidDataException($"The stored definition of '{name}' is not valid: {string.Join("; ", report.Problems.Take(5))}. Import the benchmark again with a corrected --definition.");
+        }
+
+        return definition;
+    }
+
+    /// <summary>The database EHRSQL answers of a run are executed against, as recorded in its configuration.</summary>
+    private sealed record EhrSqlDatabase(string Path, string Sha256, string Source, TimeSpan QueryTimeout, int MaxRows);
+
+    /// <summary>
+    /// The EHRSQL execution database when the plan scores EHRSQL, else null: <c>EhrSql:Database</c> from
+    /// appsettings.json (or <c>MEDHELM__EhrSql__Database</c>) when set, otherwise the seeded synthetic eICU database,
+    /// generated once into <c>data/ehrsql/eicu-synthetic.sqlite</c> and reused while present. A resumed run must find
+    /// the same file (SHA-256) and query limits it started with.
+    /// </summary>
+    private static EhrSqlDatabase? PrepareEhrSqlDatabase(CliHost host, string dataFolder, IReadOnlyList<PlannedBenchmark> planned, JsonObject? storedConfig)
+    {
+        if (!planned.Any(b => RunnerMetrics.NeedsDatabase(b.Definition)))
+        {
+            return null;
+        }
+
+        var options = host.Options<EhrSqlDatabaseOptions>(); // validated at start
+        string path;
+        string source;
+        if (!string.IsNullOrWhiteSpace(options.Database))
+        {
+            path = host.ResolvePath(options.Database);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"EhrSql:Database {path} does not exist (a SQLite database in EHRSQL's eICU schema; remove the setting to use the synthetic one).", path);
+            }
+
+            source = "configured (EhrSql:Database)";
+        }
+        else
+        {
+            path = System.IO.Path.Combine(dataFolder, "ehrsql", "eicu-synthetic.sqlite");
+            var synthetic = new SyntheticEicuOptions();
+            if (!File.Exists(path))
+            {
+                PrivateFolder.Ensure(System.IO.Path.GetDirectoryName(path)!);
+                Console.Error.WriteLine($"ehr_sql: generating the synthetic eICU database {path} (seed {synthetic.Seed}, {synthetic.Patients} patients; every value invented)");
+                SyntheticEicuDatabase.Generate(path, synthetic);
+            }
+
+            source = string.Create(CultureInfo.InvariantCulture, $"synthetic (medhelm ehrsql make-database --seed {synthetic.Seed} --patients {synthetic.Patients})");
+        }
+
+        var database = new EhrSqlDatabase(path, ModelsCommand.Sha256(path), source, TimeSpan.FromSeconds(options.QueryTimeoutSeconds), options.MaxRows);
+        if (storedConfig?["ehr_sql_database"] is JsonObject stored)
+        {
+            var storedSha = (string?)stored["sha256"];
+            var storedTimeout = (double?)stored["query_timeout_seconds"];
+            var storedRows = (int?)stored["max_rows"];
+            if (storedSha != database.Sha256 || storedTimeout != options.QueryTimeoutSeconds || storedRows != database.MaxRows)
+            {
+                throw new InvalidDataException(
+                    $"The run executed EHRSQL queries against {(string?)stored["path"]} (sha256 {storedSha}, {storedTimeout} s, {storedRows} rows); " +
+                    $"now {path} (sha256 {database.Sha256}, {options.QueryTimeoutSeconds} s, {database.MaxRows} rows). A resumed run must use the same database and limits; start a new run instead.");
+            }
+        }
+
+        return database;
+    }
+
+    /// <summary>A new run's configuration with its EHRSQL database (path, SHA-256, source, query limits); unchanged when there is none.</summary>
+    private static string WithEhrSqlDatabase(string configurationJson, EhrSqlDatabase? database)
+    {
+        if (database is null)
+        {
+            return configurationJson;
+        }
+
+        var config = JsonNode.Parse(configurationJson)!.AsObject();
+        config["ehr_sql_database"] = new JsonObject
+        {
+            ["path"] = database.Path,
+            ["sha256"] = database.Sha256,
+            ["source"] = database.Source,
+            ["query_timeout_seconds"] = database.QueryTimeout.TotalSeconds,
+            ["max_rows"] = database.MaxRows,
+        };
+        return config.ToJsonString();
     }
 }

@@ -63,7 +63,7 @@ internal static partial class RunCommand
     }
 
     /// <summary>What was asked for on the command line; stored with the run (as <see cref="RunPlan"/>).</summary>
-    private sealed record RunArguments(
+    internal sealed record RunArguments(
         IReadOnlyList<string> Benchmarks, string? Suite, IReadOnlyList<string> Models, IReadOnlyList<string> Jury,
         int? MaxInstances, string? RunId, bool Resume, string? Mode);
 
@@ -71,7 +71,11 @@ internal static partial class RunCommand
     internal sealed record RunPlan(
         string? Suite, IReadOnlyList<string> Benchmarks, IReadOnlyList<string> Models, IReadOnlyList<string> Jury, int? MaxInstances, string Mode);
 
-    private sealed record PlannedBenchmark(BenchmarkDefinition Definition, string DatasetSha256, string Source, IReadOnlyList<BenchmarkInstance> Instances);
+    private sealed record PlannedBenchmark(BenchmarkDefinition Definition, string DatasetSha256, string Source, IReadOnlyList<BenchmarkInstance> Instances)
+    {
+        /// <summary>Which instances of the import are evaluated: "test" (the import also holds other splits) or "all".</summary>
+        public string Split { get; init; } = "all";
+    }
 
     private sealed record SkippedBenchmark(string Name, string Reason);
 
@@ -89,7 +93,7 @@ internal static partial class RunCommand
             : new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
-    private static async Task<int> RunAsync(CliHost host, RunArguments arguments, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(CliHost host, RunArguments arguments, CancellationToken cancellationToken)
     {
         var storage = host.Options<StorageOptions>();
         var demo = host.Options<DemoOptions>();
@@ -167,11 +171,12 @@ internal static partial class RunCommand
         var (planned, skipped) = await PlanBenchmarksAsync(store, plan, storedDatasets, cancellationToken);
         var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
         var juried = planned.Where(b => EvaluationRunner.NeedsJury(b.Definition)).ToArray();
-        CheckJudges(host, plan.Jury, juried, demo); // a missing judge or a forbidden endpoint fails now, not after the generation
+        var judgeNames = CheckJudges(host, plan.Jury, juried, demo); // a missing judge or a forbidden endpoint fails now, not after the generation
+        var ehrSql = PrepareEhrSqlDatabase(host, dataFolder, planned, storedConfig); // EHRSQL execution database (RunCommand.Planning.cs)
 
         var runtime = host.InitializeLlama();
         var threads = inference.EffectiveThreads;
-        var configuration = existing?.ConfigurationJson ?? Configuration(plan, models, planned, skipped, runtime, threads);
+        var configuration = existing?.ConfigurationJson ?? WithEhrSqlDatabase(Configuration(plan, models, judgeNames, planned, skipped, runtime, threads), ehrSql);
         var started = existing?.StartedUtc ?? DateTimeOffset.UtcNow;
         var run = new RunRecord(runId, started, null, configuration, Provenance.AppVersion(), runtime.LlamaCppVersion, Provenance.Machine(runtime), RunStatus.Running)
         {
@@ -206,6 +211,7 @@ internal static partial class RunCommand
         var bars = models.SelectMany(m => planned.Select(b => (Key(m, b), $"{m.Name} × {b.Definition.Name}", Take(b.Instances, plan.MaxInstances).Count))).ToArray();
         await using var ledger = store.OpenLedger();
         IReadOnlyList<RunJuryReports.Entry> juryReports = [];
+        var refused = new List<(string Model, string Benchmark, IReadOnlyList<RejectedInstance> Instances)>();
         try
         {
             await RunProgress.RunAsync(bars, async progress =>
@@ -221,11 +227,18 @@ internal static partial class RunCommand
                         var request = new EvaluationRequest(runId, model.Name, benchmark.Definition, benchmark.Instances, mode, plan.MaxInstances)
                         {
                             GenerateOnly = EvaluationRunner.NeedsJury(benchmark.Definition),
+                            EhrSqlDatabasePath = ehrSql?.Path,
+                            EhrSqlQueryTimeout = ehrSql?.QueryTimeout,
+                            EhrSqlMaxRows = ehrSql?.MaxRows,
                             Ledger = new LedgerContext(ledger, LedgerKey.LocalModel(model.Sha256), benchmark.DatasetSha256, model.DecodingExtras),
                         };
                         var outcome = await runner.ExecuteAsync(request, client, progress.For(Key(model, benchmark)), cancellationToken);
                         computed += outcome.Computed;
                         reused += outcome.Reused;
+                        if (outcome.Rejected.Count > 0)
+                        {
+                            refused.Add((model.Name, benchmark.Definition.Name, outcome.Rejected));
+                        }
                     }
                 }
 
@@ -254,6 +267,16 @@ internal static partial class RunCommand
         }
 
         await ledger.FlushAsync(cancellationToken);
+        if (refused.Count > 0)
+        {
+            await store.AppendAuditAsync(runId, "instances_refused", JsonSerializer.Serialize(refused.Select(r => new
+            {
+                model = r.Model,
+                benchmark = r.Benchmark,
+                instances = r.Instances.Select(i => new { id = i.InstanceId, reason = i.Reason }),
+            })), CancellationToken.None);
+        }
+
         var finished = run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Completed };
         await store.SaveRunAsync(finished, CancellationToken.None);
         await store.AppendAuditAsync(runId, "run_completed", JsonSerializer.Serialize(new { computed, reused }), CancellationToken.None);
@@ -271,6 +294,18 @@ internal static partial class RunCommand
         foreach (var s in skipped)
         {
             Console.Out.WriteLine($"skipped  {s.Name}: {s.Reason}");
+        }
+
+        foreach (var (model, benchmark, instances) in refused)
+        {
+            Console.Out.WriteLine(
+                $"refused  {model} × {benchmark}: {instances.Count} instance(s) not evaluated ({string.Join(", ", instances.Take(3).Select(i => i.InstanceId))}" +
+                $"{(instances.Count > 3 ? ", …" : "")}): {instances[0].Reason}");
+        }
+
+        if (refused.Count > 0)
+        {
+            Console.Out.WriteLine($"after fixing the cause, compute the refused instances with: medhelm run --run-id {runId} --resume");
         }
 
         Console.Out.WriteLine(computed == 0
@@ -298,7 +333,7 @@ internal static partial class RunCommand
     }
 
     private static string Configuration(
-        RunPlan plan, IReadOnlyList<PreparedModel> models, IReadOnlyList<PlannedBenchmark> planned, IReadOnlyList<SkippedBenchmark> skipped,
+        RunPlan plan, IReadOnlyList<PreparedModel> models, IReadOnlyList<string> judges, IReadOnlyList<PlannedBenchmark> planned, IReadOnlyList<SkippedBenchmark> skipped,
         LlamaRuntimeInfo runtime, int threads)
     {
         var config = new JsonObject
@@ -330,11 +365,13 @@ internal static partial class RunCommand
                     reasoning = m.DecodingExtras,
                 }),
             }).ToArray()),
+            ["jury"] = new JsonArray(judges.Select(j => (JsonNode)JsonValue.Create(j)!).ToArray()),
             ["benchmarks"] = new JsonArray(planned.Select(b => (JsonNode)new JsonObject
             {
                 ["name"] = b.Definition.Name,
                 ["dataset_sha256"] = b.DatasetSha256,
                 ["source"] = b.Source,
+                ["split"] = b.Split,
                 ["instances"] = Take(b.Instances, plan.MaxInstances).Count,
                 ["metric"] = b.Definition.MainMetric,
                 ["max_tokens"] = b.Definition.MaxTokens,
@@ -357,6 +394,6 @@ internal static partial class RunCommand
 
     private static string Key(PreparedModel model, PlannedBenchmark benchmark) => model.Name + "\u0000" + benchmark.Definition.Name;
 
-    private static IReadOnlyList<string> Split(string? value) =>
+    internal static IReadOnlyList<string> Split(string? value) =>
         value is null ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

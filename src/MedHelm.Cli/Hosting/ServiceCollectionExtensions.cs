@@ -1,3 +1,4 @@
+using MedHelm.Evaluation.Running;
 using MedHelm.Inference.Llama.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
         services.AddOptions<JuryOptions>().Bind(configuration.GetSection(JuryOptions.SectionName));
         services.AddSingleton<IValidateOptions<JuryOptions>, JuryOptionsValidator>();
+        services.AddOptions<EhrSqlDatabaseOptions>().Bind(configuration.GetSection(EhrSqlDatabaseOptions.SectionName)).ValidateDataAnnotations();
         return services;
     }
 
@@ -56,5 +58,6 @@ internal static class ServiceCollectionExtensions
         _ = provider.GetRequiredService<IOptions<Dictionary<string, LocalModelOptions>>>().Value;
         _ = provider.GetRequiredService<IOptions<EndpointsOptions>>().Value;
         _ = provider.GetRequiredService<IOptions<JuryOptions>>().Value;
+        _ = provider.GetRequiredService<IOptions<EhrSqlDatabaseOptions>>().Value;
     }
 }

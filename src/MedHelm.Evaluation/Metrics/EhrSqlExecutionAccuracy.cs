@@ -38,12 +38,21 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
     /// <summary>Default per-query row limit.</summary>
     public const int DefaultMaxRows = 100_000;
 
-    private const string Validity = "ehr_sql_query_validity";
+    /// <summary>Per-instance statistic: 1 when SQL was produced and ran without error (time and row limits included).</summary>
+    public const string QueryValidityName = "ehr_sql_query_validity";
+
+    /// <summary>Per-instance statistic: 1 when the output counts as an answer (corrected: SQL was found; helm: the output is not empty).</summary>
+    public const string PredictedAnswerableName = "ehr_sql_total_predicted_answerable";
+
+    /// <summary>Per-instance statistic: 1 when the gold query failed to run (corrected mode).</summary>
+    public const string GoldQueryErrorName = "ehr_sql_gold_query_error";
+
+    private const string Validity = QueryValidityName;
     private const string PrecisionAnswerable = "ehr_sql_precision_answerable";
     private const string RecallAnswerable = "ehr_sql_recall_answerable";
-    private const string TotalPredicted = "ehr_sql_total_predicted_answerable";
+    private const string TotalPredicted = PredictedAnswerableName;
     private const string TotalGold = "ehr_sql_total_ground_truth_answerable";
-    private const string GoldError = "ehr_sql_gold_query_error";
+    private const string GoldError = GoldQueryErrorName;
 
     private readonly SqliteQueryRunner _runner;
 

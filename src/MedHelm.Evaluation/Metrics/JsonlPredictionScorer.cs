@@ -125,22 +125,39 @@ public static class JsonlPredictionScorer
                 _ => throw new PredictionFileFormatException(name, lineNumber, "prediction", $"must be a string or null, not {predictionElement.ValueKind}"),
             };
 
-            var gold = new GoldRecord(root);
-            foreach (var field in metric.RequiredFields)
-            {
-                if (!gold.Has(field))
-                {
-                    throw new PredictionFileFormatException(name, lineNumber, field, $"field '{field}' is missing (metric {metric.Name} needs {string.Join(", ", metric.RequiredFields)})");
-                }
-            }
-
             try
             {
-                return metric.Score(prediction, gold, mode);
+                return ScoreRecord(prediction, new GoldRecord(root), metric, mode);
             }
             catch (MetricInputFormatException e)
             {
                 throw new PredictionFileFormatException(name, lineNumber, e.Field, e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scores one prediction against one gold record: the path every line of a file takes, also used by the
+    /// evaluation runner for the instances of a run.
+    /// </summary>
+    /// <exception cref="MetricInputFormatException">A field the metric needs is missing or malformed.</exception>
+    public static IReadOnlyDictionary<string, double> ScoreRecord(string? prediction, GoldRecord gold, IMetric metric, ScoringMode mode)
+    {
+        RequireFields(gold, metric);
+        return metric.Score(prediction, gold, mode);
+    }
+
+    /// <summary>Checks that <paramref name="gold"/> carries every field <paramref name="metric"/> needs.</summary>
+    /// <exception cref="MetricInputFormatException">A field is missing (the message names it and every field the metric needs).</exception>
+    public static void RequireFields(GoldRecord gold, IMetric metric)
+    {
+        ArgumentNullException.ThrowIfNull(gold);
+        ArgumentNullException.ThrowIfNull(metric);
+        foreach (var field in metric.RequiredFields)
+        {
+            if (!gold.Has(field))
+            {
+                throw new MetricInputFormatException(field, $"field '{field}' is missing (metric {metric.Name} needs {string.Join(", ", metric.RequiredFields)})");
             }
         }
     }

@@ -31,6 +31,27 @@ public sealed record EvaluationRequest(
     /// jury): the ledger gets the completion and no score; results carry score 0.
     /// </summary>
     public bool GenerateOnly { get; init; }
+
+    /// <summary>
+    /// The SQLite database (EHRSQL's eICU schema) that EHRSQL answers and gold queries are executed against, opened
+    /// read-only; required for a benchmark whose main metric is <c>ehr_sql_execution_accuracy</c>, ignored otherwise.
+    /// </summary>
+    public string? EhrSqlDatabasePath { get; init; }
+
+    /// <summary>Time limit of one EHRSQL query (default 10 s); a query that hits it has failed.</summary>
+    public TimeSpan? EhrSqlQueryTimeout { get; init; }
+
+    /// <summary>Row limit of one EHRSQL query (default 100,000); a query that returns more has failed.</summary>
+    public int? EhrSqlMaxRows { get; init; }
+
+    /// <summary>
+    /// Also write the secondary statistics of the benchmark's metric (MedEC sentence accuracy, billing-code
+    /// precision and recall, EHRSQL query validity and answerability counts) to the ledger, one
+    /// <see cref="MetricScore"/> each beside the main one. Off by default: the store's leaderboard averages every
+    /// score row of a model × benchmark, whatever its metric. They are always in
+    /// <see cref="EvaluationOutcome.InstanceMetrics"/>.
+    /// </summary>
+    public bool StoreSecondaryMetrics { get; init; }
 }
 
 /// <summary>The ledger a request reads from and writes to, and the key parts that do not come from the benchmark.</summary>
@@ -52,7 +73,35 @@ public sealed record LedgerContext(
 /// <param name="Results">Results in instance order.</param>
 /// <param name="Computed">Instances sent to the model.</param>
 /// <param name="Reused">Instances answered from stored completions.</param>
-public sealed record EvaluationOutcome(IReadOnlyList<InstanceResult> Results, int Computed, int Reused);
+public sealed record EvaluationOutcome(IReadOnlyList<InstanceResult> Results, int Computed, int Reused)
+{
+    /// <summary>
+    /// Every statistic of each instance, in instance order: the main metric (also <see cref="InstanceResult.Score"/>)
+    /// and, for metrics that have them, the secondary ones. Empty dictionaries when nothing was scored
+    /// (<see cref="EvaluationRequest.GenerateOnly"/>).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> InstanceMetrics { get; init; } = [];
+
+    /// <summary>The benchmark-level figures of the metric (its own aggregation, e.g. EHRSQL answerability precision/recall).</summary>
+    public IReadOnlyDictionary<string, double> Aggregate { get; init; } = new Dictionary<string, double>(StringComparer.Ordinal);
+
+    /// <summary>Instances whose answer could not be used, scored 0: EHRSQL SQL that did not run, or a gold record the metric rejected.</summary>
+    public IReadOnlyList<ScoringFailure> ScoringFailures { get; init; } = [];
+
+    /// <summary>
+    /// Instances the model refused up front (<see cref="Core.Inference.RequestRejectedException"/>, e.g. a prompt longer
+    /// than the context): not in <see cref="EvaluationOutcome.Results"/>, nothing stored; a resumed run asks again.
+    /// </summary>
+    public IReadOnlyList<RejectedInstance> Rejected { get; init; } = [];
+}
+
+/// <summary>An instance the model refused; <paramref name="Reason"/> is the refusal's message (counts and the remedy, never prompt text).</summary>
+public sealed record RejectedInstance(string InstanceId, string Reason);
+
+/// <summary>An instance scored 0 because its answer could not be evaluated; <paramref name="Reason"/> never holds prompt or output text.</summary>
+/// <param name="InstanceId">The instance.</param>
+/// <param name="Reason">What failed, e.g. "the model's SQL did not run (SQL error, time limit or row limit)".</param>
+public sealed record ScoringFailure(string InstanceId, string Reason);
 
 /// <summary>Progress of a running evaluation.</summary>
 /// <param name="RunId">Run identifier.</param>

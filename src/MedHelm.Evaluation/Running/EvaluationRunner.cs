@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using MedHelm.Core.Catalog;
+using MedHelm.Core.Inference;
 using MedHelm.Core.Ledger;
 using MedHelm.Core.Metrics;
 using MedHelm.Core.Prompts;
 using MedHelm.Core.Results;
 using MedHelm.Evaluation.Ledger;
+using MedHelm.Evaluation.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -43,7 +45,8 @@ public sealed partial class EvaluationRunner
 
     /// <summary>
     /// Why the runner cannot score <paramref name="definition"/> yet, or null when it can (letter answers; yes/no and
-    /// label answers scored by exact label match).
+    /// label answers scored by exact label match; the metrics of <see cref="RunnerMetrics.Applied"/>: MedCalc-Bench,
+    /// MedEC, MIMIC-IV billing codes and EHRSQL, the last given <see cref="EvaluationRequest.EhrSqlDatabasePath"/>).
     /// </summary>
     public static string? UnsupportedReason(BenchmarkDefinition definition)
         => NeedsJury(definition) ? "open-ended answers are scored by the LLM jury: add --jury j1,j2,j3 (or set Jury:Judges in appsettings.json)" : UnscoredReason(definition);
@@ -58,6 +61,11 @@ public sealed partial class EvaluationRunner
     private static string? UnscoredReason(BenchmarkDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
+        if (RunnerMetrics.Applies(definition))
+        {
+            return null;
+        }
+
         return definition.AnswerKind switch
         {
             AnswerKind.Letter => null,
@@ -77,7 +85,9 @@ public sealed partial class EvaluationRunner
     /// before returning (or throwing) every queued result is committed.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <exception cref="NotSupportedException">The benchmark's answer kind is not a letter, yes/no or label.</exception>
+    /// <exception cref="NotSupportedException">The benchmark's answer kind is not a letter, yes/no or label, and its metric is not one of <see cref="RunnerMetrics.Applied"/>.</exception>
+    /// <exception cref="ArgumentException">An EHRSQL benchmark without <see cref="EvaluationRequest.EhrSqlDatabasePath"/>.</exception>
+    /// <exception cref="InvalidDataException">An instance lacks a field its metric needs (checked before any model call).</exception>
     public async Task<EvaluationOutcome> ExecuteAsync(
         EvaluationRequest request,
         IChatClient client,
@@ -88,10 +98,11 @@ public sealed partial class EvaluationRunner
         ArgumentNullException.ThrowIfNull(client);
         var definition = request.Benchmark;
         definition.Validate();
-        if (definition.AnswerKind is not (AnswerKind.Letter or AnswerKind.YesNo or AnswerKind.Label) && !(request.GenerateOnly && NeedsJury(definition)))
+        if (definition.AnswerKind is not (AnswerKind.Letter or AnswerKind.YesNo or AnswerKind.Label) && !(request.GenerateOnly && NeedsJury(definition))
+            && !RunnerMetrics.Applies(definition))
         {
             throw new NotSupportedException(
-                $"Benchmark '{definition.Name}' has answer kind {definition.AnswerKind}; only letter, yes/no and label answers are supported so far.");
+                $"Benchmark '{definition.Name}' has answer kind {definition.AnswerKind} and metric {definition.MainMetric}; the runner scores letter, yes/no and label answers and the metrics {string.Join(", ", RunnerMetrics.Applied)}.");
         }
 
         if (request.MaxInstances is < 0)
@@ -102,8 +113,12 @@ public sealed partial class EvaluationRunner
         var instances = request.MaxInstances is { } max
             ? request.Instances.Take(max).ToArray()
             : request.Instances.ToArray();
-        var prepared = instances.Select(i => Prepare(request, i)).ToArray();
+        var metric = RunnerMetrics.Open(request);
+        using var disposeMetric = metric as IDisposable; // the EHRSQL database connection
+        var prepared = instances.Select(i => Prepare(request, i, metric)).ToArray();
         var results = new InstanceResult[instances.Length];
+        var scored = new ScoredInstance[instances.Length];
+        var rejected = new System.Collections.Concurrent.ConcurrentDictionary<int, string>();
         var completed = 0;
         var reused = 0;
         long tokens = 0;
@@ -133,7 +148,7 @@ public sealed partial class EvaluationRunner
             {
                 if (prepared[index].Request is { } keyed && stored.TryGetValue(keyed.Key, out var completion))
                 {
-                    results[index] = await CompleteAsync(request, prepared[index], instances[index], completion, CompletionOrigin.Reused, cancellationToken)
+                    (results[index], scored[index]) = await CompleteAsync(request, metric, prepared[index], instances[index], completion, CompletionOrigin.Reused, cancellationToken)
                         .ConfigureAwait(false);
                     Interlocked.Increment(ref reused);
                     Interlocked.Increment(ref completed);
@@ -155,8 +170,21 @@ public sealed partial class EvaluationRunner
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
                 async (index, token) =>
                 {
-                    var completion = await CallModelAsync(request, prepared[index], instances[index], client, token).ConfigureAwait(false);
-                    results[index] = await CompleteAsync(request, prepared[index], instances[index], completion, CompletionOrigin.Computed, token)
+                    LedgerCompletion completion;
+                    try
+                    {
+                        completion = await CallModelAsync(request, prepared[index], instances[index], client, token).ConfigureAwait(false);
+                    }
+                    catch (RequestRejectedException e)
+                    {
+                        // the model refused this request (e.g. it cannot fit the context): record it, go on with the others
+                        rejected[index] = e.Message;
+                        Interlocked.Increment(ref completed);
+                        Report();
+                        return;
+                    }
+
+                    (results[index], scored[index]) = await CompleteAsync(request, metric, prepared[index], instances[index], completion, CompletionOrigin.Computed, token)
                         .ConfigureAwait(false);
                     Interlocked.Add(ref tokens, (completion.PromptTokens ?? 0) + (completion.CompletionTokens ?? 0));
                     Interlocked.Increment(ref completed);
@@ -180,18 +208,63 @@ public sealed partial class EvaluationRunner
             await ledger.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        var refused = rejected.OrderBy(p => p.Key).Select(p => new RejectedInstance(instances[p.Key].Id, p.Value)).ToArray();
+        if (refused.Length > 0)
+        {
+            // refused instances have no result: they are neither scored nor stored, and a resume asks again
+            var kept = Enumerable.Range(0, instances.Length).Where(i => !rejected.ContainsKey(i)).ToArray();
+            results = kept.Select(i => results[i]).ToArray();
+            scored = kept.Select(i => scored[i]).ToArray();
+            instances = kept.Select(i => instances[i]).ToArray();
+            Log.Refused(_logger, request.RunId, request.ModelName, definition.Name, refused.Length);
+        }
+
         var correct = results.Sum(r => r.Score);
         Log.Finished(_logger, request.RunId, request.ModelName, definition.Name, instances.Length, correct, total.ElapsedMilliseconds);
-        return new EvaluationOutcome(results, instances.Length - reused, reused);
+        var failures = scored.Select((s, i) => s.Failure is { } reason ? new ScoringFailure(instances[i].Id, reason) : null).OfType<ScoringFailure>().ToArray();
+        if (failures.Length > 0)
+        {
+            Log.ScoringFailures(_logger, request.RunId, request.ModelName, definition.Name, failures.Length, instances.Length);
+        }
+
+        var metrics = scored.Select(s => s.Metrics).ToArray();
+        return new EvaluationOutcome(results, instances.Length - reused, reused)
+        {
+            Rejected = refused,
+            InstanceMetrics = metrics,
+            Aggregate = request.GenerateOnly
+                ? new Dictionary<string, double>(StringComparer.Ordinal)
+                : metric?.Aggregate(metrics, request.ScoringMode)
+                  ?? new Dictionary<string, double>(StringComparer.Ordinal) { [definition.MainMetric] = results.Length == 0 ? 0 : correct / results.Length },
+            ScoringFailures = failures,
+        };
     }
+
+    /// <summary>Every statistic of one instance, and why its answer could not be evaluated (null when it could).</summary>
+    private readonly record struct ScoredInstance(IReadOnlyDictionary<string, double> Metrics, string? Failure);
 
     private const string ExactMatchMetricName = "exact_match";
 
-    private sealed record PreparedInstance(PromptMessages Prompt, string PromptHash, ChatOptions Options, LedgerRequest? Request);
+    private sealed record PreparedInstance(PromptMessages Prompt, string PromptHash, ChatOptions Options, LedgerRequest? Request, GoldRecord? Gold);
 
-    private static PreparedInstance Prepare(EvaluationRequest request, BenchmarkInstance instance)
+    private static PreparedInstance Prepare(EvaluationRequest request, BenchmarkInstance instance, IMetric? metric)
     {
         var definition = request.Benchmark;
+        GoldRecord? gold = null;
+        if (metric is not null)
+        {
+            // A field missing from the data fails the benchmark before the model is called, not instance by instance.
+            gold = RunnerMetrics.GoldRecordFor(definition, instance);
+            try
+            {
+                JsonlPredictionScorer.RequireFields(gold, metric);
+            }
+            catch (MetricInputFormatException e)
+            {
+                throw new InvalidDataException($"{definition.Name} instance {instance.Id}: {e.Message}", e);
+            }
+        }
+
         var prompt = BenchmarkPrompt.Build(definition, instance);
         var promptHash = PromptTemplateHash.Compute((prompt.System ?? string.Empty) + "\u0000" + prompt.User);
         var options = new ChatOptions
@@ -213,7 +286,7 @@ public sealed partial class EvaluationRunner
                 promptHash, decoding, context.Seed, context.SampleIndex, instance.Gold);
         }
 
-        return new PreparedInstance(prompt, promptHash, options, keyed);
+        return new PreparedInstance(prompt, promptHash, options, keyed, gold);
     }
 
     private async Task<LedgerCompletion> CallModelAsync(
@@ -270,17 +343,25 @@ public sealed partial class EvaluationRunner
             }
             : null;
 
-    private async Task<InstanceResult> CompleteAsync(
-        EvaluationRequest request, PreparedInstance prepared, BenchmarkInstance instance, LedgerCompletion completion,
+    private async Task<(InstanceResult Result, ScoredInstance Scored)> CompleteAsync(
+        EvaluationRequest request, IMetric? metric, PreparedInstance prepared, BenchmarkInstance instance, LedgerCompletion completion,
         CompletionOrigin origin, CancellationToken cancellationToken)
     {
         var definition = request.Benchmark;
         var output = completion.Output;
-        var score = request.GenerateOnly
-            ? 0
-            : definition.AnswerKind == AnswerKind.Letter
-            ? ExactMatch.Score(output, instance.Gold, request.ScoringMode, instance.OptionLetters)
-            : LabelMatch.Score(output, instance.Gold, request.ScoringMode, definition.Labels.Count > 0 ? definition.Labels : null);
+        var scored = request.GenerateOnly
+            ? new ScoredInstance(new Dictionary<string, double>(StringComparer.Ordinal), null)
+            : metric is not null
+            ? ScoreWithMetric(request, metric, prepared.Gold!, instance, output)
+            : new ScoredInstance(
+                new Dictionary<string, double>(StringComparer.Ordinal)
+                {
+                    [definition.MainMetric] = definition.AnswerKind == AnswerKind.Letter
+                        ? ExactMatch.Score(output, instance.Gold, request.ScoringMode, instance.OptionLetters)
+                        : LabelMatch.Score(output, instance.Gold, request.ScoringMode, definition.Labels.Count > 0 ? definition.Labels : null),
+                },
+                null);
+        var score = scored.Metrics.GetValueOrDefault(definition.MainMetric);
         var result = new InstanceResult(
             request.RunId,
             request.ModelName,
@@ -298,7 +379,7 @@ public sealed partial class EvaluationRunner
         {
             // Queued even when cancellation is under way: the answer exists, keep it.
             await context.Ledger.RecordAsync(
-                new LedgerEntry(request.RunId, keyed, completion, origin, request.GenerateOnly ? [] : [new MetricScore(definition.MainMetric, score)]),
+                new LedgerEntry(request.RunId, keyed, completion, origin, request.GenerateOnly ? [] : Scores(request, scored.Metrics, score)),
                 CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -308,7 +389,52 @@ public sealed partial class EvaluationRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return result;
+        return (result, scored);
+    }
+
+    /// <summary>The main score first, then (with <see cref="EvaluationRequest.StoreSecondaryMetrics"/>) the others by name.</summary>
+    private static List<MetricScore> Scores(EvaluationRequest request, IReadOnlyDictionary<string, double> metrics, double score)
+    {
+        var main = request.Benchmark.MainMetric;
+        var scores = new List<MetricScore> { new(main, score) };
+        if (request.StoreSecondaryMetrics)
+        {
+            scores.AddRange(metrics.Where(m => m.Key != main).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new MetricScore(m.Key, m.Value)));
+        }
+
+        return scores;
+    }
+
+    /// <summary>
+    /// Scores one answer with <paramref name="metric"/> through the path of <c>metrics score</c>. Never throws for a
+    /// bad answer: SQL that does not run scores 0 (the metric's own rule) and is reported as a failure; a gold record
+    /// the metric rejects scores 0 with the failure named (exception type and field; never text).
+    /// </summary>
+    private ScoredInstance ScoreWithMetric(EvaluationRequest request, IMetric metric, GoldRecord gold, BenchmarkInstance instance, string output)
+    {
+        var main = request.Benchmark.MainMetric;
+        try
+        {
+            var metrics = JsonlPredictionScorer.ScoreRecord(output, gold, metric, request.ScoringMode);
+            string? failure = null;
+            if (metric is EhrSqlExecutionAccuracy
+                && metrics.GetValueOrDefault(EhrSqlExecutionAccuracy.PredictedAnswerableName) > 0
+                && metrics.GetValueOrDefault(EhrSqlExecutionAccuracy.QueryValidityName) == 0)
+            {
+                failure = "the model's SQL did not run (SQL error, more than one statement, time limit or row limit)";
+                Log.PredictionFailed(_logger, request.RunId, instance.Id, failure);
+            }
+
+            return new ScoredInstance(metrics, failure);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var failure = e is MetricInputFormatException format
+                ? $"the metric rejected the gold record (field '{format.Field}')"
+                : $"scoring failed with {e.GetType().Name}";
+            Log.ScoringFailed(_logger, request.RunId, instance.Id, failure);
+            return new ScoredInstance(new Dictionary<string, double>(StringComparer.Ordinal) { [main] = 0 }, failure);
+        }
     }
 
     private static partial class Log
@@ -318,6 +444,9 @@ public sealed partial class EvaluationRunner
 
         [LoggerMessage(2, LogLevel.Debug, "Run {RunId}: instance {InstanceId} scored {Score} in {ElapsedMs} ms ({PromptTokens} prompt / {CompletionTokens} completion tokens)")]
         public static partial void InstanceScored(ILogger logger, string runId, string instanceId, double score, long elapsedMs, long? promptTokens, long? completionTokens);
+
+        [LoggerMessage(20, LogLevel.Warning, "Run {RunId}: {Model} refused {Count} instance(s) of {Benchmark}; they are not scored and a resume asks again")]
+        public static partial void Refused(ILogger logger, string runId, string model, string benchmark, int count);
 
         [LoggerMessage(3, LogLevel.Warning, "Run {RunId}: instance {InstanceId} failed with {ExceptionType}")]
         public static partial void InstanceFailed(ILogger logger, string runId, string instanceId, string exceptionType);
@@ -330,5 +459,14 @@ public sealed partial class EvaluationRunner
 
         [LoggerMessage(6, LogLevel.Information, "Run {RunId}: {Model} on {Benchmark}: {Reused} instances reused from the ledger, {Missing} to compute")]
         public static partial void Reused(ILogger logger, string runId, string model, string benchmark, int reused, int missing);
+
+        [LoggerMessage(7, LogLevel.Debug, "Run {RunId}: instance {InstanceId} scored 0: {Reason}")]
+        public static partial void PredictionFailed(ILogger logger, string runId, string instanceId, string reason);
+
+        [LoggerMessage(8, LogLevel.Warning, "Run {RunId}: instance {InstanceId} could not be scored and counts 0: {Reason}")]
+        public static partial void ScoringFailed(ILogger logger, string runId, string instanceId, string reason);
+
+        [LoggerMessage(9, LogLevel.Information, "Run {RunId}: {Model} on {Benchmark}: {Failures} of {Instances} answers could not be used (scored 0)")]
+        public static partial void ScoringFailures(ILogger logger, string runId, string model, string benchmark, int failures, int instances);
     }
 }

@@ -22,7 +22,21 @@ public static class BenchmarkDefinitionFile
     public static BenchmarkDefinition? Read(string path, DatasetValidationReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var source = SourceText.Load(path, report, ImportLimits.Default, lineOriented: false);
+        return Read(SourceText.Load(path, report, ImportLimits.Default, lineOriented: false), report);
+    }
+
+    /// <summary>
+    /// Reads and validates a definition kept elsewhere (e.g. stored with its import); <paramref name="label"/> names it
+    /// in problems. Null with every problem reported when it is not usable.
+    /// </summary>
+    public static BenchmarkDefinition? Parse(string label, byte[] utf8Json, DatasetValidationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return Read(SourceText.FromBytes(label, utf8Json, report, ImportLimits.Default, lineOriented: false), report);
+    }
+
+    private static BenchmarkDefinition? Read(SourceText? source, DatasetValidationReport report)
+    {
         using var document = source is null ? null : JsonSource.Parse(source, report);
         if (document is null)
         {
