@@ -1,4 +1,6 @@
 using MedHelm.Cli.Tests.Support;
+using MedHelm.Core.Catalog;
+using MedHelm.Evaluation.Running;
 using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Cli.Tests;
@@ -6,15 +8,27 @@ namespace MedHelm.Cli.Tests;
 public sealed class DemoCommandTests
 {
     [Fact]
-    public async Task The_demo_prints_a_leaderboard_row_and_leaves_the_sqlite_file()
+    public async Task The_demo_evaluates_every_benchmark_with_the_generated_jury_and_leaves_the_sqlite_file()
     {
         using var home = new TempHome();
-        var result = await CliProcess.RunAsync(["demo", "--max-instances", "6"], home.Folder);
+        var result = await CliProcess.RunAsync(["demo", "--max-instances", "1"], home.Folder, timeoutSeconds: 900);
         Assert.True(result.ExitCode == 0, result.ToString());
 
-        var row = result.StdOut.Split('\n').Single(l => l.Contains("pubmed_qa", StringComparison.Ordinal));
-        Assert.Contains("medhelm-test-llama", row, StringComparison.Ordinal);
-        Assert.Matches(@"\b6\b", row);
+        // every benchmark of the catalog has a bundled sample and is scored: no benchmark skipped
+        Assert.DoesNotContain("skipped", result.StdOut, StringComparison.Ordinal);
+        foreach (var benchmark in BuiltInBenchmarks.All)
+        {
+            var row = result.StdOut.Split('\n').FirstOrDefault(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var name, ..] && name == benchmark.Name);
+            Assert.True(row is not null, $"no leaderboard row for {benchmark.Name}:\n{result.StdOut}");
+            Assert.Contains("medhelm-test-llama", row, StringComparison.Ordinal);
+        }
+
+        foreach (var open in BuiltInBenchmarks.All.Where(EvaluationRunner.NeedsJury))
+        {
+            Assert.Contains($"Jury on {open.Name}:", result.StdOut, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("medhelm-test-judge-3", result.StdOut, StringComparison.Ordinal);
 
         var db = home.PathOf("data", "medhelm.db");
         Assert.True(File.Exists(db));
@@ -23,11 +37,14 @@ public sealed class DemoCommandTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(home.PathOf("data")));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(db));
         }
-        await using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly");
+
+        await using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM completions";
-        Assert.Equal(6L, (long)(await command.ExecuteScalarAsync())!);
+        command.CommandText = "SELECT COUNT(DISTINCT benchmark) FROM run_completions";
+        Assert.Equal((long)BuiltInBenchmarks.All.Count, (long)(await command.ExecuteScalarAsync())!);
+        command.CommandText = "SELECT COUNT(*) FROM jury_ratings WHERE rating IS NULL";
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
 
         // the leaderboard command reads the same file
         var board = await CliProcess.RunAsync(["leaderboard"], home.Folder);

@@ -9,19 +9,38 @@ public sealed class PatientTextInLogsTests
     public async Task Debug_logs_of_a_run_carry_no_question_context_or_answer_text()
     {
         using var home = new TempHome();
-        var result = await CliProcess.RunAsync(["demo", "--max-instances", "3", "--verbose"], home.Folder);
+        // a closed benchmark, and two open-ended ones whose outputs, sources and references go to the judges
+        string[] benchmarks = ["pubmed_qa", "medication_qa", "aci_bench"];
+        var result = await CliProcess.RunAsync(["demo", "--benchmarks", string.Join(',', benchmarks), "--max-instances", "3", "--verbose"], home.Folder, timeoutSeconds: 900);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("DBG", result.StdErr, StringComparison.Ordinal); // debug logging really was on
+        Assert.Contains("Jury on aci_bench", result.StdOut, StringComparison.Ordinal); // the judges really were asked
 
-        foreach (var instance in BundledSamples.OpenPubMedQa().Instances.Take(3))
+        var probes = 0;
+        foreach (var instance in benchmarks.SelectMany(b => Bundled(b).Take(3)))
         {
-            Assert.DoesNotContain(instance.Question, result.StdErr, StringComparison.Ordinal);
-            foreach (var field in instance.Fields.Values)
+            // any 40-character stretch of a question, an input field or a reference text would be a leak
+            foreach (var text in instance.Fields.Values.Append(instance.Question).Append(instance.Gold).Where(t => t.Trim().Length >= 20))
             {
-                // any 40-character stretch of the abstract would be a leak
-                var probe = field.Length > 60 ? field.Substring(20, 40) : field;
-                Assert.DoesNotContain(probe, result.StdErr, StringComparison.Ordinal);
+                Assert.DoesNotContain(text.Length > 60 ? text.Substring(20, 40) : text, result.StdErr, StringComparison.Ordinal);
+                probes++;
             }
+        }
+
+        Assert.True(probes >= 15, $"only {probes} texts were checked");
+    }
+
+    private static IReadOnlyList<Core.Catalog.BenchmarkInstance> Bundled(string benchmark)
+    {
+        var folder = Directory.CreateTempSubdirectory("medhelm-bundled-");
+        try
+        {
+            BundledSamples.Extract(benchmark, folder.FullName);
+            return DatasetImport.Import(DatasetImporters.Find(benchmark)!, folder.FullName).Instances;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
         }
     }
 }

@@ -47,7 +47,7 @@ public sealed class RunHostedJudgeTests
         Assert.True(result.ExitCode == 0, result.ToString());
         var db = home.PathOf("data", "medhelm.db");
         var rated = await RunJuryTests.ScalarAsync(db,
-            "SELECT COUNT(*) FROM run_completions l JOIN completions c ON c.request_id = l.request_id WHERE l.run_id = 'hosted' AND trim(c.output) <> ''");
+            "SELECT COUNT(*) FROM run_completions l JOIN completions c ON c.request_id = l.request_id WHERE l.run_id = 'hosted' AND trim(c.output, ' ' || char(9) || char(10) || char(13)) <> ''");
         Assert.True(rated > 0, "the generated model wrote no non-empty output to judge");
         Assert.Equal(2 * rated, endpoint.Requests); // one try and one corrective retry per output
         Assert.Equal(rated, await RunJuryTests.ScalarAsync(db,

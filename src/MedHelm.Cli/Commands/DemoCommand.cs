@@ -1,134 +1,73 @@
 using System.CommandLine;
-using System.Text.Json;
 using MedHelm.Cli.Hosting;
-using MedHelm.Core.Catalog;
-using MedHelm.Core.Metrics;
-using MedHelm.Core.Results;
-using MedHelm.Evaluation.Datasets;
-using MedHelm.Evaluation.Results;
-using MedHelm.Evaluation.Running;
 using MedHelm.Gguf.TestModels;
-using MedHelm.Inference.Llama.Chat;
-using MedHelm.Inference.Llama.Models;
-using MedHelm.Inference.Llama.Runtime;
-using MedHelm.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace MedHelm.Cli.Commands;
 
 /// <summary>
-/// <c>medhelm demo</c>: the first end-to-end slice. A generated (or given) GGUF model answers the bundled PubMedQA
-/// excerpt in-process through llama.cpp; answers are scored by exact match, stored in SQLite and shown as a
-/// leaderboard row.
+/// <c>medhelm demo</c>: the main job on a fresh machine. Generates a tiny random-weight model and three random-weight
+/// judges (once; same settings, same bytes), then runs every benchmark that has a bundled sample as one durable run
+/// (<c>medhelm run --suite demo</c>): closed benchmarks scored by their metrics, open-ended ones by the three-judge
+/// jury, everything stored in SQLite and printed as a leaderboard with the jury's report.
 /// </summary>
 internal static class DemoCommand
 {
+    private static readonly int[] JudgeSeeds = [101, 202, 303];
+
     public static Command Build()
     {
         var model = new Option<string?>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file, instead of the generated test model." };
-        var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances." };
+        var benchmarks = new Option<string?>("--benchmarks", "-b") { Description = "Comma-separated benchmarks instead of every bundled sample." };
+        var maxInstances = new Option<int?>("--max-instances") { Description = "Instances per benchmark (default: Demo:MaxInstances, 5; 0 = every instance of the samples)." };
         var mode = new Option<string>("--mode") { Description = "Scoring mode: corrected (default) or helm (the reference behaviour).", DefaultValueFactory = _ => "corrected" };
         mode.AcceptOnlyFromAmong("corrected", "helm");
+        var noJury = new Option<bool>("--no-jury") { Description = "Skip the generated jury (open-ended benchmarks are then skipped)." };
         var command = new Command("demo",
-            "Run PubMedQA (bundled excerpt) on a local model through llama.cpp, score it, store it in SQLite and print the leaderboard row.")
+            "Evaluate a local model (default: a generated tiny one) on the bundled sample of every benchmark, with a jury of three " +
+            "generated judges for the open-ended ones, through llama.cpp in-process; store the run in SQLite and print the leaderboard.")
         {
-            model, maxInstances, mode,
+            model, benchmarks, maxInstances, mode, noJury,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
-            RunAsync(host, parse.GetValue(model), parse.GetValue(maxInstances), parse.GetValue(mode) == "helm" ? ScoringMode.Helm : ScoringMode.Corrected, token)));
+        {
+            var demo = host.Options<DemoOptions>();
+            var subset = RunCommand.Split(parse.GetValue(benchmarks));
+            var modelArgument = parse.GetValue(model) ?? EnsureTestModel(host, demo);
+            VerifyAgainstManifest(host, modelArgument, demo); // a refused model stops the demo before anything is written
+            IReadOnlyList<string> jury = parse.GetValue(noJury) ? ["none"] : JudgeSeeds.Select((seed, i) => EnsureJudge(host, demo, i + 1, seed)).ToArray();
+            var arguments = new RunCommand.RunArguments(
+                subset, subset.Count == 0 ? RunCommand.DemoSuite : null, [modelArgument], jury,
+                (parse.GetValue(maxInstances) ?? demo.MaxInstances) is > 0 and var n ? n : null, RunId: null, Resume: false,
+                parse.GetValue(mode));
+            return RunCommand.RunAsync(host, arguments, token);
+        }));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliHost host, string? modelArgument, int? maxInstances, ScoringMode mode, CancellationToken cancellationToken)
+    /// <summary>A model the manifest lists must have its recorded SHA-256 (the run checks it too, after opening the database).</summary>
+    private static void VerifyAgainstManifest(CliHost host, string modelArgument, DemoOptions demo)
     {
-        var demo = host.Options<DemoOptions>();
-        var storage = host.Options<StorageOptions>();
-        var inference = host.Options<LlamaRuntimeOptions>();
-        var logger = host.Logger("MedHelm.Demo");
-
-        var dataFolder = PrivateFolder.Ensure(host.ResolvePath(storage.DataFolder));
-        var (configuredName, modelPath, modelSettings) = host.ResolveModel(modelArgument ?? EnsureTestModel(host, demo), demo.Sequences, demo.ContextPerSequence);
-        var modelSha = ModelsCommand.Sha256(modelPath);
-        var manifest = ModelManifest.Load(host.ResolvePath("models/manifest.json"));
-        manifest.Verify(modelPath, modelSha);
-        var modelName = manifest.FindByFile(modelPath)?.Name ?? configuredName;
-        var runtime = host.InitializeLlama();
-
-        var dataset = BundledSamples.OpenPubMedQa();
-        var benchmark = BuiltInBenchmarks.PubMedQa;
-        var instances = dataset.Instances.Take(maxInstances ?? int.MaxValue).ToArray();
-
-        var databasePath = Path.Combine(dataFolder, storage.DatabaseFile);
-        await using var store = await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
-
-        using var loaded = LlamaModel.Load(modelPath, modelSettings.ToModelSettings(), host.Logger("MedHelm.Models"));
-        var engineOptions = modelSettings.ToEngineOptions(inference.EffectiveThreads);
-        using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = modelName, Engine = engineOptions }, host.Logger("MedHelm.Generation"));
-
-        var runId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var configuration = JsonSerializer.Serialize(new
-        {
-            suite = "demo",
-            model = new { name = modelName, file = modelPath, sha256 = modelSha, description = loaded.Description },
-            benchmark = benchmark.Name,
-            dataset = dataset.SourceFiles,
-            instances = instances.Length,
-            scoring_mode = mode.ToString().ToLowerInvariant(),
-            decoding = new { temperature = 0, max_tokens = benchmark.MaxTokens, stop = benchmark.StopSequences },
-            engine = new
-            {
-                backend = runtime.Backend,
-                llama_cpp = runtime.LlamaCppVersion,
-                sequences = client.Context.Sequences,
-                context_per_sequence = client.Context.ContextPerSequence,
-                batch = client.Context.BatchSize,
-                micro_batch = engineOptions.Context.MicroBatchSize,
-                threads = engineOptions.Context.Threads,
-                prefix_reuse = engineOptions.PrefixReuse,
-                gpu_layers = modelSettings.GpuLayers,
-                offloaded_layers = loaded.OffloadedLayers,
-                reasoning = engineOptions.Reasoning,
-            },
-        });
-        var started = DateTimeOffset.UtcNow;
-        var run = new RunRecord(runId, started, null, configuration, Provenance.AppVersion(), runtime.LlamaCppVersion, Provenance.Machine(runtime), RunStatus.Running);
-        await store.RegisterModelAsync(modelName, modelPath, modelSha, new FileInfo(modelPath).Length, cancellationToken);
-        await store.RecordDatasetAsync(dataset, cancellationToken);
-        await store.SaveRunAsync(run, cancellationToken);
-
-        var runner = new EvaluationRunner(host.Logger("MedHelm.Evaluation"), new EvaluationRunnerOptions { MaxConcurrency = client.Context.Sequences });
-        var request = new EvaluationRequest(runId, modelName, benchmark, instances, mode);
-        IReadOnlyList<InstanceResult> results;
-        try
-        {
-            results = await ProgressReporter.RunAsync($"{modelName} × {benchmark.Name}", instances.Length,
-                progress => runner.RunAsync(request, client, progress, cancellationToken));
-        }
-        catch (OperationCanceledException)
-        {
-            await store.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Cancelled }, CancellationToken.None);
-            throw;
-        }
-
-        await store.WriteAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Completed }, results, cancellationToken);
-        var rows = await store.GetLeaderboardAsync(runId, cancellationToken);
-        Console.Out.WriteLine();
-        Console.Out.WriteLine(Leaderboard.FormatTable(rows));
-        Console.Out.WriteLine();
-        Console.Out.WriteLine($"run {runId} stored in {databasePath}");
-        logger.LogInformation("Run {RunId} finished: {Count} results stored", runId, results.Count);
-        return CommandRunner.Ok;
+        var (_, path, _) = host.ResolveModel(modelArgument, demo.Sequences, demo.ContextPerSequence);
+        ModelManifest.Load(host.ResolvePath("models/manifest.json")).Verify(path, ModelsCommand.Sha256(path));
     }
 
     /// <summary>Generates the demo model on first use (deterministic: same settings, same bytes).</summary>
-    private static string EnsureTestModel(CliHost host, DemoOptions demo)
+    private static string EnsureTestModel(CliHost host, DemoOptions demo) =>
+        Ensure(host, demo, $"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}.gguf", new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = 42 }, "the demo model");
+
+    /// <summary>A demo judge: the smallest model that decodes a verdict under the grammar (its ratings are noise).</summary>
+    private static string EnsureJudge(CliHost host, DemoOptions demo, int number, int seed) =>
+        Ensure(host, demo, $"medhelm-test-judge-{number}.gguf",
+            new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = seed, ContextLength = 16384 }, $"demo judge {number}");
+
+    private static string Ensure(CliHost host, DemoOptions demo, string fileName, TestModelSpec spec, string what)
     {
         var folder = PrivateFolder.Ensure(host.ResolvePath(demo.ModelsFolder));
-        var path = Path.Combine(folder, $"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}.gguf");
+        var path = Path.Combine(folder, fileName);
         if (!File.Exists(path))
         {
-            Console.Error.WriteLine($"Generating the demo model {path} (random weights, Llama 3 template) ...");
-            TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = 42 }, path);
+            Console.Error.WriteLine($"Generating {what} {path} (random weights, Llama 3 template) ...");
+            TestModelFactory.Write(spec, path);
         }
 
         return path;

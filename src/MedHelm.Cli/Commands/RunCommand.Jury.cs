@@ -41,8 +41,10 @@ internal static partial class RunCommand
     /// Checks every judge before any work starts: a local judge's file exists; a hosted judge's endpoints are enabled
     /// and it may receive the data of every open-ended benchmark of the run.
     /// </summary>
-    private static void CheckJudges(CliHost host, IReadOnlyList<string> judges, IReadOnlyList<PlannedBenchmark> juried, DemoOptions demo)
+    /// <returns>The judges' names (<see cref="JudgeNames"/>).</returns>
+    private static IReadOnlyList<string> CheckJudges(CliHost host, IReadOnlyList<string> judges, IReadOnlyList<PlannedBenchmark> juried, DemoOptions demo)
     {
+        var names = JudgeNames(host, judges, demo);
         foreach (var judge in judges)
         {
             if (host.IsEndpoint(judge))
@@ -57,6 +59,8 @@ internal static partial class RunCommand
                 _ = host.ResolveModel(judge, demo.Sequences, demo.ContextPerSequence);
             }
         }
+
+        return names;
     }
 
     /// <summary>
@@ -92,8 +96,10 @@ internal static partial class RunCommand
         }
 
         var judged = (await store.GetJuryRatingsAsync(runId, cancellationToken)).Select(r => (r.RequestId, r.Judge)).ToHashSet();
-        foreach (var name in plan.Jury)
+        var judgeNames = JudgeNames(host, plan.Jury, demo);
+        for (var j = 0; j < plan.Jury.Count; j++)
         {
+            var name = judgeNames[j];
             var pending = work.Select(w =>
             {
                 var indices = Enumerable.Range(0, w.Items.Count)
@@ -107,7 +113,7 @@ internal static partial class RunCommand
             }
 
             Console.Error.WriteLine($"jury: {name}: rating {pending.Sum(p => p.Items.Length)} output(s)");
-            using var judge = OpenJudge(host, name, pending.Max(p => p.Access), demo, threads, juryOptions);
+            using var judge = OpenJudge(host, plan.Jury[j], name, pending.Max(p => p.Access), demo, threads, juryOptions);
             foreach (var (rubric, _, candidates, items) in pending)
             {
                 var jury = new LlmJury([judge.Client], rubric, VerdictSchema.For(rubric, juryOptions.MaxExplanationChars), logger);
@@ -126,14 +132,14 @@ internal static partial class RunCommand
         var summary = new JsonArray();
         foreach (var (benchmark, _, candidates, _) in work)
         {
-            var results = StoredJury.ToResults(candidates, ratings, plan.Jury);
+            var results = StoredJury.ToResults(candidates, ratings, judgeNames);
             var scores = candidates.Select((c, i) => (c.RequestId, results[i].NormalizedScore)).ToArray();
             await store.SaveJuryScoresAsync(runId, benchmark.Definition.MainMetric, scores, cancellationToken);
             summary.Add(new JsonObject
             {
                 ["benchmark"] = benchmark.Definition.Name,
                 ["instances"] = candidates.Count,
-                ["judges"] = new JsonArray(plan.Jury.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
+                ["judges"] = new JsonArray(judgeNames.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
                 ["judge_failures"] = results.Sum(r => r.JudgesFailed),
                 ["no_verdict"] = results.Count(r => r.Basis == JuryScoreBasis.NoVerdict),
                 ["empty_output"] = results.Count(r => r.Basis == JuryScoreBasis.EmptyResponse),
@@ -141,7 +147,7 @@ internal static partial class RunCommand
         }
 
         await store.AppendAuditAsync(runId, "jury_scored", summary.ToJsonString(), cancellationToken);
-        return await RunJuryReports.BuildAsync(store, runId, plan.Jury, work.Select(w => w.Benchmark.Definition.Name).ToArray(), cancellationToken);
+        return await RunJuryReports.BuildAsync(store, runId, judgeNames, work.Select(w => w.Benchmark.Definition.Name).ToArray(), cancellationToken);
     }
 
     /// <summary>A judge ready to rate: its client, how many requests it takes at once, and what to release after.</summary>
@@ -160,9 +166,24 @@ internal static partial class RunCommand
         }
     }
 
-    private static OpenedJudge OpenJudge(CliHost host, string name, AccessTier tier, DemoOptions demo, int threads, JuryOptions jury)
+    /// <summary>
+    /// The name each judge's ratings are stored under: the endpoint or Models name, or a GGUF file's name without its
+    /// folder and extension (the model's name everywhere else too).
+    /// </summary>
+    internal static IReadOnlyList<string> JudgeNames(CliHost host, IReadOnlyList<string> judges, DemoOptions demo)
     {
-        if (host.IsEndpoint(name))
+        var names = judges.Select(j => host.IsEndpoint(j) ? j : host.ResolveModel(j, demo.Sequences, demo.ContextPerSequence).Name).ToArray();
+        if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"Two judges would be stored under the same name '{twice.Key}'; give the judges distinct names (Models entries or file names).");
+        }
+
+        return names;
+    }
+
+    private static OpenedJudge OpenJudge(CliHost host, string argument, string name, AccessTier tier, DemoOptions demo, int threads, JuryOptions jury)
+    {
+        if (host.IsEndpoint(argument))
         {
             var endpoint = host.Options<EndpointsOptions>().Items[name];
             var hosted = host.CreateHostedClient(name, tier);
@@ -170,7 +191,7 @@ internal static partial class RunCommand
             return new OpenedJudge(JudgeClient.Hosted(name, hosted, endpoint.StructuredOutput, options), endpoint.MaxConcurrency, hosted);
         }
 
-        var (_, path, settings) = host.ResolveModel(name, demo.Sequences, demo.ContextPerSequence);
+        var (_, path, settings) = host.ResolveModel(argument, demo.Sequences, demo.ContextPerSequence);
         var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
         try
         {

@@ -26,12 +26,16 @@ internal static class RunJuryReports
 
         foreach (var benchmark in names)
         {
-            var rubric = BuiltInBenchmarks.Find(benchmark) is { } definition ? JuryRubric.For(definition) : JuryRubric.For(benchmark);
+            // a benchmark from a definition file has its own criteria: read them off its stored ratings
+            var criteria = BuiltInBenchmarks.Find(benchmark) is { } definition
+                ? JuryRubric.For(definition).CriterionNames
+                : ratings.Where(r => r.Benchmark == benchmark && r.Rating is not null && r.Criterion != SqliteResultStore.JuryFailureCriterion)
+                    .Select(r => r.Criterion).Distinct(StringComparer.Ordinal).ToArray();
             var candidates = await store.GetJuryCandidatesAsync(runId, benchmark, cancellationToken);
             foreach (var model in candidates.GroupBy(c => c.Model, StringComparer.Ordinal))
             {
                 var results = StoredJury.ToResults(model.ToArray(), ratings, judgeNames);
-                entries.Add(new Entry(model.Key, benchmark, JuryReport.Build(benchmark, rubric.CriterionNames, judgeNames, results)));
+                entries.Add(new Entry(model.Key, benchmark, JuryReport.Build(benchmark, criteria, judgeNames, results)));
             }
         }
 

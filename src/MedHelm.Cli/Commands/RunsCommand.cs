@@ -75,7 +75,7 @@ internal static class RunsCommand
             }
 
             var audit = await store.GetAuditAsync(id, token);
-            var judges = (configuration?["plan"]?["jury"] as JsonArray)?.Select(j => (string?)j).OfType<string>().ToArray();
+            var judges = (configuration?["jury"] as JsonArray)?.Select(j => (string?)j).OfType<string>().ToArray();
             var juryReports = await RunJuryReports.BuildAsync(store, id, judges is { Length: > 0 } ? judges : null, null, token);
             if (parse.GetValue(json))
             {

@@ -20,6 +20,11 @@ public sealed class DemoOptions
     [Range(1, 64)]
     public int Sequences { get; set; } = 4;
 
+    /// <summary>Instances per benchmark the demo evaluates (0: every instance of each bundled sample).</summary>
+    [Range(0, 1000000)]
+    public int MaxInstances { get; set; } = 5;
+
+    /// <summary>Context per sequence of the demo model and judges: the longest bundled judge prompt (ACI-Bench) needs ~9k.</summary>
     [Range(256, 131072)]
-    public int ContextPerSequence { get; set; } = 4096;
+    public int ContextPerSequence { get; set; } = 12288;
 }

@@ -3,15 +3,31 @@ namespace MedHelm.Cli.Hosting;
 /// <summary>Creates folders that may hold patient-derived data readable by the owner only (0700).</summary>
 internal static class PrivateFolder
 {
+    /// <summary>
+    /// Creates <paramref name="path"/> and every missing folder above it owner-only (folders that already exist are left
+    /// as they are), so that creating data/models first does not leave data/ readable by others.
+    /// </summary>
     public static string Ensure(string path)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
+            return path;
         }
-        else
+
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
         {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            missing.Push(folder);
+            if (Path.GetDirectoryName(folder) is null)
+            {
+                break;
+            }
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
         return path;

@@ -12,7 +12,8 @@ public sealed class TempHome : IDisposable
         {
             ["Inference"] = new { Backend = "cpu", RuntimeRoot = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama"), Threads = 2 },
             ["Storage"] = new { DataFolder = "data", DatabaseFile = "medhelm.db" },
-            ["Demo"] = new { ModelsFolder = "data/models", Layers = 1, Embedding = 64, Sequences = 4, ContextPerSequence = 2048 },
+            // the longest bundled prompts (MedCalc-Bench, and ACI-Bench's judge prompts) need ~9k tokens of context
+            ["Demo"] = new { ModelsFolder = "data/models", Layers = 1, Embedding = 64, Sequences = 4, ContextPerSequence = 12288 },
         };
         if (extraSettings is not null)
         {
