@@ -223,5 +223,14 @@ internal static class Migrations
         INSERT INTO audit (at_utc, event, detail_json)
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":4}');
         """,
+
+        // 5: secondary statistics beside each instance's main score (MedEC sentence accuracy, billing precision/recall,
+        // EHRSQL query validity); leaderboards read the main one only.
+        """
+        ALTER TABLE scores ADD COLUMN is_main INTEGER NOT NULL DEFAULT 1;
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":5}');
+        """,
     ];
 }

@@ -106,8 +106,8 @@ public sealed partial class SqliteResultStore
                     "$run", "$id", "$model", "$benchmark", "$instance", "$origin", "$now");
                 using var score = Prepared(
                     transaction,
-                    "INSERT OR IGNORE INTO scores (run_id, request_id, metric, value) VALUES ($run, $id, $metric, $value)",
-                    "$run", "$id", "$metric", "$value");
+                    "INSERT OR IGNORE INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, $main)",
+                    "$run", "$id", "$metric", "$value", "$main");
 
                 foreach (var entry in entries)
                 {
@@ -132,9 +132,10 @@ public sealed partial class SqliteResultStore
                         entry.Origin == CompletionOrigin.Computed ? "computed" : "reused", now);
                     await link.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
 
-                    foreach (var s in entry.Scores)
+                    for (var i = 0; i < entry.Scores.Count; i++)
                     {
-                        Set(score, entry.RunId, id, s.Metric, s.Value);
+                        // the first score is the benchmark's main metric; the rest are secondary statistics
+                        Set(score, entry.RunId, id, entry.Scores[i].Metric, entry.Scores[i].Value, i == 0 ? 1 : 0);
                         await score.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
                 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Results;
 
@@ -42,7 +43,11 @@ public sealed record RunResultRow(
     long? PromptTokens,
     long? CompletionTokens,
     double ElapsedMs,
-    string? Output);
+    string? Output)
+{
+    /// <summary>The instance's secondary statistics (e.g. MedEC sentence accuracy), by name; empty when its metric has none.</summary>
+    public IReadOnlyDictionary<string, double> Secondary { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>A model's recorded identity.</summary>
 public sealed record StoredModel(
@@ -261,7 +266,7 @@ public sealed partial class SqliteResultStore
     }
 
     /// <summary>
-    /// The scored instances of a run, ordered by model, benchmark, instance and metric (a stable order to compare two
+    /// The scored instances of a run (main score, secondary statistics beside it), ordered by model, benchmark, instance and metric (a stable order to compare two
     /// runs by). Output text is included only when <paramref name="includeOutputs"/> (it may be patient data).
     /// </summary>
     public async Task<IReadOnlyList<RunResultRow>> GetRunResultsAsync(string runId, bool includeOutputs = false, CancellationToken cancellationToken = default)
@@ -273,11 +278,13 @@ public sealed partial class SqliteResultStore
             using var command = ReadCommand(
                 """
                 SELECT l.model, l.benchmark, l.instance_id, q.request_key, l.origin, s.metric, s.value, c.output,
-                       c.prompt_tokens, c.completion_tokens, c.elapsed_ms
+                       c.prompt_tokens, c.completion_tokens, c.elapsed_ms,
+                       (SELECT json_group_object(x.metric, x.value) FROM scores x
+                        WHERE x.run_id = l.run_id AND x.request_id = l.request_id AND x.is_main = 0)
                 FROM run_completions l
                 JOIN requests q ON q.id = l.request_id
                 JOIN completions c ON c.request_id = l.request_id
-                JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id
+                JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id AND s.is_main = 1
                 WHERE l.run_id = $run
                 ORDER BY l.model, l.benchmark, l.instance_id, s.metric
                 """);
@@ -299,7 +306,11 @@ public sealed partial class SqliteResultStore
                     NullableLong(reader, 8),
                     NullableLong(reader, 9),
                     reader.GetDouble(10),
-                    includeOutputs ? output : null));
+                    includeOutputs ? output : null)
+                {
+                    Secondary = reader.IsDBNull(11) ? new Dictionary<string, double>()
+                        : JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(11)) ?? [],
+                });
             }
 
             return rows;

@@ -235,8 +235,9 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
     }
 
     /// <summary>
-    /// Instance results of one run, or — when <paramref name="runId"/> is null — the latest result of every
-    /// model × benchmark × instance × metric across runs (by run start time).
+    /// Instance results (each instance's main score; secondary statistics stay in <c>scores</c> with is_main = 0) of one
+    /// run, or — when <paramref name="runId"/> is null — the latest result of every model × benchmark × instance ×
+    /// metric across runs (by run start time).
     /// </summary>
     public async Task<IReadOnlyList<InstanceResult>> GetResultsAsync(string? runId, CancellationToken cancellationToken = default)
     {
@@ -257,7 +258,7 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
                     JOIN runs r ON r.run_id = l.run_id
                     JOIN requests q ON q.id = l.request_id
                     JOIN completions c ON c.request_id = l.request_id
-                    JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id
+                    JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id AND s.is_main = 1
                     WHERE $run IS NULL OR l.run_id = $run
                 )
                 WHERE $run IS NOT NULL OR recency = 1

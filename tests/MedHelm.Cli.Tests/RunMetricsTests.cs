@@ -47,7 +47,14 @@ public sealed class RunMetricsTests
             Assert.Equal(3L, await ScalarAsync(db,
                 $"SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'scored' AND l.benchmark = '{benchmark}' AND s.metric = '{MainMetric[benchmark]}' AND s.value BETWEEN 0 AND 1"));
             Assert.Contains(result.StdOut.Split('\n'), l => l.StartsWith("tiny ", StringComparison.Ordinal) && l.Contains($" {benchmark} ", StringComparison.Ordinal));
+            Assert.Equal(0L, await ScalarAsync(db,
+                $"SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'scored' AND l.benchmark = '{benchmark}' AND s.metric = '{MainMetric[benchmark]}' AND s.is_main = 0"));
         }
+
+        // secondary statistics are stored beside the main score (and kept out of the leaderboard)
+        Assert.Equal(3L, await ScalarAsync(db, "SELECT COUNT(*) FROM scores WHERE run_id = 'scored' AND metric = 'medec_error_sentence_accuracy' AND is_main = 0"));
+        Assert.True(await ScalarAsync(db,
+            "SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'scored' AND l.benchmark = 'ehr_sql' AND s.is_main = 0") >= 3);
 
         var show = await CliProcess.RunAsync(["runs", "show", "scored", "--json"], home.Folder);
         Assert.True(show.ExitCode == 0, show.ToString());
@@ -62,6 +69,8 @@ public sealed class RunMetricsTests
         var results = document.RootElement.GetProperty("results").EnumerateArray().ToArray();
         Assert.Equal(12, results.Length);
         Assert.All(results, r => Assert.Equal(MainMetric[r.GetProperty("benchmark").GetString()!], r.GetProperty("metric").GetString()));
+        Assert.All(results.Where(r => r.GetProperty("benchmark").GetString() == "medec"),
+            r => Assert.InRange(r.GetProperty("secondary").GetProperty("medec_error_sentence_accuracy").GetDouble(), 0, 1));
 
         // the EHRSQL database: generated into the data folder, its path and SHA-256 recorded with the run
         var database = home.PathOf("data", "ehrsql", "eicu-synthetic.sqlite");

@@ -121,7 +121,7 @@ public class LedgerStoreTests
         Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
         var delete = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
-        Assert.Equal(["3"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3 and 4, and run_started
+        Assert.Equal(["4"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3, 4 and 5, and run_started
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public class LedgerStoreTests
         }
 
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        Assert.Equal(4, await store.GetSchemaVersionAsync());
+        Assert.Equal(5, await store.GetSchemaVersionAsync());
         var results = await store.GetResultsAsync("old");
         Assert.Equal([("1", "A", 1.0, "ph"), ("2", "B", 0.0, (string?)null)], results.Select(r => (r.InstanceId, r.Prediction, r.Score, r.PromptHash)));
         Assert.Equal(["abc"], await QueryAsync(temp.DatabasePath, "SELECT DISTINCT model_identity FROM requests"));

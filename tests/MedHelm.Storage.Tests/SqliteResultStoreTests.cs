@@ -16,7 +16,7 @@ public class SqliteResultStoreTests
 
         Assert.True(File.Exists(temp.DatabasePath));
         Assert.Equal(SqliteResultStore.LatestSchemaVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(4, SqliteResultStore.LatestSchemaVersion);
+        Assert.Equal(5, SqliteResultStore.LatestSchemaVersion);
 
         var tables = await QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
         Assert.Equal(
@@ -43,11 +43,11 @@ public class SqliteResultStoreTests
 
         await using (var second = await SqliteResultStore.OpenAsync(temp.DatabasePath))
         {
-            Assert.Equal(4, await second.GetSchemaVersionAsync());
+            Assert.Equal(5, await second.GetSchemaVersionAsync());
             Assert.Single(await second.GetResultsAsync("run-1"));
         }
 
-        Assert.Equal(["1", "2", "3", "4"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(["1", "2", "3", "4", "5"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
     }
 
     [Fact]

@@ -230,6 +230,7 @@ internal static partial class RunCommand
                             EhrSqlDatabasePath = ehrSql?.Path,
                             EhrSqlQueryTimeout = ehrSql?.QueryTimeout,
                             EhrSqlMaxRows = ehrSql?.MaxRows,
+                            StoreSecondaryMetrics = true,
                             Ledger = new LedgerContext(ledger, LedgerKey.LocalModel(model.Sha256), benchmark.DatasetSha256, model.DecodingExtras),
                         };
                         var outcome = await runner.ExecuteAsync(request, client, progress.For(Key(model, benchmark)), cancellationToken);
