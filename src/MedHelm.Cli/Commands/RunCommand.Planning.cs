@@ -69,6 +69,17 @@ internal static partial class RunCommand
         var models = new List<PreparedModel>();
         foreach (var argument in arguments)
         {
+            if (host.IsEndpoint(argument))
+            {
+                if (models.Any(m => string.Equals(m.Name, argument, StringComparison.Ordinal)))
+                {
+                    throw new ArgumentException($"The model '{argument}' is listed twice in --models.");
+                }
+
+                models.Add(PrepareEndpoint(host, argument));
+                continue;
+            }
+
             var (configuredName, path, settings) = host.ResolveModel(argument, demo.Sequences, demo.ContextPerSequence);
             var gguf = GgufReader.Read(path);
             var problems = GgufModelValidator.Validate(gguf);

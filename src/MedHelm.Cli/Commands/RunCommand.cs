@@ -41,7 +41,7 @@ internal static partial class RunCommand
         var benchmarks = new Option<string?>("--benchmarks", "-b") { Description = "Comma-separated benchmark names (see `benchmarks list`)." };
         var suite = new Option<string?>("--suite", "-s") { Description = $"A suite instead of --benchmarks: {PublicSuite}, {AllSuite} (whatever is imported) or {DemoSuite} (bundled excerpts)." };
         suite.AcceptOnlyFromAmong(PublicSuite, AllSuite, DemoSuite);
-        var models = new Option<string?>("--models", "-m") { Description = "Comma-separated model names from appsettings.json (Models section) or GGUF files." };
+        var models = new Option<string?>("--models", "-m") { Description = "Comma-separated models: Models names or GGUF files (local), or Endpoints names (hosted, when an administrator enabled them)." };
         var jury = new Option<string?>("--jury") { Description = "Comma-separated judges that rate open-ended benchmarks: Models or Endpoints names from appsettings.json, or GGUF files; local ones are loaded one after another. Default: Jury:Judges; 'none' for no jury." };
         var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances of each benchmark." };
         var runId = new Option<string?>("--run-id") { Description = "Id of the run (default: generated). With --resume: the run to continue." };
@@ -83,6 +83,12 @@ internal static partial class RunCommand
         string Argument, string Name, string Path, LocalModelOptions Settings, string Sha256, long SizeBytes,
         string? Architecture, string Quantization, long Parameters)
     {
+        /// <summary>The hosted endpoint serving this model, or null for a local GGUF model (then <see cref="Path"/> is its file).</summary>
+        public EndpointOptions? Endpoint { get; init; }
+
+        /// <summary>The model's identity in ledger keys: the GGUF file's SHA-256, or the endpoint and the model it serves.</summary>
+        public string Identity => Endpoint is { } e ? LedgerKey.Endpoint(Name, e.Model) : LedgerKey.LocalModel(Sha256);
+
         public IReadOnlyDictionary<string, string> DecodingExtras => Settings.Reasoning.Enabled
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -158,7 +164,7 @@ internal static partial class RunCommand
         {
             foreach (var model in models)
             {
-                if (storedModels.TryGetValue(model.Name, out var sha) && !string.Equals(sha, model.Sha256, StringComparison.Ordinal))
+                if (model.Endpoint is null && storedModels.TryGetValue(model.Name, out var sha) && !string.Equals(sha, model.Sha256, StringComparison.Ordinal))
                 {
                     throw new InvalidDataException(
                         $"Run '{runId}' used {model.Name} with SHA-256 {sha}; {model.Path} now has {model.Sha256}. A resumed run must use the same model file; start a new run instead.");
@@ -171,6 +177,7 @@ internal static partial class RunCommand
         var (planned, skipped) = await PlanBenchmarksAsync(store, plan, storedDatasets, cancellationToken);
         var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
         var juried = planned.Where(b => EvaluationRunner.NeedsJury(b.Definition)).ToArray();
+        CheckEndpointModels(host, models, planned); // a hosted model that may not see a benchmark's data stops the run now
         var judgeNames = CheckJudges(host, plan.Jury, juried, demo); // a missing judge or a forbidden endpoint fails now, not after the generation
         var ehrSql = PrepareEhrSqlDatabase(host, dataFolder, planned, storedConfig); // EHRSQL execution database (RunCommand.Planning.cs)
 
@@ -185,7 +192,9 @@ internal static partial class RunCommand
 
         foreach (var model in models)
         {
-            await store.RegisterModelAsync(model.Name, model.Path, model.Sha256, model.SizeBytes, model.Architecture, model.Quantization, model.Parameters, cancellationToken);
+            await store.RegisterModelAsync(
+                model.Name, model.Path, model.Endpoint is null ? model.Sha256 : null, model.Endpoint is null ? model.SizeBytes : null,
+                model.Architecture, model.Quantization, model.Endpoint is null ? model.Parameters : null, cancellationToken);
         }
 
         await store.SaveRunAsync(run, cancellationToken);
@@ -218,10 +227,9 @@ internal static partial class RunCommand
             {
                 foreach (var model in models)
                 {
-                    using var loaded = LlamaModel.Load(model.Path, model.Settings.ToModelSettings(), host.Logger("MedHelm.Models"));
-                    var engineOptions = model.Settings.ToEngineOptions(threads);
-                    using var client = new LlamaChatClient(loaded, new LlamaChatClientOptions { ModelName = model.Name, Engine = engineOptions }, host.Logger("MedHelm.Generation"));
-                    var runner = new EvaluationRunner(host.Logger("MedHelm.Evaluation"), new EvaluationRunnerOptions { MaxConcurrency = client.Context.Sequences });
+                    using var opened = OpenModel(host, model, planned, threads);
+                    var client = opened.Client;
+                    var runner = new EvaluationRunner(host.Logger("MedHelm.Evaluation"), new EvaluationRunnerOptions { MaxConcurrency = opened.Concurrency });
                     foreach (var benchmark in planned)
                     {
                         var request = new EvaluationRequest(runId, model.Name, benchmark.Definition, benchmark.Instances, mode, plan.MaxInstances)
@@ -231,7 +239,7 @@ internal static partial class RunCommand
                             EhrSqlQueryTimeout = ehrSql?.QueryTimeout,
                             EhrSqlMaxRows = ehrSql?.MaxRows,
                             StoreSecondaryMetrics = true,
-                            Ledger = new LedgerContext(ledger, LedgerKey.LocalModel(model.Sha256), benchmark.DatasetSha256, model.DecodingExtras),
+                            Ledger = new LedgerContext(ledger, model.Identity, benchmark.DatasetSha256, model.DecodingExtras),
                         };
                         var outcome = await runner.ExecuteAsync(request, client, progress.For(Key(model, benchmark)), cancellationToken);
                         computed += outcome.Computed;
@@ -346,8 +354,9 @@ internal static partial class RunCommand
             {
                 ["name"] = m.Name,
                 ["argument"] = m.Argument,
-                ["file"] = m.Path,
-                ["sha256"] = m.Sha256,
+                ["file"] = m.Endpoint is null ? m.Path : null,
+                ["endpoint"] = m.Endpoint is { } e ? new JsonObject { ["base_url"] = e.BaseUrl, ["model"] = e.Model, ["allow_patient_data"] = e.AllowPatientData } : null,
+                ["sha256"] = m.Endpoint is null ? m.Sha256 : null,
                 ["size_bytes"] = m.SizeBytes,
                 ["architecture"] = m.Architecture,
                 ["quantization"] = m.Quantization,
