@@ -150,22 +150,6 @@ internal static partial class RunCommand
         return await RunJuryReports.BuildAsync(store, runId, judgeNames, work.Select(w => w.Benchmark.Definition.Name).ToArray(), cancellationToken);
     }
 
-    /// <summary>A judge ready to rate: its client, how many requests it takes at once, and what to release after.</summary>
-    private sealed class OpenedJudge(JudgeClient client, int concurrency, params IDisposable[] owned) : IDisposable
-    {
-        public JudgeClient Client { get; } = client;
-
-        public int Concurrency { get; } = concurrency;
-
-        public void Dispose()
-        {
-            foreach (var o in owned)
-            {
-                o.Dispose();
-            }
-        }
-    }
-
     /// <summary>
     /// The name each judge's ratings are stored under: the endpoint or Models name, or a GGUF file's name without its
     /// folder and extension (the model's name everywhere else too).
@@ -181,14 +165,14 @@ internal static partial class RunCommand
         return names;
     }
 
-    private static OpenedJudge OpenJudge(CliHost host, string argument, string name, AccessTier tier, DemoOptions demo, int threads, JuryOptions jury)
+    private static Opened<JudgeClient> OpenJudge(CliHost host, string argument, string name, AccessTier tier, DemoOptions demo, int threads, JuryOptions jury)
     {
         if (host.IsEndpoint(argument))
         {
             var endpoint = host.Options<EndpointsOptions>().Items[name];
             var hosted = host.CreateHostedClient(name, tier);
             var options = new JudgeClientOptions { MaxRetries = jury.MaxRetries, MaxOutputTokens = jury.MaxOutputTokens };
-            return new OpenedJudge(JudgeClient.Hosted(name, hosted, endpoint.StructuredOutput, options), endpoint.MaxConcurrency, hosted);
+            return new Opened<JudgeClient>(JudgeClient.Hosted(name, hosted, endpoint.StructuredOutput, options), endpoint.MaxConcurrency, hosted);
         }
 
         var (_, path, settings) = host.ResolveModel(argument, demo.Sequences, demo.ContextPerSequence);
@@ -197,7 +181,7 @@ internal static partial class RunCommand
         {
             var client = new LlamaChatClient(
                 loaded, new LlamaChatClientOptions { ModelName = name, Engine = settings.ToEngineOptions(threads) }, host.Logger("MedHelm.Generation"), ownsModel: true);
-            return new OpenedJudge(JudgeClient.Local(name, client), client.Context.Sequences, client);
+            return new Opened<JudgeClient>(JudgeClient.Local(name, client), client.Context.Sequences, client);
         }
         catch
         {

@@ -37,10 +37,10 @@ internal static partial class RunCommand
         }
     }
 
-    /// <summary>A model ready to answer: its chat client, how many requests it takes at once, and what to release after.</summary>
-    private sealed class OpenedModel(IChatClient client, int concurrency, params IDisposable[] owned) : IDisposable
+    /// <summary>A model or judge ready to answer: its client, how many requests it takes at once, and what to release after.</summary>
+    private sealed class Opened<TClient>(TClient client, int concurrency, params IDisposable[] owned) : IDisposable
     {
-        public IChatClient Client { get; } = client;
+        public TClient Client { get; } = client;
 
         public int Concurrency { get; } = concurrency;
 
@@ -53,13 +53,13 @@ internal static partial class RunCommand
         }
     }
 
-    private static OpenedModel OpenModel(CliHost host, PreparedModel model, IReadOnlyList<PlannedBenchmark> planned, int threads)
+    private static Opened<IChatClient> OpenModel(CliHost host, PreparedModel model, IReadOnlyList<PlannedBenchmark> planned, int threads)
     {
         if (model.Endpoint is { } endpoint)
         {
             var tier = planned.Count == 0 ? Core.Catalog.AccessTier.Public : planned.Max(b => b.Definition.Access);
             var hosted = host.CreateHostedClient(model.Name, tier);
-            return new OpenedModel(hosted, endpoint.MaxConcurrency, hosted);
+            return new Opened<IChatClient>(hosted, endpoint.MaxConcurrency, hosted);
         }
 
         var loaded = LlamaModel.Load(model.Path, model.Settings.ToModelSettings(), host.Logger("MedHelm.Models"));
@@ -68,7 +68,7 @@ internal static partial class RunCommand
             var client = new LlamaChatClient(
                 loaded, new LlamaChatClientOptions { ModelName = model.Name, Engine = model.Settings.ToEngineOptions(threads) }, host.Logger("MedHelm.Generation"),
                 ownsModel: true);
-            return new OpenedModel(client, client.Context.Sequences, client);
+            return new Opened<IChatClient>(client, client.Context.Sequences, client);
         }
         catch
         {

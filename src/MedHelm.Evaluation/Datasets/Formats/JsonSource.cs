@@ -173,6 +173,22 @@ public static class JsonSource
         return items;
     }
 
+    /// <summary>
+    /// The JSON value of every non-blank line of a JSON Lines source, with its line number; a line that does not parse
+    /// is reported and skipped. Each value is valid until the enumeration moves on (its document is then released).
+    /// </summary>
+    public static IEnumerable<(long Line, JsonElement Record)> Records(SourceText source, DatasetValidationReport report)
+    {
+        foreach (var (line, text) in Lines(source))
+        {
+            using var document = ParseLine(source, text, line, report);
+            if (document is not null)
+            {
+                yield return (line, document.RootElement);
+            }
+        }
+    }
+
     /// <summary>The non-blank lines of a JSON Lines file with their 1-based numbers.</summary>
     public static IEnumerable<(long Line, string Text)> Lines(SourceText source)
     {

@@ -29,16 +29,9 @@ public sealed class MedHalluImporter : IDatasetImporter
 
         var instances = new List<BenchmarkInstance>();
         var row = 0;
-        foreach (var (line, text) in JsonSource.Lines(source))
+        foreach (var (line, record) in JsonSource.Records(source, context.Report))
         {
             row++;
-            using var document = JsonSource.ParseLine(source, text, line, context.Report);
-            if (document is null)
-            {
-                continue;
-            }
-
-            var record = document.RootElement;
             var at = new RecordLocation(source.Path, line, $"row{row}");
             var question = JsonSource.RequireString(record, "Question", at, context.Report);
             var knowledge = JsonSource.RequireStringArray(record, "Knowledge", at, context.Report);

@@ -50,15 +50,8 @@ public sealed class MedMcqaImporter : IDatasetImporter
 
         var split = Path.GetFileNameWithoutExtension(file).Contains("train", StringComparison.OrdinalIgnoreCase) ? "train" : "test";
         var instances = new List<BenchmarkInstance>();
-        foreach (var (line, text) in JsonSource.Lines(source))
+        foreach (var (line, record) in JsonSource.Records(source, context.Report))
         {
-            using var document = JsonSource.ParseLine(source, text, line, context.Report);
-            if (document is null)
-            {
-                continue;
-            }
-
-            var record = document.RootElement;
             var id = JsonSource.RequireString(record, "id", new RecordLocation(source.Path, line, null), context.Report);
             var at = new RecordLocation(source.Path, line, id);
             var question = JsonSource.RequireString(record, "question", at, context.Report);

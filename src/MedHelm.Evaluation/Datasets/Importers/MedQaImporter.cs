@@ -37,15 +37,8 @@ public sealed class MedQaImporter : IDatasetImporter
 
         var split = SplitOf(file!);
         var instances = new List<BenchmarkInstance>();
-        foreach (var (line, text) in JsonSource.Lines(source))
+        foreach (var (line, record) in JsonSource.Records(source, context.Report))
         {
-            using var document = JsonSource.ParseLine(source, text, line, context.Report);
-            if (document is null)
-            {
-                continue;
-            }
-
-            var record = document.RootElement;
             var id = $"{split}-{line}";
             var at = new RecordLocation(source.Path, line, id);
             var question = JsonSource.RequireString(record, "question", at, context.Report);

@@ -29,15 +29,8 @@ public sealed class MimicBhcImporter : IDatasetImporter
         }
 
         var instances = new List<BenchmarkInstance>();
-        foreach (var (line, text) in JsonSource.Lines(source))
+        foreach (var (line, record) in JsonSource.Records(source, context.Report))
         {
-            using var document = JsonSource.ParseLine(source, text, line, context.Report);
-            if (document is null)
-            {
-                continue;
-            }
-
-            var record = document.RootElement;
             var lineId = line.ToString(CultureInfo.InvariantCulture);
             var at = new RecordLocation(source.Path, line, null);
             var noteId = JsonSource.OptionalString(record, "note_id", at, context.Report);

@@ -73,15 +73,8 @@ public sealed partial class MimicIvBillingCodeImporter : IDatasetImporter
     private static List<BenchmarkInstance> ReadJsonLines(SourceText source, ImportContext context)
     {
         var instances = new List<BenchmarkInstance>();
-        foreach (var (line, text) in JsonSource.Lines(source))
+        foreach (var (line, record) in JsonSource.Records(source, context.Report))
         {
-            using var document = JsonSource.ParseLine(source, text, line, context.Report);
-            if (document is null)
-            {
-                continue;
-            }
-
-            var record = document.RootElement;
             var at = new RecordLocation(source.Path, line, null);
             string? id = null;
             foreach (var column in IdColumns)

@@ -53,15 +53,8 @@ public sealed class GenericInstancesImporter(BenchmarkDefinition definition) : I
 
     private void ReadJsonl(SourceText source, DatasetValidationReport report, List<BenchmarkInstance> instances)
     {
-        foreach (var (line, text) in JsonSource.Lines(source))
+        foreach (var (line, record) in JsonSource.Records(source, report))
         {
-            using var document = JsonSource.ParseLine(source, text, line, report);
-            if (document is null)
-            {
-                continue;
-            }
-
-            var record = document.RootElement;
             var at = new RecordLocation(source.Path, line, null);
             var id = JsonSource.RequireString(record, "id", at, report);
             at = at with { Key = id };
