@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Datasets;
@@ -117,33 +116,6 @@ public class LedgerRunnerTests
             {
                 report(value);
             }
-        }
-    }
-
-    /// <summary>A ledger in memory with the store's semantics: first write of a key wins.</summary>
-    private sealed class InMemoryLedger : ICompletionLedger
-    {
-        public ConcurrentDictionary<string, LedgerCompletion> Completions { get; } = new(StringComparer.Ordinal);
-
-        public ConcurrentQueue<LedgerEntry> Entries { get; } = new();
-
-        public int Flushed { get; private set; }
-
-        public Task<IReadOnlyDictionary<string, LedgerCompletion>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyDictionary<string, LedgerCompletion>>(
-                keys.Where(Completions.ContainsKey).ToDictionary(k => k, k => Completions[k], StringComparer.Ordinal));
-
-        public ValueTask RecordAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
-        {
-            Entries.Enqueue(entry);
-            Completions.TryAdd(entry.Request.Key, entry.Completion);
-            return ValueTask.CompletedTask;
-        }
-
-        public Task FlushAsync(CancellationToken cancellationToken = default)
-        {
-            Flushed++;
-            return Task.CompletedTask;
         }
     }
 }

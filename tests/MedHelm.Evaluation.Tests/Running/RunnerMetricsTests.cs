@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Ledger;
@@ -209,7 +208,7 @@ public sealed class RunnerMetricsTests
             (Instance(Billing, "h1", "E11.65, I10"), "E11.65, I10, Z00"),
             (Instance(Billing, "h2", "J189"), "nothing"),
         ];
-        var ledger = new RecordingLedger();
+        var ledger = new InMemoryLedger();
         var outcome = await RunAsync(Billing, items, ScoringMode.Corrected, r => r with
         {
             Ledger = new LedgerContext(ledger, "sha256:model", new string('d', 64)),
@@ -270,25 +269,5 @@ public sealed class RunnerMetricsTests
         public bool Equals(double x, double y) => Math.Abs(x - y) < 1e-9;
 
         public int GetHashCode(double obj) => 0;
-    }
-
-    private sealed class RecordingLedger : ICompletionLedger
-    {
-        public ConcurrentQueue<LedgerEntry> Entries { get; } = new();
-
-        private readonly ConcurrentDictionary<string, LedgerCompletion> _completions = new(StringComparer.Ordinal);
-
-        public Task<IReadOnlyDictionary<string, LedgerCompletion>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyDictionary<string, LedgerCompletion>>(
-                keys.Where(_completions.ContainsKey).ToDictionary(k => k, k => _completions[k], StringComparer.Ordinal));
-
-        public ValueTask RecordAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
-        {
-            Entries.Enqueue(entry);
-            _completions.TryAdd(entry.Request.Key, entry.Completion);
-            return ValueTask.CompletedTask;
-        }
-
-        public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 }
