@@ -147,7 +147,7 @@ internal static partial class RunCommand
         }
 
         await store.AppendAuditAsync(runId, "jury_scored", summary.ToJsonString(), cancellationToken);
-        return await RunJuryReports.BuildAsync(store, runId, judgeNames, work.Select(w => w.Benchmark.Definition.Name).ToArray(), cancellationToken);
+        return RunJuryReports.Build(ratings, work.Select(w => (w.Benchmark.Definition.Name, w.Candidates)), judgeNames);
     }
 
     /// <summary>

@@ -125,8 +125,14 @@ internal static partial class RunCommand
         var skipped = new List<SkippedBenchmark>();
         foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            var definition = BuiltInBenchmarks.Find(name)
-                ?? await StoredDefinitionAsync(store, name, storedDatasets is not null && storedDatasets.TryGetValue(name, out var sha) ? sha : null, cancellationToken);
+            var definition = BuiltInBenchmarks.Find(name);
+            StoredImport? definedImport = null;
+            if (definition is null)
+            {
+                (definition, definedImport) = await StoredDefinitionAsync(
+                    store, name, storedDatasets is not null && storedDatasets.TryGetValue(name, out var sha) ? sha : null, cancellationToken);
+            }
+
             if (definition is null)
             {
                 if (plan.Suite is null)
@@ -156,7 +162,7 @@ internal static partial class RunCommand
             StoredImport? import = null;
             if (!useBundled)
             {
-                import = await store.GetImportAsync(definition.Name, requiredSha, cancellationToken);
+                import = definedImport ?? await store.GetImportAsync(definition.Name, requiredSha, cancellationToken);
                 if (import is null && plan.Suite is null && BundledSamples.Benchmarks.Contains(definition.Name, StringComparer.Ordinal))
                 {
                     useBundled = true;
@@ -202,13 +208,14 @@ internal static partial class RunCommand
 
     /// <summary>
     /// The definition stored with the import of a benchmark that is not built in (<c>datasets import --definition</c>),
-    /// or null when there is none. A stored definition that no longer validates stops the run, naming its problems.
+    /// with that import (so its instances are read once), or nulls when there is none. A stored definition that no longer validates stops the run, naming its problems.
     /// </summary>
-    private static async Task<BenchmarkDefinition?> StoredDefinitionAsync(SqliteResultStore store, string name, string? sha256, CancellationToken cancellationToken)
+    private static async Task<(BenchmarkDefinition? Definition, StoredImport? Import)> StoredDefinitionAsync(
+        SqliteResultStore store, string name, string? sha256, CancellationToken cancellationToken)
     {
-        if (await store.GetImportAsync(name, sha256, cancellationToken) is not { DefinitionJson: { } json })
+        if (await store.GetImportAsync(name, sha256, cancellationToken) is not { DefinitionJson: { } json } import)
         {
-            return null;
+            return (null, null);
         }
 
         var report = new DatasetValidationReport();
@@ -218,7 +225,7 @@ internal static partial class RunCommand
             throw new InvalidDataException($"The stored definition of '{name}' is not valid: {string.Join("; ", report.Problems.Take(5))}. Import the benchmark again with a corrected --definition.");
         }
 
-        return definition;
+        return (definition, import);
     }
 
     /// <summary>The database EHRSQL answers of a run are executed against, as recorded in its configuration.</summary>

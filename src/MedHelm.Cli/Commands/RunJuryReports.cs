@@ -16,22 +16,33 @@ internal static class RunJuryReports
         SqliteResultStore store, string runId, IReadOnlyList<string>? judges, IReadOnlyList<string>? benchmarks, CancellationToken cancellationToken)
     {
         var ratings = await store.GetJuryRatingsAsync(runId, cancellationToken);
+        var candidates = new List<(string, IReadOnlyList<JuryCandidate>)>();
+        foreach (var benchmark in benchmarks ?? ratings.Select(r => r.Benchmark).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray())
+        {
+            candidates.Add((benchmark, await store.GetJuryCandidatesAsync(runId, benchmark, cancellationToken)));
+        }
+
+        return Build(ratings, candidates, judges);
+    }
+
+    /// <summary>The reports from ratings and candidates already read (the run's jury step has them in hand).</summary>
+    public static IReadOnlyList<Entry> Build(
+        IReadOnlyList<StoredJuryRating> ratings, IEnumerable<(string Benchmark, IReadOnlyList<JuryCandidate> Candidates)> benchmarks, IReadOnlyList<string>? judges)
+    {
         var judgeNames = judges ?? ratings.Select(r => r.Judge).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var names = benchmarks ?? ratings.Select(r => r.Benchmark).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var entries = new List<Entry>();
         if (judgeNames.Count == 0)
         {
             return entries;
         }
 
-        foreach (var benchmark in names)
+        foreach (var (benchmark, candidates) in benchmarks)
         {
             // a benchmark from a definition file has its own criteria: read them off its stored ratings
             var criteria = BuiltInBenchmarks.Find(benchmark) is { } definition
                 ? JuryRubric.For(definition).CriterionNames
                 : ratings.Where(r => r.Benchmark == benchmark && r.Rating is not null && r.Criterion != SqliteResultStore.JuryFailureCriterion)
                     .Select(r => r.Criterion).Distinct(StringComparer.Ordinal).ToArray();
-            var candidates = await store.GetJuryCandidatesAsync(runId, benchmark, cancellationToken);
             foreach (var model in candidates.GroupBy(c => c.Model, StringComparer.Ordinal))
             {
                 var results = StoredJury.ToResults(model.ToArray(), ratings, judgeNames);
