@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using MedHelm.Cli.Hosting;
 using MedHelm.Inference.Llama.Benchmarks;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
@@ -18,9 +19,13 @@ internal static class BenchCommand
         var mixed = new Option<int>("--mixed-requests") { Description = "Requests in the mixed workload (0 = skip it).", DefaultValueFactory = _ => 64 };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var repetitions = new Option<int>("--repetitions") { Description = "Measured runs per parallelism after one warm-up run; the fastest is reported.", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "Measure prompt and generation tokens/s of the inference engine at several parallelisms, and the scheduler on a mixed workload.")
+        var reference = new Option<string?>("--reference")
         {
-            model, parallel, promptTokens, genTokens, mixed, repetitions, json,
+            Description = "llama-batched-bench to measure beside the engine, same model, parameters and run, for the ratio column; 'none' skips it. [default: runtimes/llama/native/llama-batched-bench when scripts/build-llama-native.sh has built it]",
+        };
+        var command = new Command("bench", "Measure prompt and generation tokens/s of the inference engine at several parallelisms (beside llama.cpp's llama-batched-bench when built), and the scheduler on a mixed workload.")
+        {
+            model, parallel, promptTokens, genTokens, mixed, repetitions, reference, json,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
         {
@@ -32,30 +37,57 @@ internal static class BenchCommand
                 throw new ArgumentException("--prompt-tokens must be at least 1 and --gen-tokens at least 2.");
             }
 
-            var (_, path, settings) = host.ResolveModel(parse.GetValue(model)!);
-            var file = new FileInfo(path);
-            var runtime = host.InitializeLlama();
-            var threads = host.Options<LlamaRuntimeOptions>().EffectiveThreads;
-            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
-            var asJson = parse.GetValue(json);
-            if (!asJson)
+            var reps = parse.GetValue(repetitions);
+            if (reps < 1)
             {
-                Console.Out.WriteLine($"model {file.Name}: {loaded.Description}, {loaded.LayerCount} layers, n_embd {loaded.EmbeddingSize}; llama.cpp {runtime.LlamaCppVersion}; backend {runtime.Backend}; threads {threads}");
-                Console.Out.WriteLine();
-                Console.Out.WriteLine("|    PP |     TG |    B |   S_PP t/s |   S_TG t/s |");
-                Console.Out.WriteLine("|-------|--------|------|------------|------------|");
+                throw new ArgumentException("--repetitions must be at least 1.");
             }
 
-            var rows = new List<ParallelThroughput>();
+            var (_, path, settings) = host.ResolveModel(parse.GetValue(model)!);
+            var file = new FileInfo(path);
+            var runtimeOptions = host.Options<LlamaRuntimeOptions>();
+            var referenceTool = ResolveReference(parse.GetValue(reference), runtimeOptions, host);
+            var runtime = host.InitializeLlama();
+            var threads = runtimeOptions.EffectiveThreads;
+            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
+            var asJson = parse.GetValue(json);
+            var warmUpRounds = EngineBenchmark.WarmUp(loaded, threads);
+            if (!asJson)
+            {
+                Console.Out.WriteLine($"model {file.Name}: {loaded.Description}, {loaded.LayerCount} layers, n_embd {loaded.EmbeddingSize}; llama.cpp {runtime.LlamaCppVersion}; backend {runtime.Backend}; threads {threads}; warm-up rounds {warmUpRounds}");
+                Console.Out.WriteLine(referenceTool is null
+                    ? "reference: none (build llama-batched-bench with scripts/build-llama-native.sh, or pass --reference PATH)"
+                    : $"reference: {referenceTool.Executable}, run after the engine at each parallelism with the same parameters{(runtime.Backend == "native" ? string.Empty : $" (it is the native build; the engine runs the '{runtime.Backend}' libraries, so the ratio also compares builds)")}");
+                Console.Out.WriteLine();
+                Console.Out.WriteLine(referenceTool is null
+                    ? "|    PP |     TG |    B |   S_PP t/s |   S_TG t/s |"
+                    : "|    PP |     TG |    B |   S_PP t/s |   S_TG t/s | ref S_PP t/s | ref S_TG t/s | S_TG ratio |");
+                Console.Out.WriteLine(referenceTool is null
+                    ? "|-------|--------|------|------------|------------|"
+                    : "|-------|--------|------|------------|------------|--------------|--------------|------------|");
+            }
+
+            var rows = new List<(ParallelThroughput Engine, ParallelThroughput? Reference)>();
             foreach (var p in levels)
             {
                 token.ThrowIfCancellationRequested();
-                var row = EngineBenchmark.MeasureParallel(loaded, p, pp, tg, threads, parse.GetValue(repetitions));
-                rows.Add(row);
+                var row = EngineBenchmark.MeasureParallel(loaded, p, pp, tg, threads, reps);
+                var referenceRow = referenceTool?.Measure(path, p, pp, tg, threads, reps);
+                rows.Add((row, referenceRow));
                 if (!asJson)
                 {
-                    Console.Out.WriteLine($"| {pp,5} | {tg,6} | {p,4} | {row.PromptTokensPerSecond,10:F2} | {row.GenerationTokensPerSecond,10:F2} |");
+                    Console.Out.WriteLine(referenceRow is null
+                        ? $"| {pp,5} | {tg,6} | {p,4} | {row.PromptTokensPerSecond,10:F2} | {row.GenerationTokensPerSecond,10:F2} |"
+                        : $"| {pp,5} | {tg,6} | {p,4} | {row.PromptTokensPerSecond,10:F2} | {row.GenerationTokensPerSecond,10:F2} | {referenceRow.PromptTokensPerSecond,12:F2} | {referenceRow.GenerationTokensPerSecond,12:F2} | {row.GenerationTokensPerSecond / referenceRow.GenerationTokensPerSecond,10:F2} |");
                 }
+            }
+
+            var gain = BatchingGain(rows.Select(r => r.Engine).ToList());
+            var referenceGain = referenceTool is null ? null : BatchingGain(rows.Select(r => r.Reference!).ToList());
+            if (!asJson && gain is { } g)
+            {
+                Console.Out.WriteLine();
+                Console.Out.WriteLine($"generation gain, {g.Parallel} sequences vs 1: engine {g.Gain:F2}x{(referenceGain is { } rg ? $", llama-batched-bench {rg.Gain:F2}x" : string.Empty)}");
             }
 
             MixedWorkloadThroughput? mixedResult = null;
@@ -82,7 +114,20 @@ internal static class BenchCommand
                     llama_cpp = runtime.LlamaCppVersion,
                     backend = runtime.Backend,
                     threads,
-                    parallel = rows.Select(r => new { r.Parallel, prompt_tokens = r.PromptTokens, generated_tokens = r.GeneratedTokens, s_pp = r.PromptTokensPerSecond, s_tg = r.GenerationTokensPerSecond }),
+                    warm_up_rounds = warmUpRounds,
+                    reference = referenceTool?.Executable,
+                    parallel = rows.Select(r => new
+                    {
+                        r.Engine.Parallel,
+                        prompt_tokens = r.Engine.PromptTokens,
+                        generated_tokens = r.Engine.GeneratedTokens,
+                        s_pp = r.Engine.PromptTokensPerSecond,
+                        s_tg = r.Engine.GenerationTokensPerSecond,
+                        reference = r.Reference is { } f ? new { s_pp = f.PromptTokensPerSecond, s_tg = f.GenerationTokensPerSecond } : null,
+                        s_tg_ratio = r.Reference is { } q ? r.Engine.GenerationTokensPerSecond / q.GenerationTokensPerSecond : (double?)null,
+                    }),
+                    generation_gain = gain?.Gain,
+                    reference_generation_gain = referenceGain?.Gain,
                     mixed = mixedResult,
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }
@@ -90,6 +135,37 @@ internal static class BenchCommand
             return Task.FromResult(CommandRunner.Ok);
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The llama-batched-bench to run beside the engine: the named file, none for "none", or the native build's when
+    /// scripts/build-llama-native.sh has made one.
+    /// </summary>
+    private static BatchedBenchReference? ResolveReference(string? option, LlamaRuntimeOptions runtime, CliHost host)
+    {
+        if (string.Equals(option, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (option is not null)
+        {
+            return new BatchedBenchReference(host.ResolvePath(option));
+        }
+
+        var root = Path.GetDirectoryName(runtime.BackendFolder(host.Home))!;
+        var built = Path.Combine(root, "native", "llama-batched-bench");
+        return File.Exists(built) ? new BatchedBenchReference(built) : null;
+    }
+
+    /// <summary>Generation tokens/s at the largest parallelism over that at one sequence, when both were measured.</summary>
+    private static (int Parallel, double Gain)? BatchingGain(IReadOnlyList<ParallelThroughput> rows)
+    {
+        var one = rows.Where(r => r.Parallel == 1).MaxBy(r => r.GenerationTokensPerSecond);
+        var most = rows.MaxBy(r => r.Parallel);
+        return one is null || most is null || most.Parallel == 1
+            ? null
+            : (most.Parallel, most.GenerationTokensPerSecond / one.GenerationTokensPerSecond);
     }
 
     private static int[] ParseLevels(string text)

@@ -68,7 +68,7 @@ internal static class CommandRunner
     private static bool IsExpected(Exception e) => e is LlamaModelLoadException or LlamaRuntimeNotFoundException
         or GgufFormatException or PromptTooLongException or NotSupportedException or FileNotFoundException
         or DirectoryNotFoundException or UnauthorizedAccessException or ArgumentException or InvalidDataException
-        or Inference.OpenAI.HostedEndpointException
+        or Inference.OpenAI.HostedEndpointException or Inference.Llama.Benchmarks.BatchedBenchReferenceException
         || e.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal);
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -31,6 +31,40 @@ public sealed record MixedWorkloadThroughput(
 public static class EngineBenchmark
 {
     /// <summary>
+    /// Brings the process to the steady state an evaluation runs in before anything is measured: the decode loop's
+    /// .NET code is compiled again, optimised, in the background after its first calls, and on a machine with few
+    /// cores that compilation competes with llama.cpp's threads. Decodes rounds of short generations at one and at
+    /// several sequences until a round compiles at most two methods (logging and timers keep compiling the odd one),
+    /// at most <paramref name="maxRounds"/> rounds; returns the rounds it took.
+    /// </summary>
+    public static int WarmUp(LlamaModel model, int threads, int maxRounds = 12)
+    {
+        var options = new LlamaEngineOptions
+        {
+            Context = new LlamaContextSettings { Sequences = 4, ContextPerSequence = 128, BatchSize = 512, Threads = threads },
+            PrefixReuse = true,
+        };
+        using var engine = new LlamaEngine(model, options, name: "bench-warm-up");
+        var random = new Random(7);
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        for (var round = 1; round <= maxRounds; round++)
+        {
+            engine.Generate([RandomRequest(model, random, 16, 48)]);
+            engine.Generate(Enumerable.Range(0, 4).Select(_ => RandomRequest(model, random, 16, 24)).ToArray());
+            Thread.Sleep(200); // the runtime batches methods for re-compilation after a short delay
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now - compiled <= 2 && round > 1)
+            {
+                return round;
+            }
+
+            compiled = now;
+        }
+
+        return maxRounds;
+    }
+
+    /// <summary>
     /// Runs the P-sequence measurement <paramref name="repetitions"/> times after one discarded warm-up run (JIT,
     /// graph allocation and thread start-up are not throughput) and returns the fastest run.
     /// </summary>
