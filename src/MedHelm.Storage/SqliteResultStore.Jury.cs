@@ -128,7 +128,10 @@ public sealed partial class SqliteResultStore
             cancellationToken);
     }
 
-    /// <summary>Stores (or replaces) the jury score of each request as <paramref name="metric"/>, so leaderboards show it.</summary>
+    /// <summary>
+    /// Stores (or replaces) the jury score of each request as <paramref name="metric"/>, the main score
+    /// (<c>is_main = 1</c>), so leaderboards show it; secondary rows of the request (its ROUGE-1/2/L) are left as they are.
+    /// </summary>
     public Task SaveJuryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scores);
@@ -142,7 +145,7 @@ public sealed partial class SqliteResultStore
             {
                 using var upsert = Prepared(
                     transaction,
-                    "INSERT INTO scores (run_id, request_id, metric, value) VALUES ($run, $id, $metric, $value) ON CONFLICT (run_id, request_id, metric) DO UPDATE SET value = excluded.value",
+                    "INSERT INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 1) ON CONFLICT (run_id, request_id, metric) DO UPDATE SET value = excluded.value, is_main = 1",
                     "$run", "$id", "$metric", "$value");
                 foreach (var (id, value) in scores)
                 {

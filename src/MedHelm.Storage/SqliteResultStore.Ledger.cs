@@ -64,14 +64,24 @@ public sealed partial class SqliteResultStore
 
     /// <summary>
     /// Writes ledger entries in one transaction: request, completion, run link and scores, each INSERT OR IGNORE, so
-    /// writing an entry again (a resumed run, a reused completion) changes nothing. All or nothing.
+    /// writing an entry again (a resumed run, a reused completion) changes nothing. A score is stored with
+    /// <c>is_main</c> = <see cref="MetricScore.IsMain"/>. All or nothing.
     /// </summary>
+    /// <exception cref="ArgumentException">An entry has more than one main score (nothing is written).</exception>
     public Task WriteLedgerEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count == 0)
         {
             return Task.CompletedTask;
+        }
+
+        if (entries.FirstOrDefault(e => e.Scores.Count(s => s.IsMain) > 1) is { } twice)
+        {
+            // leaderboards read one main score per instance
+            throw new ArgumentException(
+                $"The ledger entry of run {twice.RunId}, instance {twice.Request.InstanceId} has more than one main score; mark secondary statistics IsMain = false.",
+                nameof(entries));
         }
 
         return InTransactionAsync(
@@ -132,10 +142,10 @@ public sealed partial class SqliteResultStore
                         entry.Origin == CompletionOrigin.Computed ? "computed" : "reused", now);
                     await link.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
 
-                    for (var i = 0; i < entry.Scores.Count; i++)
+                    foreach (var s in entry.Scores)
                     {
-                        // the first score is the benchmark's main metric; the rest are secondary statistics
-                        Set(score, entry.RunId, id, entry.Scores[i].Metric, entry.Scores[i].Value, i == 0 ? 1 : 0);
+                        // each score says whether it is the benchmark's main metric or a secondary statistic
+                        Set(score, entry.RunId, id, s.Metric, s.Value, s.IsMain ? 1 : 0);
                         await score.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
                 }

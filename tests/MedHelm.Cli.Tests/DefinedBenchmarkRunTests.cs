@@ -65,7 +65,12 @@ public sealed class DefinedBenchmarkRunTests
         Assert.Equal(4L, await RunJuryTests.ScalarAsync(db,
             "SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'own' AND l.benchmark = 'my_hospital_sepsis' AND s.value IN (0, 1)"));
         Assert.Equal(4L, await RunJuryTests.ScalarAsync(db,
-            "SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'own' AND l.benchmark = 'my_hospital_handoff' AND s.value BETWEEN 0 AND 1"));
+            "SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'own' AND l.benchmark = 'my_hospital_handoff' AND s.metric = 'my_hospital_handoff_accuracy' AND s.is_main = 1 AND s.value BETWEEN 0 AND 1"));
+        // beside the jury's score, each answer's ROUGE-1/2/L against its reference, as secondary scores
+        Assert.Equal(12L, await RunJuryTests.ScalarAsync(db,
+            "SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'own' AND l.benchmark = 'my_hospital_handoff' AND s.metric IN ('rouge_1', 'rouge_2', 'rouge_l') AND s.is_main = 0 AND s.value BETWEEN 0 AND 1"));
+        Assert.Equal(4L, await RunJuryTests.ScalarAsync(db,
+            "SELECT COUNT(*) FROM scores s JOIN run_completions l ON l.run_id = s.run_id AND l.request_id = s.request_id WHERE s.run_id = 'own' AND l.benchmark = 'my_hospital_handoff' AND s.is_main = 1"));
         Assert.Equal(0L, await RunJuryTests.ScalarAsync(db, "SELECT COUNT(*) FROM jury_ratings WHERE run_id = 'own' AND rating IS NULL"));
 
         // the stored definition is part of the import: the run records the dataset hash, and a resume finds it again

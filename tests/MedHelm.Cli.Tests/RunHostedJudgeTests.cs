@@ -57,9 +57,25 @@ public sealed class RunHostedJudgeTests
         Assert.Contains($"jury: cloud × medication_qa: 0 verdict(s) (0 after a retry), {rated} failure(s)", result.StdErr, StringComparison.Ordinal);
         Assert.Contains($"judges behind each score: 1 judge(s) for {rated} instance(s)", result.StdOut, StringComparison.Ordinal);
 
+        // every output has the jury's main score and, against its reference answer, ROUGE-1/2/L as secondary scores only
+        Assert.Equal(3L, await RunJuryTests.ScalarAsync(db, "SELECT COUNT(*) FROM scores WHERE run_id = 'hosted' AND metric = 'medication_qa_accuracy' AND is_main = 1"));
+        Assert.Equal(3L, await RunJuryTests.ScalarAsync(db, "SELECT COUNT(*) FROM scores WHERE run_id = 'hosted' AND is_main = 1"));
+        Assert.Equal(9L, await RunJuryTests.ScalarAsync(db,
+            "SELECT COUNT(*) FROM scores WHERE run_id = 'hosted' AND metric IN ('rouge_1', 'rouge_2', 'rouge_l') AND is_main = 0 AND value BETWEEN 0 AND 1"));
+
         var show = await CliProcess.RunAsync(["runs", "show", "hosted", "--json"], home.Folder);
         Assert.True(show.ExitCode == 0, show.ToString());
         using var document = JsonDocument.Parse(show.StdOut);
+        var leaderboard = Assert.Single(document.RootElement.GetProperty("leaderboard").EnumerateArray());
+        Assert.Equal(3, leaderboard.GetProperty("instances").GetInt32());
+        var instances = document.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(3, instances.Length);
+        Assert.All(instances, r =>
+        {
+            Assert.Equal("medication_qa_accuracy", r.GetProperty("metric").GetString());
+            Assert.Equal(["rouge_1", "rouge_2", "rouge_l"], r.GetProperty("secondary").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        });
+        Assert.Equal(instances.Average(r => r.GetProperty("score").GetDouble()), leaderboard.GetProperty("score").GetDouble(), 9);
         var report = Assert.Single(document.RootElement.GetProperty("jury_reports").EnumerateArray());
         Assert.Equal((int)rated, report.GetProperty("instances_by_judges_counted").GetProperty("1").GetInt32());
         var cloud = Assert.Single(report.GetProperty("judges").EnumerateArray(), j => j.GetProperty("judge").GetString() == "cloud");

@@ -70,6 +70,66 @@ public class LedgerStoreTests
     }
 
     [Fact]
+    public async Task Secondary_scores_are_never_main_and_the_jury_score_stays_the_one_leaderboards_read()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
+
+        // a closed instance: its main score and a secondary statistic; an open-ended one: ROUGE secondaries only
+        var closed = Entry("run-1", 1) with { Scores = [new MetricScore("exact_match", 1), new MetricScore("extra_statistic", 0.5, IsMain: false)] };
+        var open = Entry("run-1", 2);
+        open = open with
+        {
+            Request = open.Request with { Benchmark = "medication_qa" },
+            Scores = [new MetricScore("rouge_1", 0.5, IsMain: false), new MetricScore("rouge_2", 0.25, IsMain: false), new MetricScore("rouge_l", 0.4, IsMain: false)],
+        };
+        await using (var ledger = store.OpenLedger())
+        {
+            await ledger.RecordAsync(closed);
+            await ledger.RecordAsync(open);
+            await ledger.RecordAsync(open with { Origin = CompletionOrigin.Reused }); // a resume writes it again: nothing changes
+        }
+
+        Assert.Equal(["exact_match|1.0|1", "extra_statistic|0.5|0", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"],
+            await QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric"));
+
+        // before the jury the open-ended instance has no main score: no result, no leaderboard row, nothing in runs show
+        Assert.Equal(["inst-1"], (await store.GetResultsAsync("run-1")).Select(r => r.InstanceId));
+        Assert.Equal(["pubmed_qa"], (await store.GetLeaderboardAsync("run-1")).Select(r => r.Benchmark));
+        Assert.Equal(["inst-1"], (await store.GetRunResultsAsync("run-1")).Select(r => r.InstanceId));
+
+        // the jury's score is the main one, beside the ROUGE rows
+        var candidate = Assert.Single(await store.GetJuryCandidatesAsync("run-1", "medication_qa"));
+        await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(candidate.RequestId, 0.75)]);
+        await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(candidate.RequestId, 0.5)]); // replaced, still main
+        Assert.Equal(["medication_qa_accuracy|0.5|1", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"], await QueryAsync(temp.DatabasePath,
+            $"SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' AND request_id = {candidate.RequestId} ORDER BY metric"));
+
+        var results = await store.GetResultsAsync("run-1");
+        Assert.Equal([("inst-1", "exact_match", 1.0), ("inst-2", "medication_qa_accuracy", 0.5)], results.Select(r => (r.InstanceId, r.Metric, r.Score)));
+        Assert.Equal([("medication_qa", 0.5, 1), ("pubmed_qa", 1.0, 1)],
+            (await store.GetLeaderboardAsync("run-1")).Select(r => (r.Benchmark, r.Score, r.Instances)).Order());
+
+        var rows = await store.GetRunResultsAsync("run-1"); // ordered by model, benchmark, instance
+        Assert.Equal([("inst-2", "medication_qa_accuracy"), ("inst-1", "exact_match")], rows.Select(r => (r.InstanceId, r.Metric)));
+        Assert.Equal(new Dictionary<string, double> { ["rouge_1"] = 0.5, ["rouge_2"] = 0.25, ["rouge_l"] = 0.4 }, rows[0].Secondary);
+        Assert.Equal(new Dictionary<string, double> { ["extra_statistic"] = 0.5 }, rows[1].Secondary);
+    }
+
+    [Fact]
+    public async Task An_entry_with_two_main_scores_is_refused_and_nothing_is_written()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
+
+        var twice = Entry("run-1", 1) with { Scores = [new MetricScore("exact_match", 1), new MetricScore("rouge_l", 0.5)] };
+        await Assert.ThrowsAsync<ArgumentException>(() => store.WriteLedgerEntriesAsync([Entry("run-1", 0), twice]));
+        Assert.Equal(["0"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+    }
+
+    [Fact]
     public async Task Concurrent_producers_are_committed_in_batches()
     {
         using var temp = new TempDatabase();

@@ -28,7 +28,8 @@ public sealed record EvaluationRequest(
 
     /// <summary>
     /// Generate and store the outputs without scoring them (open-ended benchmarks, scored afterwards by the LLM
-    /// jury): the ledger gets the completion and no score; results carry score 0.
+    /// jury): the ledger gets the completion and no main score (with <see cref="StoreSecondaryMetrics"/>, an
+    /// open-ended instance with a gold reference gets its ROUGE-1/2/L as secondary scores); results carry score 0.
     /// </summary>
     public bool GenerateOnly { get; init; }
 
@@ -47,9 +48,12 @@ public sealed record EvaluationRequest(
     /// <summary>
     /// Also write the secondary statistics of the benchmark's metric (MedEC sentence accuracy, billing-code
     /// precision and recall, EHRSQL query validity and answerability counts) to the ledger, one
-    /// <see cref="MetricScore"/> each beside the main one. Off by default: the store's leaderboard averages every
-    /// score row of a model × benchmark, whatever its metric. They are always in
-    /// <see cref="EvaluationOutcome.InstanceMetrics"/>.
+    /// <see cref="MetricScore"/> each (<see cref="MetricScore.IsMain"/> false) beside the main one; for an
+    /// open-ended benchmark (<see cref="GenerateOnly"/>), the ROUGE-1, ROUGE-2 and ROUGE-L F-measures
+    /// (<c>rouge_1</c>, <c>rouge_2</c>, <c>rouge_l</c>, in <see cref="ScoringMode"/>) of each answer against a
+    /// non-blank gold reference, as secondary scores only (the jury stores the main one later). Off by default. A
+    /// closed metric's secondary statistics are always in <see cref="EvaluationOutcome.InstanceMetrics"/>; the ROUGE
+    /// values are there only when this is set.
     /// </summary>
     public bool StoreSecondaryMetrics { get; init; }
 }
@@ -77,8 +81,9 @@ public sealed record EvaluationOutcome(IReadOnlyList<InstanceResult> Results, in
 {
     /// <summary>
     /// Every statistic of each instance, in instance order: the main metric (also <see cref="InstanceResult.Score"/>)
-    /// and, for metrics that have them, the secondary ones. Empty dictionaries when nothing was scored
-    /// (<see cref="EvaluationRequest.GenerateOnly"/>).
+    /// and, for metrics that have them, the secondary ones. With <see cref="EvaluationRequest.GenerateOnly"/> nothing
+    /// is scored: empty dictionaries, or an open-ended instance's ROUGE-1/2/L when
+    /// <see cref="EvaluationRequest.StoreSecondaryMetrics"/> is set and it has a gold reference.
     /// </summary>
     public IReadOnlyList<IReadOnlyDictionary<string, double>> InstanceMetrics { get; init; } = [];
 

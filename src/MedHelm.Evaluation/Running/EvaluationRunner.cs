@@ -19,6 +19,9 @@ namespace MedHelm.Evaluation.Running;
 /// </summary>
 public sealed partial class EvaluationRunner
 {
+    /// <summary>The ROUGE metrics logged beside the jury score of an open-ended answer (HELM also logs BERTScore, which needs an embedding model).</summary>
+    private static readonly IMetric[] OpenEndedSecondaryMetrics = [new RougeMetric(1), new RougeMetric(2), new RougeMetric(0)];
+
     private readonly ILogger _logger;
     private readonly EvaluationRunnerOptions _options;
 
@@ -350,7 +353,7 @@ public sealed partial class EvaluationRunner
         var definition = request.Benchmark;
         var output = completion.Output;
         var scored = request.GenerateOnly
-            ? new ScoredInstance(new Dictionary<string, double>(StringComparer.Ordinal), null)
+            ? new ScoredInstance(ReferenceOverlap(request, instance, output), null)
             : metric is not null
             ? ScoreWithMetric(request, metric, prepared.Gold!, instance, output)
             : new ScoredInstance(
@@ -379,7 +382,7 @@ public sealed partial class EvaluationRunner
         {
             // Queued even when cancellation is under way: the answer exists, keep it.
             await context.Ledger.RecordAsync(
-                new LedgerEntry(request.RunId, keyed, completion, origin, request.GenerateOnly ? [] : Scores(request, scored.Metrics, score)),
+                new LedgerEntry(request.RunId, keyed, completion, origin, request.GenerateOnly ? Secondary(scored.Metrics) : Scores(request, scored.Metrics, score)),
                 CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -392,17 +395,48 @@ public sealed partial class EvaluationRunner
         return (result, scored);
     }
 
-    /// <summary>The main score first, then (with <see cref="EvaluationRequest.StoreSecondaryMetrics"/>) the others by name.</summary>
+    /// <summary>The main score first, then (with <see cref="EvaluationRequest.StoreSecondaryMetrics"/>) the others by name, marked secondary.</summary>
     private static List<MetricScore> Scores(EvaluationRequest request, IReadOnlyDictionary<string, double> metrics, double score)
     {
         var main = request.Benchmark.MainMetric;
-        var scores = new List<MetricScore> { new(main, score) };
+        var scores = new List<MetricScore> { new(main, score, IsMain: true) };
         if (request.StoreSecondaryMetrics)
         {
-            scores.AddRange(metrics.Where(m => m.Key != main).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new MetricScore(m.Key, m.Value)));
+            scores.AddRange(metrics.Where(m => m.Key != main).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new MetricScore(m.Key, m.Value, IsMain: false)));
         }
 
         return scores;
+    }
+
+    /// <summary>Only secondary scores, by name (an open-ended answer: the jury stores the main one later).</summary>
+    private static List<MetricScore> Secondary(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new MetricScore(m.Key, m.Value, IsMain: false)).ToList();
+
+    /// <summary>
+    /// The secondary statistics of a generated (not scored) answer: for an open-ended benchmark
+    /// (<see cref="NeedsJury"/>) with <see cref="EvaluationRequest.StoreSecondaryMetrics"/> and a non-blank gold
+    /// reference, the ROUGE-1, ROUGE-2 and ROUGE-L F-measures in the request's <see cref="EvaluationRequest.ScoringMode"/>
+    /// (a metric named like the benchmark's main metric is left out: that name belongs to the jury score); else none.
+    /// </summary>
+    private static Dictionary<string, double> ReferenceOverlap(EvaluationRequest request, BenchmarkInstance instance, string output)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var definition = request.Benchmark;
+        if (!request.StoreSecondaryMetrics || !NeedsJury(definition) || string.IsNullOrWhiteSpace(instance.Gold))
+        {
+            return metrics;
+        }
+
+        var gold = GoldRecord.From(("gold", instance.Gold));
+        foreach (var metric in OpenEndedSecondaryMetrics)
+        {
+            if (metric.Name != definition.MainMetric)
+            {
+                metrics[metric.Name] = metric.Score(output, gold, request.ScoringMode)[metric.Name];
+            }
+        }
+
+        return metrics;
     }
 
     /// <summary>

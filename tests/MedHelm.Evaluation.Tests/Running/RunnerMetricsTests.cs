@@ -218,6 +218,7 @@ public sealed class RunnerMetricsTests
         var entries = ledger.Entries.OrderBy(e => e.Request.InstanceId, StringComparer.Ordinal).ToArray();
         Assert.Equal(2, entries.Length);
         Assert.All(entries, e => Assert.Equal(BillingCodeF1.F1Name, e.Scores[0].Metric));
+        Assert.All(entries, e => Assert.Equal(e.Scores.Select((_, i) => i == 0), e.Scores.Select(s => s.IsMain))); // only the first is main
         Assert.Equal([0.8, 0], entries.Select(e => e.Scores[0].Value), new Close());
         Assert.Equal(outcome.Results.Select(r => r.Score), entries.Select(e => e.Scores[0].Value));
         if (secondary)
