@@ -5,6 +5,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/install-runtime.sh" --source || exit 1
+"$root/scripts/build-batched-bench.sh" cpu || exit 1   # llama.cpp's own bench, the reference of `medhelm bench`
 dotnet build MedHelm.OnPrem.sln -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed (build)"; exit 1; }
 log="$(mktemp)"
 dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo 2>&1 | tee "$log"

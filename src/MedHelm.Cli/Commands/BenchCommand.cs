@@ -21,7 +21,7 @@ internal static class BenchCommand
         var repetitions = new Option<int>("--repetitions") { Description = "Measured runs per parallelism after one warm-up run; the fastest is reported.", DefaultValueFactory = _ => 3 };
         var reference = new Option<string?>("--reference")
         {
-            Description = "llama-batched-bench to measure beside the engine, same model, parameters and run, for the ratio column; 'none' skips it. [default: runtimes/llama/native/llama-batched-bench when scripts/build-llama-native.sh has built it]",
+            Description = "llama-batched-bench to measure beside the engine, same model, parameters and run, for the ratio column; 'none' skips it. [default: the one in the engine's backend folder (scripts/build-batched-bench.sh), else the native build's]",
         };
         var command = new Command("bench", "Measure prompt and generation tokens/s of the inference engine at several parallelisms (beside llama.cpp's llama-batched-bench when built), and the scheduler on a mixed workload.")
         {
@@ -52,12 +52,14 @@ internal static class BenchCommand
             using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
             var asJson = parse.GetValue(json);
             var warmUpRounds = EngineBenchmark.WarmUp(loaded, threads);
+            var sameBuild = referenceTool is not null
+                && string.Equals(Path.GetDirectoryName(referenceTool.Executable), Path.GetFullPath(runtime.Folder).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
             if (!asJson)
             {
                 Console.Out.WriteLine($"model {file.Name}: {loaded.Description}, {loaded.LayerCount} layers, n_embd {loaded.EmbeddingSize}; llama.cpp {runtime.LlamaCppVersion}; backend {runtime.Backend}; threads {threads}; warm-up rounds {warmUpRounds}");
                 Console.Out.WriteLine(referenceTool is null
-                    ? "reference: none (build llama-batched-bench with scripts/build-llama-native.sh, or pass --reference PATH)"
-                    : $"reference: {referenceTool.Executable}, run after the engine at each parallelism with the same parameters{(runtime.Backend == "native" ? string.Empty : $" (it is the native build; the engine runs the '{runtime.Backend}' libraries, so the ratio also compares builds)")}");
+                    ? "reference: none (build llama-batched-bench with scripts/build-batched-bench.sh, or pass --reference PATH)"
+                    : $"reference: {referenceTool.Executable}, run after the engine at each parallelism with the same parameters{(sameBuild ? ", on the same llama.cpp libraries" : $" (not beside the engine's libraries in {runtime.Folder}: the ratio may also compare two llama.cpp builds)")}");
                 Console.Out.WriteLine();
                 Console.Out.WriteLine(referenceTool is null
                     ? "|    PP |     TG |    B |   S_PP t/s |   S_TG t/s |"
@@ -116,6 +118,7 @@ internal static class BenchCommand
                     threads,
                     warm_up_rounds = warmUpRounds,
                     reference = referenceTool?.Executable,
+                    reference_same_libraries = referenceTool is null ? (bool?)null : sameBuild,
                     parallel = rows.Select(r => new
                     {
                         r.Engine.Parallel,
@@ -138,8 +141,8 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// The llama-batched-bench to run beside the engine: the named file, none for "none", or the native build's when
-    /// scripts/build-llama-native.sh has made one.
+    /// The llama-batched-bench to run beside the engine: the named file, none for "none", else the one in the engine's
+    /// own backend folder (scripts/build-batched-bench.sh, or the native build's), else the native build's.
     /// </summary>
     private static BatchedBenchReference? ResolveReference(string? option, LlamaRuntimeOptions runtime, CliHost host)
     {
@@ -153,9 +156,10 @@ internal static class BenchCommand
             return new BatchedBenchReference(host.ResolvePath(option));
         }
 
-        var root = Path.GetDirectoryName(runtime.BackendFolder(host.Home))!;
-        var built = Path.Combine(root, "native", "llama-batched-bench");
-        return File.Exists(built) ? new BatchedBenchReference(built) : null;
+        var own = runtime.BackendFolder(host.Home);
+        var candidates = new[] { own, Path.Combine(Path.GetDirectoryName(own)!, "native") };
+        var built = candidates.Select(folder => Path.Combine(folder, "llama-batched-bench")).FirstOrDefault(File.Exists);
+        return built is null ? null : new BatchedBenchReference(built);
     }
 
     /// <summary>Generation tokens/s at the largest parallelism over that at one sequence, when both were measured.</summary>
