@@ -10,12 +10,17 @@ dotnet build MedHelm.OnPrem.sln -c Release --nologo -v quiet -clp:ErrorsOnly || 
 log="$(mktemp)"
 dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-# dotnet test prints one "Passed!/Failed!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test project.
-summary="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+' "$log" | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
+# dotnet test prints one "Passed!/Failed!/Skipped!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test project.
+summary="$(grep -E '(Passed|Failed|Skipped)! +- Failed: +[0-9]+' "$log" | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
   | awk '{f+=$1; p+=$2; s+=$3; n++} END {printf "%d %d %d %d", p, f, s, n}')"
 read -r passed failed skipped projects <<<"$summary"
+skipped_tests="$(grep -E '^ +Skipped ' "$log" | sed -E 's/^ +Skipped +([^ ]+).*/  \1/' | sort -u)"
 rm -f "$log"
 echo
 echo "Test projects: ${projects:-0}"
+if [ -n "$skipped_tests" ]; then
+  echo "Skipped (GPU-only tests: they run where /dev/nvidiactl exists and scripts/install-runtime.sh --cuda has run):"
+  echo "$skipped_tests"
+fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ] || [ "${failed:-0}" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then exit 1; fi
