@@ -128,6 +128,66 @@ public sealed partial class SqliteResultStore
             cancellationToken);
     }
 
+    /// <summary>The requests of <paramref name="runId"/> that have a stored score named <paramref name="metric"/> (main or secondary).</summary>
+    public async Task<IReadOnlySet<long>> GetScoredRequestIdsAsync(string runId, string metric, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(metric);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = ReadCommand("SELECT request_id FROM scores WHERE run_id = $run AND metric = $metric");
+            command.Parameters.AddWithValue("$run", runId);
+            command.Parameters.AddWithValue("$metric", metric);
+            var found = new HashSet<long>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(reader.GetInt64(0));
+            }
+
+            return found;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stores the score of each request as <paramref name="metric"/>, a secondary statistic (<c>is_main = 0</c>; e.g. the
+    /// BERTScore a run computes after its jury), in one transaction. A request that already has a row for the metric keeps
+    /// it (<c>INSERT OR IGNORE</c>): a main score is never overwritten nor demoted, and storing the same scores twice is harmless.
+    /// </summary>
+    /// <returns>How many rows were added.</returns>
+    public async Task<int> SaveSecondaryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(metric);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Count == 0)
+        {
+            return 0;
+        }
+
+        var added = 0;
+        await InTransactionAsync(
+            async (transaction, ct) =>
+            {
+                using var insert = Prepared(
+                    transaction,
+                    "INSERT OR IGNORE INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 0)",
+                    "$run", "$id", "$metric", "$value");
+                foreach (var (id, value) in scores)
+                {
+                    Set(insert, runId, id, metric, value);
+                    added += await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return added;
+    }
+
     /// <summary>
     /// Stores (or replaces) the jury score of each request as <paramref name="metric"/>, the main score
     /// (<c>is_main = 1</c>), so leaderboards show it; secondary rows of the request (its ROUGE-1/2/L) are left as they are.

@@ -118,6 +118,43 @@ public class LedgerStoreTests
     }
 
     [Fact]
+    public async Task Saved_secondary_scores_are_added_once_and_never_replace_or_demote_a_main_score()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
+        var first = Entry("run-1", 1);
+        var second = Entry("run-1", 2);
+        await using (var ledger = store.OpenLedger())
+        {
+            await ledger.RecordAsync(first with { Request = first.Request with { Benchmark = "medication_qa" }, Scores = [new MetricScore("rouge_l", 0.4, IsMain: false)] });
+            await ledger.RecordAsync(second with { Request = second.Request with { Benchmark = "medication_qa" }, Scores = [new MetricScore("rouge_l", 0.2, IsMain: false)] });
+        }
+
+        var candidates = await store.GetJuryCandidatesAsync("run-1", "medication_qa");
+        Assert.Equal(2, candidates.Count);
+        var (a, b) = (candidates[0].RequestId, candidates[1].RequestId);
+        await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(a, 0.75), (b, 0.5)]);
+        Assert.Empty(await store.GetScoredRequestIdsAsync("run-1", "bertscore_f1"));
+
+        Assert.Equal(1, await store.SaveSecondaryScoresAsync("run-1", "bertscore_f1", [(a, 0.9)]));
+        Assert.Equal([a], await store.GetScoredRequestIdsAsync("run-1", "bertscore_f1"));
+
+        // a second save (a resume) adds only the missing row; the stored one keeps its value
+        Assert.Equal(1, await store.SaveSecondaryScoresAsync("run-1", "bertscore_f1", [(a, 0.1), (b, 0.8)]));
+        Assert.Equal([a, b], (await store.GetScoredRequestIdsAsync("run-1", "bertscore_f1")).Order());
+
+        // a main score under the same name is neither replaced nor demoted
+        Assert.Equal(0, await store.SaveSecondaryScoresAsync("run-1", "medication_qa_accuracy", [(a, 0.0)]));
+        Assert.Equal(["bertscore_f1|0.8|0", "bertscore_f1|0.9|0", "medication_qa_accuracy|0.5|1", "medication_qa_accuracy|0.75|1", "rouge_l|0.2|0", "rouge_l|0.4|0"],
+            await QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric, value"));
+        Assert.Equal([("medication_qa", 0.625, 2)], (await store.GetLeaderboardAsync("run-1")).Select(r => (r.Benchmark, r.Score, r.Instances)));
+        var rows = await store.GetRunResultsAsync("run-1");
+        Assert.All(rows, r => Assert.Equal(["bertscore_f1", "rouge_l"], r.Secondary.Keys.Order(StringComparer.Ordinal)));
+        Assert.Empty(await store.GetScoredRequestIdsAsync("run-2", "bertscore_f1"));
+    }
+
+    [Fact]
     public async Task An_entry_with_two_main_scores_is_refused_and_nothing_is_written()
     {
         using var temp = new TempDatabase();

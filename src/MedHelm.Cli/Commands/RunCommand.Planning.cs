@@ -50,6 +50,11 @@ internal static partial class RunCommand
             conflicts.Add($"--mode (stored: {plan.Mode})");
         }
 
+        if (arguments.BertScoreModel is { } bert && !string.Equals(bert, plan.BertScoreModel, StringComparison.Ordinal))
+        {
+            conflicts.Add($"--bertscore-model (stored: {plan.BertScoreModel ?? "none"})");
+        }
+
         var jury = arguments.Jury is [var only] && string.Equals(only, "none", StringComparison.OrdinalIgnoreCase) ? [] : arguments.Jury;
         if (arguments.Jury.Count > 0 && !jury.SequenceEqual(plan.Jury, StringComparer.Ordinal))
         {

@@ -48,15 +48,20 @@ internal static partial class RunCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run --run-id with its stored settings: only what is not stored yet is computed." };
         var mode = new Option<string?>("--mode") { Description = "Scoring mode: corrected (default) or helm." };
         mode.AcceptOnlyFromAmong("corrected", "helm");
+        var bertScoreModel = new Option<string?>("--bertscore-model")
+        {
+            Description = "Also store BERTScore-F1 of every open-ended answer with a reference (secondary, off the leaderboard), computed after the jury " +
+                "with this BERT-family GGUF model (Models name or file). Default: off.",
+        };
         var command = new Command("run", "Evaluate models on benchmarks as a durable, resumable run stored in the results database.")
         {
-            benchmarks, suite, models, jury, maxInstances, runId, resume, mode,
+            benchmarks, suite, models, jury, maxInstances, runId, resume, mode, bertScoreModel,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
         {
             var arguments = new RunArguments(
                 Split(parse.GetValue(benchmarks)), parse.GetValue(suite), Split(parse.GetValue(models)), Split(parse.GetValue(jury)),
-                parse.GetValue(maxInstances), parse.GetValue(runId), parse.GetValue(resume), parse.GetValue(mode));
+                parse.GetValue(maxInstances), parse.GetValue(runId), parse.GetValue(resume), parse.GetValue(mode), parse.GetValue(bertScoreModel));
             return RunAsync(host, arguments, token);
         }));
         return command;
@@ -65,11 +70,16 @@ internal static partial class RunCommand
     /// <summary>What was asked for on the command line; stored with the run (as <see cref="RunPlan"/>).</summary>
     internal sealed record RunArguments(
         IReadOnlyList<string> Benchmarks, string? Suite, IReadOnlyList<string> Models, IReadOnlyList<string> Jury,
-        int? MaxInstances, string? RunId, bool Resume, string? Mode);
+        int? MaxInstances, string? RunId, bool Resume, string? Mode, string? BertScoreModel = null);
 
-    /// <summary>The settings of a run as stored in its configuration ("plan"): a resume repeats exactly these.</summary>
+    /// <summary>
+    /// The settings of a run as stored in its configuration ("plan"): a resume repeats exactly these.
+    /// <paramref name="BertScoreModel"/>: the <c>--bertscore-model</c> argument, null when BERTScore is off (and in plans
+    /// stored before the option existed).
+    /// </summary>
     internal sealed record RunPlan(
-        string? Suite, IReadOnlyList<string> Benchmarks, IReadOnlyList<string> Models, IReadOnlyList<string> Jury, int? MaxInstances, string Mode);
+        string? Suite, IReadOnlyList<string> Benchmarks, IReadOnlyList<string> Models, IReadOnlyList<string> Jury, int? MaxInstances, string Mode,
+        [property: JsonPropertyName("bertscore_model")] string? BertScoreModel = null);
 
     private sealed record PlannedBenchmark(BenchmarkDefinition Definition, string DatasetSha256, string Source, IReadOnlyList<BenchmarkInstance> Instances)
     {
@@ -105,6 +115,9 @@ internal static partial class RunCommand
         var demo = host.Options<DemoOptions>();
         var inference = host.Options<LlamaRuntimeOptions>();
         var logger = host.Logger("MedHelm.Run");
+
+        // A given --bertscore-model is checked (and hashed) before anything, the database included, is written.
+        var bertScore = arguments.BertScoreModel is { } bertArgument ? PrepareBertScoreModel(host, bertArgument) : null;
         var dataFolder = PrivateFolder.Ensure(host.ResolvePath(storage.DataFolder));
         var databasePath = Path.Combine(dataFolder, storage.DatabaseFile);
         await using var store = await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
@@ -151,10 +164,17 @@ internal static partial class RunCommand
 
             plan = new RunPlan(
                 arguments.Suite, arguments.Benchmarks, arguments.Models, JudgesFor(arguments.Jury, host.Options<JuryOptions>()), arguments.MaxInstances,
-                arguments.Mode ?? "corrected");
+                arguments.Mode ?? "corrected", arguments.BertScoreModel);
         }
 
         var runId = existing?.RunId ?? arguments.RunId ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        if (plan.BertScoreModel is { } storedBert)
+        {
+            // a resume scores with the embedding model it started with: the same argument, the same file
+            bertScore ??= PrepareBertScoreModel(host, storedBert);
+            CheckStoredBertScoreModel(runId, bertScore, storedConfig);
+        }
+
         // 2. Models (hashed and read, not loaded) and data.
         var models = PrepareModels(host, plan.Models, demo);
 
@@ -183,7 +203,8 @@ internal static partial class RunCommand
 
         var runtime = host.InitializeLlama();
         var threads = inference.EffectiveThreads;
-        var configuration = existing?.ConfigurationJson ?? WithEhrSqlDatabase(Configuration(plan, models, judgeNames, planned, skipped, runtime, threads), ehrSql);
+        var configuration = existing?.ConfigurationJson
+            ?? WithBertScoreModel(WithEhrSqlDatabase(Configuration(plan, models, judgeNames, planned, skipped, runtime, threads), ehrSql), bertScore);
         var started = existing?.StartedUtc ?? DateTimeOffset.UtcNow;
         var run = new RunRecord(runId, started, null, configuration, Provenance.AppVersion(), runtime.LlamaCppVersion, Provenance.Machine(runtime), RunStatus.Running)
         {
@@ -203,6 +224,7 @@ internal static partial class RunCommand
             models = models.Select(m => new { m.Name, m.Sha256 }),
             benchmarks = planned.Select(b => new { b.Definition.Name, b.DatasetSha256, instances = Take(b.Instances, plan.MaxInstances).Count }),
             skipped = skipped.Select(s => s.Name),
+            bertscore_model = bertScore is null ? null : new { bertScore.Name, bertScore.Sha256 },
             previous_status = existing?.Status.ToString(),
         }), cancellationToken);
 
@@ -257,6 +279,9 @@ internal static partial class RunCommand
             // 3b. The jury: open-ended outputs rated by each judge in turn, then scored.
             await ledger.FlushAsync(cancellationToken);
             juryReports = await RunJuryAsync(host, store, runId, plan, juried, demo, threads, cancellationToken);
+
+            // 3c. BERTScore (--bertscore-model): after the jury, whose judges are released by then: one model in memory at a time.
+            await RunBertScoreAsync(host, store, runId, bertScore, juried, mode, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -123,6 +123,11 @@ internal static class RunsCommand
                     $"model     {m.Name}: {m.Path} sha256 {m.Sha256}, {m.Architecture ?? "?"}, {m.Quantization ?? "?"}, {m.Parameters:N0} parameters"));
             }
 
+            if (configuration?["bertscore_model"] is JsonObject bert)
+            {
+                Console.Out.WriteLine($"bertscore {bert["name"]}: {bert["file"]} sha256 {bert["sha256"]}, {bert["architecture"]} ({bert["metric"]}, secondary)");
+            }
+
             foreach (var b in (configuration?["benchmarks"] as JsonArray)?.OfType<JsonObject>() ?? [])
             {
                 Console.Out.WriteLine($"data      {b["name"]}: sha256 {b["dataset_sha256"]}, {b["instances"]} instances ({b["source"]})");
