@@ -170,22 +170,9 @@ public sealed partial class SqliteResultStore
             return 0;
         }
 
-        var added = 0;
-        await InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                using var insert = Prepared(
-                    transaction,
-                    "INSERT OR IGNORE INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 0)",
-                    "$run", "$id", "$metric", "$value");
-                foreach (var (id, value) in scores)
-                {
-                    Set(insert, runId, id, metric, value);
-                    added += await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-            },
-            cancellationToken).ConfigureAwait(false);
-        return added;
+        return await WriteScoresAsync(
+            "INSERT OR IGNORE INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 0)",
+            runId, metric, scores, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -200,19 +187,26 @@ public sealed partial class SqliteResultStore
             return Task.CompletedTask;
         }
 
-        return InTransactionAsync(
+        return WriteScoresAsync(
+            "INSERT INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 1) ON CONFLICT (run_id, request_id, metric) DO UPDATE SET value = excluded.value, is_main = 1",
+            runId, metric, scores, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (parameters $run, $id, $metric, $value) once per score in one transaction; returns the rows changed.</summary>
+    private async Task<int> WriteScoresAsync(string sql, string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken)
+    {
+        var changed = 0;
+        await InTransactionAsync(
             async (transaction, ct) =>
             {
-                using var upsert = Prepared(
-                    transaction,
-                    "INSERT INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 1) ON CONFLICT (run_id, request_id, metric) DO UPDATE SET value = excluded.value, is_main = 1",
-                    "$run", "$id", "$metric", "$value");
+                using var command = Prepared(transaction, sql, "$run", "$id", "$metric", "$value");
                 foreach (var (id, value) in scores)
                 {
-                    Set(upsert, runId, id, metric, value);
-                    await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    Set(command, runId, id, metric, value);
+                    changed += await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        return changed;
     }
 }
