@@ -76,6 +76,17 @@ public sealed class RunHostedJudgeTests
             Assert.Equal(["rouge_1", "rouge_2", "rouge_l"], r.GetProperty("secondary").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         });
         Assert.Equal(instances.Average(r => r.GetProperty("score").GetDouble()), leaderboard.GetProperty("score").GetDouble(), 9);
+        var means = document.RootElement.GetProperty("secondary_means").EnumerateArray().ToArray();
+        Assert.Equal(["rouge_1", "rouge_2", "rouge_l"], means.Select(m => m.GetProperty("metric").GetString()));
+        Assert.All(means, m =>
+        {
+            Assert.Equal(("medication_qa", 3), (m.GetProperty("benchmark").GetString(), m.GetProperty("instances").GetInt32()));
+            var metric = m.GetProperty("metric").GetString()!;
+            Assert.Equal(instances.Average(r => r.GetProperty("secondary").GetProperty(metric).GetDouble()), m.GetProperty("mean").GetDouble(), 9);
+        });
+        var text = await CliProcess.RunAsync(["runs", "show", "hosted"], home.Folder);
+        Assert.Contains("Secondary statistics: means over the scored instances, not on the leaderboard", text.StdOut, StringComparison.Ordinal);
+        Assert.Matches(@"medication_qa +rouge_l +\d\.\d{3} +3", text.StdOut);
         var report = Assert.Single(document.RootElement.GetProperty("jury_reports").EnumerateArray());
         Assert.Equal((int)rated, report.GetProperty("instances_by_judges_counted").GetProperty("1").GetInt32());
         var cloud = Assert.Single(report.GetProperty("judges").EnumerateArray(), j => j.GetProperty("judge").GetString() == "cloud");

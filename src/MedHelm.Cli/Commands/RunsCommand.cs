@@ -62,6 +62,7 @@ internal static class RunsCommand
             var summary = (await store.ListRunsAsync(token)).Single(r => r.RunId == id);
             var results = await store.GetRunResultsAsync(id, parse.GetValue(outputs), token);
             var leaderboard = await store.GetLeaderboardAsync(id, token);
+            var secondary = SecondaryMeans(results);
             var configuration = JsonNode.Parse(run.ConfigurationJson);
             var modelNames = (configuration?["models"] as JsonArray)?.OfType<JsonObject>().Select(m => (string?)m["name"]).OfType<string>().ToArray()
                 ?? results.Select(r => r.Model).Distinct(StringComparer.Ordinal).ToArray();
@@ -97,6 +98,14 @@ internal static class RunsCommand
                     ["models"] = JsonSerializer.SerializeToNode(models, Json),
                     ["counts"] = new JsonObject { ["results"] = summary.Results, ["computed"] = summary.Computed, ["reused"] = summary.Reused },
                     ["leaderboard"] = JsonSerializer.SerializeToNode(leaderboard, Json),
+                    ["secondary_means"] = new JsonArray(secondary.Select(m => (JsonNode)new JsonObject
+                    {
+                        ["model"] = m.Model,
+                        ["benchmark"] = m.Benchmark,
+                        ["metric"] = m.Metric,
+                        ["mean"] = m.Mean,
+                        ["instances"] = m.Instances,
+                    }).ToArray()),
                     ["results"] = JsonSerializer.SerializeToNode(results, Json),
                     ["jury"] = JuryCounts(await store.GetJuryRatingsAsync(id, token)),
                     ["jury_reports"] = RunJuryReports.ToJson(juryReports),
@@ -142,6 +151,12 @@ internal static class RunsCommand
             Console.Out.WriteLine();
             Console.Out.WriteLine(leaderboard.Count == 0 ? "No results." : Leaderboard.FormatTable(leaderboard));
             Console.Out.WriteLine();
+            if (secondary.Count > 0)
+            {
+                Console.Out.Write(FormatSecondary(secondary));
+                Console.Out.WriteLine();
+            }
+
             if (juryReports.Count > 0)
             {
                 Console.Out.Write(RunJuryReports.Format(juryReports));
@@ -152,6 +167,35 @@ internal static class RunsCommand
             return CommandRunner.Ok;
         }));
         return command;
+    }
+
+    /// <summary>One secondary statistic averaged over the scored instances of a model × benchmark.</summary>
+    private sealed record SecondaryMean(string Model, string Benchmark, string Metric, double Mean, int Instances);
+
+    /// <summary>Means of the secondary statistics (ROUGE, BERTScore, MedEC sentence accuracy, …) per model × benchmark × metric.</summary>
+    private static List<SecondaryMean> SecondaryMeans(IReadOnlyList<RunResultRow> results) =>
+        results
+            .SelectMany(r => r.Secondary.Select(kv => (r.Model, r.Benchmark, Metric: kv.Key, kv.Value)))
+            .GroupBy(x => (x.Model, x.Benchmark, x.Metric))
+            .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Benchmark, StringComparer.Ordinal).ThenBy(g => g.Key.Metric, StringComparer.Ordinal)
+            .Select(g => new SecondaryMean(g.Key.Model, g.Key.Benchmark, g.Key.Metric, g.Average(x => x.Value), g.Count()))
+            .ToList();
+
+    private static string FormatSecondary(IReadOnlyList<SecondaryMean> means)
+    {
+        var modelWidth = Math.Max("Model".Length, means.Max(m => m.Model.Length));
+        var benchmarkWidth = Math.Max("Benchmark".Length, means.Max(m => m.Benchmark.Length));
+        var metricWidth = Math.Max("Secondary statistic".Length, means.Max(m => m.Metric.Length));
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("Secondary statistics: means over the scored instances, not on the leaderboard");
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{"Model".PadRight(modelWidth)}  {"Benchmark".PadRight(benchmarkWidth)}  {"Secondary statistic".PadRight(metricWidth)}     Mean  Instances"));
+        text.AppendLine($"{new string('-', modelWidth)}  {new string('-', benchmarkWidth)}  {new string('-', metricWidth)}  -------  ---------");
+        foreach (var m in means)
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{m.Model.PadRight(modelWidth)}  {m.Benchmark.PadRight(benchmarkWidth)}  {m.Metric.PadRight(metricWidth)}  {m.Mean,7:F3}  {m.Instances,9}"));
+        }
+
+        return text.ToString();
     }
 
     private static async Task<SqliteResultStore> OpenExistingAsync(CliHost host, CancellationToken cancellationToken)
