@@ -46,6 +46,12 @@ public sealed class DemoCommandTests
         command.CommandText = "SELECT COUNT(*) FROM jury_ratings WHERE rating IS NULL";
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
 
+        // BERTScore with the generated BERT model: one secondary score per open-ended answer (every bundled sample has a reference)
+        var openEnded = BuiltInBenchmarks.All.Count(EvaluationRunner.NeedsJury);
+        command.CommandText = "SELECT COUNT(*) FROM scores WHERE metric = 'bertscore_f1' AND is_main = 0";
+        Assert.Equal((long)openEnded, (long)(await command.ExecuteScalarAsync())!);
+        Assert.Contains($"bertscore (medhelm-test-bert): scoring {openEnded} answer(s)", result.StdErr, StringComparison.Ordinal);
+
         // the leaderboard command reads the same file
         var board = await CliProcess.RunAsync(["leaderboard"], home.Folder);
         Assert.True(board.ExitCode == 0, board.ToString());

@@ -22,11 +22,12 @@ internal static class DemoCommand
         var mode = new Option<string>("--mode") { Description = "Scoring mode: corrected (default) or helm (the reference behaviour).", DefaultValueFactory = _ => "corrected" };
         mode.AcceptOnlyFromAmong("corrected", "helm");
         var noJury = new Option<bool>("--no-jury") { Description = "Skip the generated jury (open-ended benchmarks are then skipped)." };
+        var noBertScore = new Option<bool>("--no-bertscore") { Description = "Skip BERTScore of the open-ended answers (by default computed with a generated BERT model)." };
         var command = new Command("demo",
             "Evaluate a local model (default: a generated tiny one) on the bundled sample of every benchmark, with a jury of three " +
-            "generated judges for the open-ended ones, through llama.cpp in-process; store the run in SQLite and print the leaderboard.")
+            "generated judges for the open-ended ones (and BERTScore with a generated BERT model), through llama.cpp in-process; store the run in SQLite and print the leaderboard.")
         {
-            model, benchmarks, maxInstances, mode, noJury,
+            model, benchmarks, maxInstances, mode, noJury, noBertScore,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
         {
@@ -35,10 +36,12 @@ internal static class DemoCommand
             var modelArgument = parse.GetValue(model) ?? EnsureTestModel(host, demo);
             VerifyAgainstManifest(host, modelArgument, demo); // a refused model stops the demo before anything is written
             IReadOnlyList<string> jury = parse.GetValue(noJury) ? ["none"] : JudgeSeeds.Select((seed, i) => EnsureJudge(host, demo, i + 1, seed)).ToArray();
+            // without a jury the open-ended benchmarks are skipped, so there is nothing for BERTScore either
+            var bertScore = parse.GetValue(noJury) || parse.GetValue(noBertScore) ? null : EnsureBertModel(host, demo);
             var arguments = new RunCommand.RunArguments(
                 subset, subset.Count == 0 ? RunCommand.DemoSuite : null, [modelArgument], jury,
                 (parse.GetValue(maxInstances) ?? demo.MaxInstances) is > 0 and var n ? n : null, RunId: null, Resume: false,
-                parse.GetValue(mode));
+                parse.GetValue(mode), bertScore);
             return RunCommand.RunAsync(host, arguments, token);
         }));
         return command;
@@ -60,13 +63,17 @@ internal static class DemoCommand
         Ensure(host, demo, $"medhelm-test-judge-{number}.gguf",
             new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = seed, ContextLength = 16384 }, $"demo judge {number}");
 
+    /// <summary>The demo's BERTScore encoder: a small random-weight BERT model (its scores are noise too).</summary>
+    private static string EnsureBertModel(CliHost host, DemoOptions demo) =>
+        Ensure(host, demo, "medhelm-test-bert.gguf", new TestModelSpec { Kind = TestModelKind.Bert, Layers = 1, Embd = 64, Seed = 404 }, "the demo BERTScore model");
+
     private static string Ensure(CliHost host, DemoOptions demo, string fileName, TestModelSpec spec, string what)
     {
         var folder = PrivateFolder.Ensure(host.ResolvePath(demo.ModelsFolder));
         var path = Path.Combine(folder, fileName);
         if (!File.Exists(path))
         {
-            Console.Error.WriteLine($"Generating {what} {path} (random weights, Llama 3 template) ...");
+            Console.Error.WriteLine($"Generating {what} {path} (random weights{(spec.Kind == TestModelKind.Bert ? "" : ", Llama 3 template")}) ...");
             TestModelFactory.Write(spec, path);
         }
 
