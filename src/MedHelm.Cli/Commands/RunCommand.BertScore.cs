@@ -50,26 +50,28 @@ internal static partial class RunCommand
             throw new FileNotFoundException($"--bertscore-model: the model file {path} of '{argument}' (Models:{argument}:File in appsettings.json) does not exist.", path);
         }
 
-        GgufFile gguf;
+        ModelFile file;
         try
         {
-            gguf = GgufReader.Read(path);
-            _ = GgufModelValidator.Validate(gguf);
+            file = ReadModelFile(path);
         }
         catch (GgufFormatException e)
         {
             throw new InvalidDataException($"--bertscore-model: {path} is not a usable GGUF model: {e.Message}", e);
         }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"--bertscore-model: {e.Message}", e);
+        }
 
-        if (gguf.Architecture is not { } architecture || !EmbeddingArchitectures.Contains(architecture, StringComparer.Ordinal))
+        if (file.Architecture is not { } architecture || !EmbeddingArchitectures.Contains(architecture, StringComparer.Ordinal))
         {
             throw new ArgumentException(
-                $"--bertscore-model: {path} is a '{gguf.Architecture ?? "unknown"}' model, not a BERT-family embedding model ({string.Join(", ", EmbeddingArchitectures)}); " +
+                $"--bertscore-model: {path} is a '{file.Architecture ?? "unknown"}' model, not a BERT-family embedding model ({string.Join(", ", EmbeddingArchitectures)}); " +
                 "BERTScore needs an encoder such as a BGE or MiniLM GGUF.");
         }
 
-        return new BertScoreModel(
-            argument, name, path, ModelsCommand.Sha256(path), new FileInfo(path).Length, architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));
+        return new BertScoreModel(argument, name, path, file.Sha256, file.SizeBytes, architecture, file.Quantization, file.Parameters);
     }
 
     /// <summary>A resumed run must score with the embedding model file (SHA-256) it started with.</summary>

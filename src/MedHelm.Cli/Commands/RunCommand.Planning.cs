@@ -86,15 +86,8 @@ internal static partial class RunCommand
             }
 
             var (configuredName, path, settings) = host.ResolveModel(argument, demo.Sequences, demo.ContextPerSequence);
-            var gguf = GgufReader.Read(path);
-            var problems = GgufModelValidator.Validate(gguf);
-            if (problems.Count > 0)
-            {
-                throw new InvalidDataException($"{path} is not a usable GGUF model: {string.Join("; ", problems)}");
-            }
-
-            var sha = ModelsCommand.Sha256(path);
-            manifest.Verify(path, sha);
+            var file = ReadModelFile(path);
+            manifest.Verify(path, file.Sha256);
             var name = manifest.FindByFile(path)?.Name ?? configuredName;
             if (models.Any(m => string.Equals(m.Name, name, StringComparison.Ordinal)))
             {
@@ -102,11 +95,28 @@ internal static partial class RunCommand
             }
 
             models.Add(new PreparedModel(
-                argument, name, path, settings, sha, new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription,
-                gguf.Tensors.Sum(t => t.ElementCount)));
+                argument, name, path, settings, file.Sha256, file.SizeBytes, file.Architecture, file.Quantization, file.Parameters));
         }
 
         return models;
+    }
+
+    /// <summary>A local GGUF model file as a run records it: read and validated (not loaded), hashed.</summary>
+    private sealed record ModelFile(string Path, string Sha256, long SizeBytes, string? Architecture, string Quantization, long Parameters);
+
+    /// <exception cref="GgufFormatException">The file is not GGUF or is malformed.</exception>
+    /// <exception cref="InvalidDataException">The validator found problems (named, with the file).</exception>
+    private static ModelFile ReadModelFile(string path)
+    {
+        var gguf = GgufReader.Read(path);
+        var problems = GgufModelValidator.Validate(gguf);
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{path} is not a usable GGUF model: {string.Join("; ", problems)}");
+        }
+
+        return new ModelFile(
+            path, ModelsCommand.Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));
     }
 
     /// <summary>
