@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MedHelm.Inference.Llama.Generation;
 
 namespace MedHelm.Inference.Llama.Benchmarks;
 
@@ -37,7 +38,7 @@ public sealed class BatchedBenchReference
     /// </summary>
     public static IReadOnlyList<string> Arguments(string model, int parallel, int promptTokens, int genTokens, int threads, int repetitions, int batchSize, int microBatchSize)
     {
-        var perSequence = (promptTokens + genTokens + 1 + 255) / 256 * 256;
+        var perSequence = LlamaContext.PaddedContextPerSequence(promptTokens + genTokens + 1);
         var levels = string.Join(',', Enumerable.Repeat(parallel.ToString(CultureInfo.InvariantCulture), repetitions + 1));
         return
         [

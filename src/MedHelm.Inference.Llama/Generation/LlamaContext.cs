@@ -18,8 +18,7 @@ public sealed unsafe class LlamaContext : IDisposable
         Model = model;
         Settings = settings;
         var p = LlamaNative.llama_context_default_params();
-        // llama.cpp pads a sequence's context to a multiple of 256; asking for that keeps n_ctx divisible by n_seq_max
-        var perSequence = (settings.ContextPerSequence + 255) / 256 * 256;
+        var perSequence = PaddedContextPerSequence(settings.ContextPerSequence);
         p.ContextSize = checked((uint)(perSequence * settings.Sequences));
         p.BatchSize = (uint)settings.BatchSize;
         p.MicroBatchSize = (uint)(settings.MicroBatchSize > 0 ? settings.MicroBatchSize : settings.BatchSize);
@@ -54,6 +53,12 @@ public sealed unsafe class LlamaContext : IDisposable
         BatchSize = (int)LlamaNative.llama_n_batch(_handle);
         Sequences = (int)LlamaNative.llama_n_seq_max(_handle);
     }
+
+    /// <summary>
+    /// The context per sequence llama.cpp will use for <paramref name="tokens"/>: it pads a sequence's context to a
+    /// multiple of 256; asking for that keeps n_ctx divisible by n_seq_max.
+    /// </summary>
+    public static int PaddedContextPerSequence(int tokens) => (tokens + 255) / 256 * 256;
 
     public LlamaModel Model { get; }
 
