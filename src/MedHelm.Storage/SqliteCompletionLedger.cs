@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Ledger;
 
 namespace MedHelm.Storage;
@@ -9,7 +10,7 @@ namespace MedHelm.Storage;
 /// next. A process killed at any moment loses only entries not yet committed (the requests in flight); a restart
 /// finds everything committed and skips it. After a failed write the ledger refuses further entries.
 /// </summary>
-public sealed class SqliteCompletionLedger : ICompletionLedger, IAsyncDisposable
+public sealed class SqliteCompletionLedger : IRunLedger
 {
     private readonly SqliteResultStore _store;
     private readonly Channel<object> _queue;

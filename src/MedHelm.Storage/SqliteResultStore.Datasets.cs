@@ -1,34 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using MedHelm.Core.Catalog;
+using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Datasets;
 using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Storage;
-
-/// <summary>An import recorded in the database.</summary>
-/// <param name="Benchmark">Benchmark name.</param>
-/// <param name="SourceSha256">SHA-256 over the source files' names and hashes.</param>
-/// <param name="Access">Access tier (public, gated, private).</param>
-/// <param name="InstanceCount">Instances stored.</param>
-/// <param name="SplitCounts">Instances per split, e.g. "test 597, valid 574".</param>
-/// <param name="SourceFiles">The files read, with their hashes.</param>
-/// <param name="SourcePath">The path imported from.</param>
-/// <param name="ImportedUtc">When.</param>
-public sealed record StoredDataset(
-    string Benchmark,
-    string SourceSha256,
-    string? Access,
-    int InstanceCount,
-    string SplitCounts,
-    IReadOnlyList<SourceFileInfo> SourceFiles,
-    string? SourcePath,
-    DateTimeOffset ImportedUtc);
-
-/// <summary>The result of storing a dataset.</summary>
-/// <param name="SourceSha256">The combined hash of the source files.</param>
-/// <param name="Stored">False when the same files were already imported (nothing changed).</param>
-public sealed record DatasetStoreOutcome(string SourceSha256, bool Stored);
 
 public sealed partial class SqliteResultStore
 {

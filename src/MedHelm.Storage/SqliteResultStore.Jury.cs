@@ -1,19 +1,11 @@
 using System.Text.Json;
+using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Jury;
 
 namespace MedHelm.Storage;
 
-/// <summary>A stored output of a run that the jury rates (an open-ended benchmark's completion).</summary>
-public sealed record JuryCandidate(long RequestId, string RequestKey, string Model, string Benchmark, string InstanceId, string Output, string Gold);
-
-/// <summary>One row of <c>jury_ratings</c>: a judge's score on one criterion, or (criterion <see cref="SqliteResultStore.JuryFailureCriterion"/>, no rating) its failure.</summary>
-public sealed record StoredJuryRating(long RequestId, string Model, string Benchmark, string InstanceId, string Judge, string Criterion, double? Rating, string? DetailJson);
-
 public sealed partial class SqliteResultStore
 {
-    /// <summary>The criterion recorded for a judge that gave no verdict (never a valid criterion name).</summary>
-    public const string JuryFailureCriterion = "(failure)";
-
     /// <summary>The stored outputs of <paramref name="runId"/> on <paramref name="benchmark"/>, in the order they were linked.</summary>
     public async Task<IReadOnlyList<JuryCandidate>> GetJuryCandidatesAsync(string runId, string benchmark, CancellationToken cancellationToken = default)
     {
@@ -80,7 +72,7 @@ public sealed partial class SqliteResultStore
 
     /// <summary>
     /// Stores one judge's outcomes (request id → outcome) in one transaction: a row per criterion with its score and
-    /// explanation, or one <see cref="JuryFailureCriterion"/> row with the reason and the raw answer. A judge's rows of a
+    /// explanation, or one <see cref="StoredJuryRating.FailureCriterion"/> row with the reason and the raw answer. A judge's rows of a
     /// request are replaced as a whole.
     /// </summary>
     public Task SaveJudgeOutcomesAsync(string runId, IReadOnlyList<(long RequestId, JudgeOutcome Outcome)> outcomes, CancellationToken cancellationToken = default)
@@ -119,7 +111,7 @@ public sealed partial class SqliteResultStore
                     }
                     else
                     {
-                        Set(insert, runId, id, outcome.Judge, JuryFailureCriterion, null,
+                        Set(insert, runId, id, outcome.Judge, StoredJuryRating.FailureCriterion, null,
                             JsonSerializer.Serialize(new { failure = outcome.Failure, attempts, answer = outcome.Answer }), now);
                         await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }

@@ -1,3 +1,4 @@
+using MedHelm.Application.Ports;
 using System.Globalization;
 using System.Text.Json;
 using MedHelm.Evaluation.Ledger;
@@ -12,7 +13,10 @@ public sealed partial class SqliteResultStore
     /// consumer commits up to <paramref name="maxBatch"/> entries per transaction. Dispose it (or flush it) before
     /// disposing the store.
     /// </summary>
-    public SqliteCompletionLedger OpenLedger(int maxBatch = 512, int capacity = 8192) => new(this, maxBatch, capacity);
+    public SqliteCompletionLedger OpenLedger(int maxBatch, int capacity = 8192) => new(this, maxBatch, capacity);
+
+    /// <inheritdoc />
+    public IRunLedger OpenLedger() => OpenLedger(maxBatch: 512);
 
     /// <summary>The stored completions among <paramref name="keys"/>.</summary>
     public async Task<IReadOnlyDictionary<string, LedgerCompletion>> FindCompletionsAsync(

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using MedHelm.Core.Results;
 using MedHelm.Evaluation.Datasets;
+using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Results;
 using Microsoft.Data.Sqlite;
 
@@ -13,7 +14,7 @@ namespace MedHelm.Storage;
 /// The results database: one SQLite file in WAL mode, owned by one writer. Created with mode 0600 inside a
 /// folder created with mode 0700 (on Unix). Every batch is written in one transaction.
 /// </summary>
-public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, IDisposable
+public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, IDisposable
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -29,6 +30,9 @@ public sealed partial class SqliteResultStore : IResultSink, IAsyncDisposable, I
 
     /// <summary>Full path of the database file.</summary>
     public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    public string Location => DatabasePath;
 
     /// <summary>Schema version this code writes.</summary>
     public static int LatestSchemaVersion => Migrations.All.Count;

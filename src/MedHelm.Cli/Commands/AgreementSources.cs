@@ -3,6 +3,7 @@ using MedHelm.Cli.Hosting;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Jury;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
@@ -152,7 +153,7 @@ internal static class AgreementSources
         {
             var first = verdict.First();
             var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var r in verdict.Where(r => r.Rating is not null && r.Criterion != SqliteResultStore.JuryFailureCriterion))
+            foreach (var r in verdict.Where(r => r.Rating is not null && r.Criterion != StoredJuryRating.FailureCriterion))
             {
                 scores[r.Criterion] = r.Rating!.Value;
             }

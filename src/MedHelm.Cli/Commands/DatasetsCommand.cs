@@ -4,6 +4,7 @@ using MedHelm.Cli.Hosting;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MedHelm.Cli.Hosting;
 using MedHelm.Core.Results;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;

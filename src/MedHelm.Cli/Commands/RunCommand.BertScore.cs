@@ -1,3 +1,4 @@
+using MedHelm.Evaluation.Jury;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,6 +6,7 @@ using MedHelm.Cli.Hosting;
 using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Running;
 using MedHelm.Gguf;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;

@@ -11,6 +11,7 @@ using MedHelm.Evaluation.Running;
 using MedHelm.Gguf;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Models;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;

@@ -14,6 +14,7 @@ using MedHelm.Evaluation.Running;
 using MedHelm.Gguf;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Jury;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
@@ -41,7 +42,7 @@ internal static class RunJuryReports
             // a benchmark from a definition file has its own criteria: read them off its stored ratings
             var criteria = BuiltInBenchmarks.Find(benchmark) is { } definition
                 ? JuryRubric.For(definition).CriterionNames
-                : ratings.Where(r => r.Benchmark == benchmark && r.Rating is not null && r.Criterion != SqliteResultStore.JuryFailureCriterion)
+                : ratings.Where(r => r.Benchmark == benchmark && r.Rating is not null && r.Criterion != StoredJuryRating.FailureCriterion)
                     .Select(r => r.Criterion).Distinct(StringComparer.Ordinal).ToArray();
             foreach (var model in candidates.GroupBy(c => c.Model, StringComparer.Ordinal))
             {

@@ -1,9 +1,11 @@
+using MedHelm.Evaluation.Jury;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedHelm.Cli.Hosting;
 using MedHelm.Core.Results;
+using MedHelm.Application.Ports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;

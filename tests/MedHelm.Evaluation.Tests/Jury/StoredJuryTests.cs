@@ -1,7 +1,6 @@
 using MedHelm.Evaluation.Jury;
-using MedHelm.Storage;
 
-namespace MedHelm.Storage.Tests;
+namespace MedHelm.Evaluation.Tests.Jury;
 
 /// <summary>Stored jury rows back to per-instance results: verdicts, retries, failures and empty outputs.</summary>
 public sealed class StoredJuryTests
@@ -24,8 +23,8 @@ public sealed class StoredJuryTests
             Row(1, "a", "completeness", 3, """{"explanation":"ok","attempts":1}"""),
             Row(1, "b", "accuracy", 1, """{"explanation":"meh","attempts":2}"""),
             Row(1, "b", "completeness", 3, """{"explanation":"meh","attempts":2}"""),
-            Row(1, "c", SqliteResultStore.JuryFailureCriterion, null, """{"failure":"invalid JSON","attempts":2,"answer":"{"}"""),
-            Row(3, "a", SqliteResultStore.JuryFailureCriterion, null, """{"failure":"the judge call failed","attempts":1}"""),
+            Row(1, "c", StoredJuryRating.FailureCriterion, null, """{"failure":"invalid JSON","attempts":2,"answer":"{"}"""),
+            Row(3, "a", StoredJuryRating.FailureCriterion, null, """{"failure":"the judge call failed","attempts":1}"""),
             Row(3, "x", "accuracy", 5, """{"explanation":"not on this jury","attempts":1}"""),
         ];
 

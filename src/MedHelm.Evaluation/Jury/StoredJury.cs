@@ -1,7 +1,6 @@
 using System.Text.Json;
-using MedHelm.Evaluation.Jury;
 
-namespace MedHelm.Storage;
+namespace MedHelm.Evaluation.Jury;
 
 /// <summary>Turns the stored <c>jury_ratings</c> rows of a run back into the jury's per-instance results.</summary>
 public static class StoredJury
@@ -41,7 +40,7 @@ public static class StoredJury
 
     private static JudgeOutcome Outcome(IGrouping<string, StoredJuryRating> rows)
     {
-        var rated = rows.Where(r => r.Rating is not null && r.Criterion != SqliteResultStore.JuryFailureCriterion).ToArray();
+        var rated = rows.Where(r => r.Rating is not null && r.Criterion != StoredJuryRating.FailureCriterion).ToArray();
         if (rated.Length > 0)
         {
             var attempts = rated.Max(r => Detail(r.DetailJson, "attempts") is { ValueKind: JsonValueKind.Number } a ? a.GetInt32() : 1);
@@ -52,7 +51,7 @@ public static class StoredJury
             return new JudgeOutcome(rows.Key, verdict, null, Attempts(attempts, succeeded: true, "answer did not parse; retried"), null);
         }
 
-        var failure = rows.FirstOrDefault(r => r.Criterion == SqliteResultStore.JuryFailureCriterion);
+        var failure = rows.FirstOrDefault(r => r.Criterion == StoredJuryRating.FailureCriterion);
         var reason = Detail(failure?.DetailJson, "failure") is { ValueKind: JsonValueKind.String } f ? f.GetString()! : "no verdict";
         var count = Detail(failure?.DetailJson, "attempts") is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : 1;
         return new JudgeOutcome(rows.Key, null, reason, Attempts(count, succeeded: false, reason), null);

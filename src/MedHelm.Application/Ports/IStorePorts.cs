@@ -1,0 +1,116 @@
+using MedHelm.Core.Catalog;
+using MedHelm.Core.Results;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Jury;
+using MedHelm.Evaluation.Ledger;
+using MedHelm.Evaluation.Results;
+
+namespace MedHelm.Application.Ports;
+
+/// <summary>Runs, their results and the models they used.</summary>
+public interface IRunStore
+{
+    /// <summary>The run, or null when there is none with that id.</summary>
+    Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records (or updates) a run's row.</summary>
+    Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default);
+
+    /// <summary>Every run, newest first.</summary>
+    Task<IReadOnlyList<RunSummary>> ListRunsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every scored instance of a run (outputs only when asked for).</summary>
+    Task<IReadOnlyList<RunResultRow>> GetRunResultsAsync(string runId, bool includeOutputs = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Model × benchmark means of the main scores of a run (or of every run).</summary>
+    Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a model's identity (a GGUF file's hash and size, or a hosted endpoint's model).</summary>
+    Task RegisterModelAsync(
+        string name, string? path, string? sha256, long? sizeBytes, string? architecture, string? quantization, long? parameters,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>A model's recorded identity, or null.</summary>
+    Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The request ledger: every model call keyed, stored as it finishes, reused by resumed and identical runs.</summary>
+public interface ILedgerStore
+{
+    /// <summary>A ledger whose writes go through one writer; dispose it (after <see cref="ICompletionLedger.FlushAsync"/>) when the run ends.</summary>
+    IRunLedger OpenLedger();
+}
+
+/// <summary>A run's ledger: <see cref="ICompletionLedger"/> with a count of what it committed.</summary>
+public interface IRunLedger : ICompletionLedger, IAsyncDisposable
+{
+    /// <summary>Entries committed so far.</summary>
+    long Committed { get; }
+}
+
+/// <summary>Jury ratings and the scores computed after the generation (jury, BERTScore).</summary>
+public interface IJuryStore
+{
+    /// <summary>The stored outputs of <paramref name="runId"/> on <paramref name="benchmark"/>, in the order they were linked.</summary>
+    Task<IReadOnlyList<JuryCandidate>> GetJuryCandidatesAsync(string runId, string benchmark, CancellationToken cancellationToken = default);
+
+    /// <summary>Every stored rating and failure of the run's judges.</summary>
+    Task<IReadOnlyList<StoredJuryRating>> GetJuryRatingsAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores one judge's outcomes in one transaction, replacing that judge's earlier rows of the same requests.</summary>
+    Task SaveJudgeOutcomesAsync(string runId, IReadOnlyList<(long RequestId, JudgeOutcome Outcome)> outcomes, CancellationToken cancellationToken = default);
+
+    /// <summary>The requests of the run that have a stored score named <paramref name="metric"/>.</summary>
+    Task<IReadOnlySet<long>> GetScoredRequestIdsAsync(string runId, string metric, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores secondary scores (never replacing a stored row); returns how many were added.</summary>
+    Task<int> SaveSecondaryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores (or replaces) the jury's main score of each request.</summary>
+    Task SaveJuryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Imported datasets and their instances.</summary>
+public interface IDatasetStore
+{
+    /// <summary>
+    /// Stores a validated dataset and its instances in one transaction, keyed by benchmark and the SHA-256 of its source
+    /// files, with the definition file's text for a benchmark imported with <c>--definition</c>.
+    /// </summary>
+    Task<DatasetStoreOutcome> StoreDatasetAsync(
+        ImportedDataset dataset, AccessTier access, string sourcePath, string? definitionJson = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every import.</summary>
+    Task<IReadOnlyList<StoredDataset>> ListDatasetsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The latest import of a benchmark (or the import with the given hash), or null.</summary>
+    Task<StoredImport?> GetImportAsync(string benchmark, string? sourceSha256 = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The benchmarks that have an import made with <c>datasets import</c>.</summary>
+    Task<IReadOnlyList<string>> ListImportedBenchmarksAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The append-only audit log.</summary>
+public interface IAuditLog
+{
+    /// <summary>Appends one event (details as JSON; never patient text).</summary>
+    Task AppendAuditAsync(string? runId, string eventName, string detailJson = "{}", CancellationToken cancellationToken = default);
+
+    /// <summary>The events of a run (or every event), oldest first.</summary>
+    Task<IReadOnlyList<AuditEvent>> GetAuditAsync(string? runId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Everything the application layer stores: one results database.</summary>
+public interface IResultsDatabase : IRunStore, ILedgerStore, IJuryStore, IDatasetStore, IAuditLog, IAsyncDisposable
+{
+    /// <summary>Where the database lives (for messages).</summary>
+    string Location { get; }
+}
+
+/// <summary>Opens the results database a request names (the configured one, or a host's <c>--db</c> file).</summary>
+public interface IResultsDatabaseFactory
+{
+    /// <summary>Opens the database at <paramref name="path"/>, creating it (owner-only) when <paramref name="create"/>.</summary>
+    /// <exception cref="Errors.NotFoundException">The file does not exist and <paramref name="create"/> is false.</exception>
+    Task<IResultsDatabase> OpenAsync(string path, bool create, CancellationToken cancellationToken = default);
+}

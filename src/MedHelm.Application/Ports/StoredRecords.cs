@@ -1,0 +1,90 @@
+using MedHelm.Core.Catalog;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Results;
+
+namespace MedHelm.Application.Ports;
+
+/// <summary>A run in the run list.</summary>
+/// <param name="RunId">Run id.</param>
+/// <param name="Status">Lifecycle state.</param>
+/// <param name="StartedUtc">First start.</param>
+/// <param name="FinishedUtc">End of the last attempt, when it ended.</param>
+/// <param name="Results">Instances linked to the run (model × benchmark × instance).</param>
+/// <param name="Computed">Of those, computed by this run.</param>
+/// <param name="Reused">Of those, taken from the ledger.</param>
+/// <param name="ConfigHash">SHA-256 of the stored configuration.</param>
+public sealed record RunSummary(
+    string RunId, RunStatus Status, DateTimeOffset StartedUtc, DateTimeOffset? FinishedUtc, int Results, int Computed, int Reused, string ConfigHash);
+
+/// <summary>One scored instance of a run, as <c>runs show</c> prints it.</summary>
+/// <param name="Model">Model name.</param>
+/// <param name="Benchmark">Benchmark.</param>
+/// <param name="InstanceId">Instance id.</param>
+/// <param name="RequestKey">Ledger key.</param>
+/// <param name="Origin">"computed" or "reused".</param>
+/// <param name="Metric">Metric name.</param>
+/// <param name="Score">Metric value.</param>
+/// <param name="OutputSha256">SHA-256 of the output text (the text itself only when asked for).</param>
+/// <param name="PromptTokens">Prompt tokens.</param>
+/// <param name="CompletionTokens">Completion tokens.</param>
+/// <param name="ElapsedMs">Wall time of the model call that produced the completion.</param>
+/// <param name="Output">The output text, only when requested.</param>
+public sealed record RunResultRow(
+    string Model,
+    string Benchmark,
+    string InstanceId,
+    string RequestKey,
+    string Origin,
+    string Metric,
+    double Score,
+    string OutputSha256,
+    long? PromptTokens,
+    long? CompletionTokens,
+    double ElapsedMs,
+    string? Output)
+{
+    /// <summary>The instance's secondary statistics (e.g. MedEC sentence accuracy), by name; empty when its metric has none.</summary>
+    public IReadOnlyDictionary<string, double> Secondary { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>A model's recorded identity.</summary>
+public sealed record StoredModel(
+    string Name, string? Path, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization, long? Parameters);
+
+/// <summary>One row of the append-only audit table.</summary>
+public sealed record AuditEvent(long Id, DateTimeOffset AtUtc, string? RunId, string Event, string DetailJson);
+
+/// <summary>The instances of one stored import.</summary>
+/// <param name="Benchmark">Benchmark.</param>
+/// <param name="SourceSha256">The import's dataset hash.</param>
+/// <param name="SourcePath">Where it was imported from.</param>
+/// <param name="Instances">Instances in file order.</param>
+public sealed record StoredImport(string Benchmark, string SourceSha256, string? SourcePath, IReadOnlyList<BenchmarkInstance> Instances)
+{
+    /// <summary>The definition file's JSON when the benchmark was imported with <c>--definition</c>; null for built-in benchmarks.</summary>
+    public string? DefinitionJson { get; init; }
+}
+
+/// <summary>An import recorded in the database.</summary>
+/// <param name="Benchmark">Benchmark name.</param>
+/// <param name="SourceSha256">SHA-256 over the source files' names and hashes.</param>
+/// <param name="Access">Access tier (public, gated, private).</param>
+/// <param name="InstanceCount">Instances stored.</param>
+/// <param name="SplitCounts">Instances per split, e.g. "test 597, valid 574".</param>
+/// <param name="SourceFiles">The files read, with their hashes.</param>
+/// <param name="SourcePath">The path imported from.</param>
+/// <param name="ImportedUtc">When.</param>
+public sealed record StoredDataset(
+    string Benchmark,
+    string SourceSha256,
+    string? Access,
+    int InstanceCount,
+    string SplitCounts,
+    IReadOnlyList<SourceFileInfo> SourceFiles,
+    string? SourcePath,
+    DateTimeOffset ImportedUtc);
+
+/// <summary>The result of storing a dataset.</summary>
+/// <param name="SourceSha256">The combined hash of the source files.</param>
+/// <param name="Stored">False when the same files were already imported (nothing changed).</param>
+public sealed record DatasetStoreOutcome(string SourceSha256, bool Stored);
