@@ -23,7 +23,7 @@ public sealed class AgreementCommandTests
     public async Task Agreement_over_a_finished_run_compares_the_clinicians_with_its_jury_rouge_and_bertscore()
     {
         using var home = JuryHome();
-        string[] arguments = ["run", "--benchmarks", Benchmark, "--models", "tiny", "--jury", "j1,j2,j3", "--max-instances", "4", "--run-id", "agreed"];
+        string[] arguments = ["run", "--samples", "--benchmarks", Benchmark, "--models", "tiny", "--jury", "j1,j2,j3", "--max-instances", "4", "--run-id", "agreed"];
         var run = await CliProcess.RunAsync(arguments, home.Folder);
         Assert.True(run.ExitCode == 0, run.ToString());
 

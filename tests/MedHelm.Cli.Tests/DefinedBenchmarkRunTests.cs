@@ -55,7 +55,7 @@ public sealed class DefinedBenchmarkRunTests
         }
 
         var run = await CliProcess.RunAsync(
-            ["run", "--benchmarks", "my_hospital_sepsis,my_hospital_handoff", "--models", model, "--jury", "judge", "--run-id", "own"], home.Folder);
+            ["run", "--samples", "--benchmarks", "my_hospital_sepsis,my_hospital_handoff", "--models", model, "--jury", "judge", "--run-id", "own"], home.Folder);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.DoesNotContain("skipped", run.StdOut, StringComparison.Ordinal);

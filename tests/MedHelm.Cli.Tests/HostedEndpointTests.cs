@@ -1,4 +1,6 @@
-using MedHelm.Cli.Hosting;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Options;
+using MedHelm.Application.Policy;
 using MedHelm.Cli.Tests.Support;
 using MedHelm.Core.Catalog;
 
@@ -15,7 +17,7 @@ public sealed class HostedEndpointTests
     [Fact]
     public void Endpoints_are_off_until_an_administrator_enables_them()
     {
-        var e = Assert.Throws<UnauthorizedAccessException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(false, true), "cloud", AccessTier.Public));
+        var e = Assert.Throws<PolicyViolationException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(false, true), "cloud", AccessTier.Public));
         Assert.Contains("Endpoints:Enabled", e.Message, StringComparison.Ordinal);
     }
 
@@ -24,7 +26,7 @@ public sealed class HostedEndpointTests
     [InlineData(AccessTier.Private)]
     public void Patient_data_needs_the_endpoints_own_permission(AccessTier tier)
     {
-        var e = Assert.Throws<UnauthorizedAccessException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(true, false), "cloud", tier));
+        var e = Assert.Throws<PolicyViolationException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(true, false), "cloud", tier));
         Assert.Contains("AllowPatientData", e.Message, StringComparison.Ordinal);
         HostedDataPolicy.EnsureAllowed(Endpoints(true, true), "cloud", tier);
     }

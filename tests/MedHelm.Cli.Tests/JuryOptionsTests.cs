@@ -23,7 +23,7 @@ public sealed class JuryOptionsTests
     {
         using var home = new TempHome();
         Gguf.TestModels.TestModelFactory.Write(new Gguf.TestModels.TestModelSpec { Kind = Gguf.TestModels.TestModelKind.Llama, Layers = 1, Embd = 64 }, home.PathOf("m.gguf"));
-        var result = await CliProcess.RunAsync(["run", "--benchmarks", "medication_qa,pubmed_qa", "--models", home.PathOf("m.gguf"), "--max-instances", "2"], home.Folder);
+        var result = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "medication_qa,pubmed_qa", "--models", home.PathOf("m.gguf"), "--max-instances", "2"], home.Folder);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("skipped  medication_qa: open-ended answers are scored by the LLM jury: add --jury j1,j2,j3 (or set Jury:Judges", result.StdOut, StringComparison.Ordinal);
     }

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using MedHelm.Cli.Hosting;
+using MedHelm.Application.Models;
 using MedHelm.Cli.Tests.Support;
 
 namespace MedHelm.Cli.Tests;

@@ -38,7 +38,7 @@ public sealed class RunBertScoreTests
         using var home = Home();
 
         var result = await CliProcess.RunAsync(
-            ["run", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge", "--max-instances", "3", "--run-id", "bs", "--bertscore-model", "bert"],
+            ["run", "--samples", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge", "--max-instances", "3", "--run-id", "bs", "--bertscore-model", "bert"],
             home.Folder);
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -115,7 +115,7 @@ public sealed class RunBertScoreTests
         var given = argument.EndsWith(".gguf", StringComparison.Ordinal) ? home.PathOf(argument) : argument;
 
         var result = await CliProcess.RunAsync(
-            ["run", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge", "--max-instances", "3", "--run-id", "bad", "--bertscore-model", given],
+            ["run", "--samples", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge", "--max-instances", "3", "--run-id", "bad", "--bertscore-model", given],
             home.Folder);
 
         Assert.Equal(1, result.ExitCode);

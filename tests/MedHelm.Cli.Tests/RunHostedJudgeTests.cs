@@ -42,7 +42,7 @@ public sealed class RunHostedJudgeTests
         using var home = Home(endpoint);
 
         var result = await CliProcess.RunAsync(
-            ["run", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge,cloud", "--max-instances", "3", "--run-id", "hosted"], home.Folder);
+            ["run", "--samples", "--benchmarks", "medication_qa", "--models", "tiny", "--jury", "local-judge,cloud", "--max-instances", "3", "--run-id", "hosted"], home.Folder);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var db = home.PathOf("data", "medhelm.db");
@@ -102,7 +102,7 @@ public sealed class RunHostedJudgeTests
         using var home = Home(endpoint, allowPatientData: false);
 
         var result = await CliProcess.RunAsync(
-            ["run", "--benchmarks", "mimic_rrs", "--models", "tiny", "--jury", "local-judge,cloud", "--max-instances", "2", "--run-id", "refused"], home.Folder);
+            ["run", "--samples", "--benchmarks", "mimic_rrs", "--models", "tiny", "--jury", "local-judge,cloud", "--max-instances", "2", "--run-id", "refused"], home.Folder);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("AllowPatientData", result.StdErr, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public sealed class RunHostedModelTests
         using var endpoint = new FakeChatEndpoint(_ => "A");
         using var home = Home(endpoint);
 
-        var result = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa", "--models", "cloud", "--max-instances", "3", "--run-id", "hosted"], home.Folder);
+        var result = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "pubmed_qa", "--models", "cloud", "--max-instances", "3", "--run-id", "hosted"], home.Folder);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains(result.StdOut.Split('\n'), l => l.StartsWith("cloud ", StringComparison.Ordinal) && l.Contains(" pubmed_qa ", StringComparison.Ordinal));
@@ -47,14 +47,14 @@ public sealed class RunHostedModelTests
         using var endpoint = new FakeChatEndpoint(_ => "A");
         using (var home = Home(endpoint))
         {
-            var gated = await CliProcess.RunAsync(["run", "--benchmarks", "n2c2_ct_matching", "--models", "cloud", "--max-instances", "2"], home.Folder);
+            var gated = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "n2c2_ct_matching", "--models", "cloud", "--max-instances", "2"], home.Folder);
             Assert.Equal(1, gated.ExitCode);
             Assert.Contains("AllowPatientData", gated.StdErr, StringComparison.Ordinal);
         }
 
         using (var home = Home(endpoint, enabled: false))
         {
-            var disabled = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa", "--models", "cloud", "--max-instances", "2"], home.Folder);
+            var disabled = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "pubmed_qa", "--models", "cloud", "--max-instances", "2"], home.Folder);
             Assert.Equal(1, disabled.ExitCode);
             Assert.Contains("hosted endpoints are disabled", disabled.StdErr, StringComparison.Ordinal);
         }

@@ -44,7 +44,7 @@ public sealed class RunJuryTests
         }
 
         // no --jury: the judges come from Jury:Judges
-        string[] arguments = ["run", "--benchmarks", string.Join(',', OpenBenchmarks), "--models", "tiny", "--run-id", "juried"];
+        string[] arguments = ["run", "--samples", "--benchmarks", string.Join(',', OpenBenchmarks), "--models", "tiny", "--run-id", "juried"];
         var result = await CliProcess.RunAsync(arguments, home.Folder, timeoutSeconds: 900);
 
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -34,7 +34,7 @@ public sealed class RunMetricsTests
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64 }, home.PathOf("tiny.gguf"));
 
         var result = await CliProcess.RunAsync(
-            ["run", "--benchmarks", string.Join(',', Benchmarks), "--models", "tiny", "--max-instances", "3", "--jury", "none", "--run-id", "scored"], home.Folder);
+            ["run", "--samples", "--benchmarks", string.Join(',', Benchmarks), "--models", "tiny", "--max-instances", "3", "--jury", "none", "--run-id", "scored"], home.Folder);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.DoesNotContain("skipped", result.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("skipped", result.StdErr, StringComparison.Ordinal);
@@ -84,7 +84,7 @@ public sealed class RunMetricsTests
 
         // a second run reuses the database and the stored outputs, scoring them its own way (helm mode)
         var helm = await CliProcess.RunAsync(
-            ["run", "--benchmarks", "ehr_sql", "--models", "tiny", "--max-instances", "3", "--jury", "none", "--mode", "helm", "--run-id", "helm"], home.Folder);
+            ["run", "--samples", "--benchmarks", "ehr_sql", "--models", "tiny", "--max-instances", "3", "--jury", "none", "--mode", "helm", "--run-id", "helm"], home.Folder);
         Assert.True(helm.ExitCode == 0, helm.ToString());
         Assert.DoesNotContain("generating the synthetic eICU database", helm.StdErr, StringComparison.Ordinal);
         Assert.Contains("run helm completed: nothing new computed, all 3 results reused from the database", helm.StdOut, StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public sealed partial class RunRefusalTests
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64 }, home.PathOf("m.gguf"));
 
         // MedCalc-Bench notes run to ~4,300 prompt tokens; PubMedQA's fit in 2,048
-        var first = await CliProcess.RunAsync(["run", "--benchmarks", "medcalc_bench,pubmed_qa", "--models", "small", "--max-instances", "6", "--run-id", "ctx"], home.Folder);
+        var first = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "medcalc_bench,pubmed_qa", "--models", "small", "--max-instances", "6", "--run-id", "ctx"], home.Folder);
 
         Assert.True(first.ExitCode == 0, first.ToString());
         var refused = RefusedLine().Match(first.StdOut);

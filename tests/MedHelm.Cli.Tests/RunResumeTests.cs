@@ -30,7 +30,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         // Big enough that the 75 instances take several seconds on 2 cores.
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 2, Embd = 256, Seed = 7 }, model);
         File.Copy(model, reference.PathOf("m.gguf"));
-        string[] settings = ["run", "--benchmarks", Benchmarks, "--models", "m"];
+        string[] settings = ["run", "--samples", "--benchmarks", Benchmarks, "--models", "m"];
 
         var seed = Environment.TickCount;
         output.WriteLine($"random seed {seed}");
@@ -118,7 +118,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         var model = home.PathOf("m.gguf");
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 2, Embd = 256, Seed = 9 }, model);
 
-        using var cli = RunningCli.Start(["run", "--benchmarks", Benchmarks, "--models", model, "--run-id", "interrupted", "--max-instances", "10"], home.Folder);
+        using var cli = RunningCli.Start(["run", "--samples", "--benchmarks", Benchmarks, "--models", model, "--run-id", "interrupted", "--max-instances", "10"], home.Folder);
         await cli.WaitForLineAsync(l => l.Contains(" × ", StringComparison.Ordinal) && l.EndsWith(" instances", StringComparison.Ordinal));
         await Task.Delay(300);
         cli.Interrupt();
@@ -165,16 +165,16 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("no run 'nope'", unknown.StdErr, StringComparison.Ordinal);
 
-        var missingJudge = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "zero", "--jury", "a,b,c"], home.Folder);
+        var missingJudge = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "zero", "--jury", "a,b,c"], home.Folder);
         Assert.Equal(1, missingJudge.ExitCode);
         Assert.Contains("'a' is not a model name", missingJudge.StdErr, StringComparison.Ordinal);
 
-        var first = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "one", "--max-instances", "3"], home.Folder);
+        var first = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "pubmed_qa,aci_bench", "--models", model, "--run-id", "one", "--max-instances", "3"], home.Folder);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("3 computed, 0 reused", first.StdOut, StringComparison.Ordinal);
         Assert.Contains("skipped  aci_bench: open-ended answers are scored by the LLM jury: add --jury", first.StdOut, StringComparison.Ordinal);
 
-        var again = await CliProcess.RunAsync(["run", "--benchmarks", "pubmed_qa", "--models", model, "--run-id", "one"], home.Folder);
+        var again = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "pubmed_qa", "--models", model, "--run-id", "one"], home.Folder);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already exists; add --resume", again.StdErr, StringComparison.Ordinal);
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MedHelm.Application.Agreement;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MedHelm.Evaluation.Jury;
@@ -79,8 +80,8 @@ internal static class AgreementCommand
 
             var metricsPath = parse.GetValue(metrics) is { } m ? Existing(m) : null;
             var inputs = runId is not null
-                ? await AgreementSources.FromRunAsync(host, runId, parse.GetValue(model), clinicianRatings, metricsPath, parse.GetValue(embeddingModel), token)
-                : AgreementSources.FromFiles(clinicianRatings, Existing(juryFile!), metricsPath);
+                ? await host.Service<AgreementInputBuilder>().FromRunAsync(runId, parse.GetValue(model), clinicianRatings, metricsPath, parse.GetValue(embeddingModel), token)
+                : AgreementInputBuilder.FromFiles(clinicianRatings, Existing(juryFile!), metricsPath);
             var groups = ClinicianAgreement.Compute(inputs.Clinicians, inputs.Jury, inputs.Metrics, inputs.Notes);
             if (parse.GetValue(json))
             {

@@ -1,31 +1,24 @@
 using System.Text.Json;
+using MedHelm.Application.Models;
 using MedHelm.Cli.Hosting;
 using MedHelm.Core.Metrics;
-using MedHelm.Inference.Llama.Embeddings;
-using MedHelm.Inference.Llama.Models;
-using MedHelm.Inference.Llama.Runtime;
 
 namespace MedHelm.Cli.Commands;
 
-/// <summary>Loads the BERT-family embedding model for the bertscore metric (and its idf table when asked).</summary>
+/// <summary>Leases the BERT-family embedding model for the bertscore metric (and computes its idf table when asked).</summary>
 internal static class BertScoreSetup
 {
     public static async Task<(IMetric Metric, IDisposable Owner)> CreateAsync(CliHost host, string model, string inputPath, bool withIdf, CancellationToken cancellationToken)
     {
-        var (_, path, settings) = host.ResolveModel(model);
-        host.InitializeLlama();
-        var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
+        var lease = await host.Service<IModelLoader>().LeaseEmbedderAsync(model, cancellationToken);
         try
         {
-            var embedder = new LlamaTokenEmbedder(loaded, threads: host.Options<LlamaRuntimeOptions>().EffectiveThreads, ownsModel: true);
             IReadOnlyDictionary<int, double>? idf = null;
             if (withIdf)
             {
                 var references = new List<int[]>();
-                var line = 0;
                 foreach (var text in await File.ReadAllLinesAsync(inputPath, cancellationToken))
                 {
-                    line++;
                     if (string.IsNullOrWhiteSpace(text))
                     {
                         continue;
@@ -36,7 +29,7 @@ internal static class BertScoreSetup
                         using var json = JsonDocument.Parse(text);
                         if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("gold", out var gold) && gold.ValueKind == JsonValueKind.String)
                         {
-                            references.Add(loaded.Vocabulary.Tokenize(gold.GetString()!, addSpecial: false, parseSpecial: false));
+                            references.Add(lease.Client.Vocabulary.Tokenize(gold.GetString()!, addSpecial: false, parseSpecial: false));
                         }
                     }
                     catch (JsonException)
@@ -48,11 +41,11 @@ internal static class BertScoreSetup
                 idf = BertScore.InverseDocumentFrequency(references);
             }
 
-            return (new BertScoreMetric(embedder, idf), embedder);
+            return (new BertScoreMetric(lease.Client, idf), lease);
         }
         catch
         {
-            loaded.Dispose();
+            lease.Dispose();
             throw;
         }
     }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using MedHelm.Application.Errors;
 using MedHelm.Cli.Hosting;
+using MedHelm.Evaluation.Datasets;
 using MedHelm.Gguf;
 using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
@@ -23,7 +25,7 @@ internal static class CommandRunner
         CliHost? host = null;
         try
         {
-            host = CliHost.Start(verbose);
+            host = CliHost.Start(verbose, parse.GetValue(MedHelmCommandLine.Database), parse.GetValue(MedHelmCommandLine.DataFolder));
             return await body(host, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -34,6 +36,12 @@ internal static class CommandRunner
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"error: appsettings.json is invalid: {string.Join(" ", e.Failures)}");
+            return BadConfiguration;
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is OptionsValidationException))
+        {
+            var failures = e.InnerExceptions.Cast<OptionsValidationException>().SelectMany(i => i.Failures);
+            await Console.Error.WriteLineAsync($"error: appsettings.json is invalid: {string.Join(" ", failures)}");
             return BadConfiguration;
         }
         catch (Exception e) when (IsExpected(e))
@@ -65,11 +73,15 @@ internal static class CommandRunner
         }
     }
 
-    private static bool IsExpected(Exception e) => e is LlamaModelLoadException or LlamaRuntimeNotFoundException
-        or GgufFormatException or PromptTooLongException or NotSupportedException or FileNotFoundException
-        or DirectoryNotFoundException or UnauthorizedAccessException or ArgumentException or InvalidDataException
-        or Inference.OpenAI.HostedEndpointException or Inference.Llama.Benchmarks.BatchedBenchReferenceException
-        || e.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal);
+    /// <summary>
+    /// Failures a person can act on, printed as one line: the application layer's typed errors (validation, conflict, not
+    /// found, policy) and the typed exceptions of the layers below it that name the file, field or setting.
+    /// </summary>
+    private static bool IsExpected(Exception e) => e is ApplicationError
+        or LlamaModelLoadException or LlamaRuntimeNotFoundException or GgufFormatException or PromptTooLongException
+        or DatasetFormatException or Inference.OpenAI.HostedEndpointException or Inference.Llama.Benchmarks.BatchedBenchReferenceException
+        or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or ArgumentException or InvalidDataException
+        or NotSupportedException or FormatException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

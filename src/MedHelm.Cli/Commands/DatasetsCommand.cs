@@ -5,7 +5,6 @@ using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
 using MedHelm.Application.Ports;
-using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
 
@@ -103,8 +102,7 @@ internal static class DatasetsCommand
                 }
             }
 
-            await using var store = await SqliteResultStore.OpenAsync(host.DatabasePath, token);
-            var outcome = await store.StoreDatasetAsync(dataset, access, source, definitionJson, token);
+            var outcome = await host.Database.StoreDatasetAsync(dataset, access, source, definitionJson, token);
             var splits = string.Join(", ", result.Dataset.Instances.GroupBy(i => i.Split).Select(g => $"{g.Key} {g.Count()}"));
             await Console.Out.WriteLineAsync(outcome.Stored
                 ? $"{importer.Benchmark}: imported {result.Dataset.Count} instances ({splits}) from {dataset.SourceFiles.Count} file(s), {access.ToString().ToLowerInvariant()}, sha256 {outcome.SourceSha256}"
@@ -147,7 +145,7 @@ internal static class DatasetsCommand
                 return CommandRunner.Ok;
             }
 
-            await using var store = await SqliteResultStore.OpenAsync(databasePath, token);
+            await using var store = await host.OpenExistingDatabaseAsync(token);
             var rows = await store.ListDatasetsAsync(token);
             if (rows.Count == 0)
             {

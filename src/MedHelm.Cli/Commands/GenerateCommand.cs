@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MedHelm.Application.Models;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
@@ -31,10 +32,11 @@ internal static class GenerateCommand
             }
 
             var requested = parse.GetValue(model)!;
-            using var client = host.IsEndpoint(requested)
-                // a typed prompt may hold patient text: only endpoints allowed to see patient data get it
-                ? host.CreateHostedClient(requested, Core.Catalog.AccessTier.Private)
-                : CreateLocalClient(host, requested, parse.GetValue(context));
+            // a typed prompt may hold patient text: only endpoints allowed to see patient data get it
+            using var lease = await host.Service<IModelLoader>().LeaseChatAsync(
+                requested, host.IsEndpoint(requested) ? requested : host.ResolveModel(requested).Name, Core.Catalog.AccessTier.Private,
+                new ModelDefaults(Sequences: 1, ContextPerSequence: parse.GetValue(context)), token);
+            var client = lease.Client;
 
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { Length: > 0 } s)
@@ -68,17 +70,5 @@ internal static class GenerateCommand
             return CommandRunner.Ok;
         }));
         return command;
-    }
-
-    private static IChatClient CreateLocalClient(Hosting.CliHost host, string requested, int context)
-    {
-        var (name, path, settings) = host.ResolveModel(requested, defaultSequences: 1, defaultContext: context);
-        host.InitializeLlama();
-        var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
-        return new LlamaChatClient(loaded, new LlamaChatClientOptions
-        {
-            ModelName = name,
-            Engine = settings.ToEngineOptions(host.Options<Inference.Llama.Runtime.LlamaRuntimeOptions>().EffectiveThreads),
-        }, host.Logger("MedHelm.Generation"), ownsModel: true);
     }
 }

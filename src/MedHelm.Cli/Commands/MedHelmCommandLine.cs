@@ -12,6 +12,20 @@ internal static class MedHelmCommandLine
         Recursive = true,
     };
 
+    /// <summary>--db FILE, shared by every command: the results database instead of Storage:DataFolder/Storage:DatabaseFile.</summary>
+    public static readonly Option<string?> Database = new("--db")
+    {
+        Description = "The results database file (default: Storage:DataFolder/Storage:DatabaseFile from appsettings.json, data/medhelm.db).",
+        Recursive = true,
+    };
+
+    /// <summary>--data DIR, shared by every command: the data folder (results database, generated models, EHRSQL database).</summary>
+    public static readonly Option<string?> DataFolder = new("--data")
+    {
+        Description = "The data folder instead of Storage:DataFolder (also MEDHELM__Storage__DataFolder).",
+        Recursive = true,
+    };
+
     public static RootCommand Build()
     {
         var root = new RootCommand(
@@ -19,6 +33,8 @@ internal static class MedHelmCommandLine
             "benchmarks, on the hospital's own hardware. Results go to a local SQLite file; nothing leaves the machine.")
         {
             Verbose,
+            Database,
+            DataFolder,
             DemoCommand.Build(),
             RunCommand.Build(),
             RunsCommand.Build(),

@@ -14,7 +14,7 @@ internal static class RunJuryReports
     /// <param name="judges">The run's judges in order; null: every judge that left a rating.</param>
     /// <param name="benchmarks">The juried benchmarks; null: every benchmark with a stored rating.</param>
     public static async Task<IReadOnlyList<Entry>> BuildAsync(
-        SqliteResultStore store, string runId, IReadOnlyList<string>? judges, IReadOnlyList<string>? benchmarks, CancellationToken cancellationToken)
+        IJuryStore store, string runId, IReadOnlyList<string>? judges, IReadOnlyList<string>? benchmarks, CancellationToken cancellationToken)
     {
         var ratings = await store.GetJuryRatingsAsync(runId, cancellationToken);
         var candidates = new List<(string, IReadOnlyList<JuryCandidate>)>();

@@ -39,6 +39,9 @@ public sealed unsafe class LlamaTokenEmbedder : ITokenEmbedder, IDisposable
 
     public string ModelName { get; }
 
+    /// <summary>The model's tokenizer (e.g. for BERTScore's idf weights, counted over reference token ids).</summary>
+    public LlamaVocabulary Vocabulary => _model.Vocabulary;
+
     /// <summary>Tokens per text that are embedded; the rest is cut off.</summary>
     public int MaxTokens { get; }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Models;
 
 /// <summary>One model of models/manifest.json.</summary>
 public sealed record ModelManifestEntry(string Name, string File, string Sha256, string Quantization, string ChatTemplate, string License, string? Source);

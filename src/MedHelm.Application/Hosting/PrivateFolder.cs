@@ -1,7 +1,7 @@
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Hosting;
 
 /// <summary>Creates folders that may hold patient-derived data readable by the owner only (0700).</summary>
-internal static class PrivateFolder
+public static class PrivateFolder
 {
     /// <summary>
     /// Creates <paramref name="path"/> and every missing folder above it owner-only (folders that already exist are left

@@ -1,11 +1,11 @@
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Hosting;
 
 /// <summary>
 /// The folder that holds appsettings.json and against which relative paths (runtime, data, models) resolve:
 /// MEDHELM_HOME if set, else the nearest ancestor of the working directory or of the program that has an
 /// appsettings.json beside MedHelm.OnPrem.sln (a clone), else the program's own folder.
 /// </summary>
-internal static class MedHelmHome
+public static class MedHelmHome
 {
     public static string Resolve()
     {

@@ -1,84 +1,60 @@
 using System.Diagnostics;
 using System.Globalization;
+using MedHelm.Application.Runs;
 using MedHelm.Evaluation.Running;
 using Spectre.Console;
 
 namespace MedHelm.Cli.Commands;
 
 /// <summary>
-/// Progress of a run: on a terminal one Spectre.Console bar per model × benchmark (instances done, reused,
-/// tokens/s, ETA); otherwise plain lines on stderr at the start, every 10 % and the end of each bar. Only names
-/// and counts are shown, never prompt or output text.
+/// Draws a run on stderr: notices as lines; progress on a terminal as one Spectre.Console bar per model × benchmark
+/// (instances done, reused, tokens/s, ETA), otherwise as plain lines at the start, every 10 % and the end of each bar.
+/// Only names and counts are shown, never prompt or output text.
 /// </summary>
-internal sealed class RunProgress
+internal sealed class ConsoleRunObserver : IRunObserver
 {
-    private readonly Dictionary<string, Bar> _bars = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    private RunProgress()
+    public void Notice(string message)
     {
+        lock (_gate)
+        {
+            Console.Error.WriteLine(message);
+        }
     }
 
-    /// <summary>Runs <paramref name="work"/> with bars for <paramref name="bars"/> (key, label, instances).</summary>
-    public static async Task<T> RunAsync<T>(IReadOnlyList<(string Key, string Label, int Total)> bars, Func<RunProgress, Task<T>> work)
+    public async Task<IRunProgress> BeginProgressAsync(IReadOnlyList<ProgressItem> items, CancellationToken cancellationToken)
     {
-        var progress = new RunProgress();
+        var phase = new Phase(this);
         if (!Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            return await console.Progress()
+            phase.Live = console.Progress()
                 .AutoClear(false)
                 .HideCompleted(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async ctx =>
                 {
-                    foreach (var (key, label, total) in bars)
+                    foreach (var item in items)
                     {
-                        var task = ctx.AddTask(Markup.Escape(label), autoStart: false, maxValue: Math.Max(total, 1));
-                        progress._bars[key] = new Bar(label, total, task);
+                        var task = ctx.AddTask(Markup.Escape(item.Label), autoStart: false, maxValue: Math.Max(item.Total, 1));
+                        phase.Bars[item.Key] = new Bar(item.Label, item.Total, task);
                     }
 
-                    return await work(progress);
+                    ready.SetResult();
+                    await phase.Done.Task;
                 });
+            await ready.Task.WaitAsync(cancellationToken);
+            return phase;
         }
 
-        foreach (var (key, label, total) in bars)
+        foreach (var item in items)
         {
-            progress._bars[key] = new Bar(label, total, null);
+            phase.Bars[item.Key] = new Bar(item.Label, item.Total, null);
         }
 
-        return await work(progress);
-    }
-
-    /// <summary>The progress sink of one bar.</summary>
-    public IProgress<EvaluationProgress> For(string key)
-    {
-        var bar = _bars[key];
-        lock (_gate)
-        {
-            bar.Clock = Stopwatch.StartNew(); // tokens/s and ETA count from the start of this bar's work
-            if (bar.Task is null)
-            {
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bar.Label}: {bar.Total} instances"));
-            }
-        }
-
-        return new Sink(this, bar);
-    }
-
-    /// <summary>Marks a bar as skipped or finished without work (e.g. the model failed to load).</summary>
-    public void Finish(string key)
-    {
-        lock (_gate)
-        {
-            var bar = _bars[key];
-            if (bar.Task is { } task)
-            {
-                task.StartTask();
-                task.Value = task.MaxValue;
-                task.StopTask();
-            }
-        }
+        return phase;
     }
 
     private void Report(Bar bar, EvaluationProgress p)
@@ -118,6 +94,39 @@ internal sealed class RunProgress
         }
     }
 
+    private sealed class Phase(ConsoleRunObserver owner) : IRunProgress
+    {
+        public Dictionary<string, Bar> Bars { get; } = new(StringComparer.Ordinal);
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task? Live { get; set; }
+
+        public IProgress<EvaluationProgress> For(string key)
+        {
+            var bar = Bars[key];
+            lock (owner._gate)
+            {
+                bar.Clock = Stopwatch.StartNew(); // tokens/s and ETA count from the start of this bar's work
+                if (bar.Task is null)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bar.Label}: {bar.Total} instances"));
+                }
+            }
+
+            return new Sink(owner, bar);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Done.TrySetResult();
+            if (Live is { } live)
+            {
+                await live;
+            }
+        }
+    }
+
     private sealed class Bar(string label, int total, ProgressTask? task)
     {
         public string Label { get; } = label;
@@ -131,7 +140,7 @@ internal sealed class RunProgress
         public int LastDecile { get; set; } = -1;
     }
 
-    private sealed class Sink(RunProgress owner, Bar bar) : IProgress<EvaluationProgress>
+    private sealed class Sink(ConsoleRunObserver owner, Bar bar) : IProgress<EvaluationProgress>
     {
         public void Report(EvaluationProgress value) => owner.Report(bar, value);
     }

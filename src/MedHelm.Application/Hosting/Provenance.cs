@@ -3,10 +3,10 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using MedHelm.Inference.Llama.Runtime;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Hosting;
 
 /// <summary>What every run records about the software and the machine it ran on.</summary>
-internal static class Provenance
+public static class Provenance
 {
     public static string AppVersion() =>
         typeof(Provenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using MedHelm.Core.Catalog;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Options;
 
 /// <summary>
 /// The <c>Endpoints</c> section: hosted models behind OpenAI-compatible endpoints. Off unless an administrator sets
@@ -49,29 +49,4 @@ public sealed class EndpointOptions
     /// otherwise the prompt alone asks for JSON and an answer that does not parse is retried (Jury:MaxRetries).
     /// </summary>
     public bool StructuredOutput { get; set; } = true;
-}
-
-/// <summary>Decides whether a hosted endpoint may receive a benchmark's data.</summary>
-public static class HostedDataPolicy
-{
-    /// <exception cref="UnauthorizedAccessException">Endpoints are disabled, or the data is not public and the endpoint may not see patient data.</exception>
-    public static void EnsureAllowed(EndpointsOptions endpoints, string name, AccessTier tier)
-    {
-        if (!endpoints.Enabled)
-        {
-            throw new UnauthorizedAccessException(
-                $"'{name}' is a hosted endpoint, and hosted endpoints are disabled on this appliance (an administrator sets Endpoints:Enabled).");
-        }
-
-        if (!endpoints.Items.TryGetValue(name, out var endpoint))
-        {
-            throw new ArgumentException($"'{name}' is not an endpoint in appsettings.json (configured: {string.Join(", ", endpoints.Items.Keys)}).");
-        }
-
-        if (tier != AccessTier.Public && !endpoint.AllowPatientData)
-        {
-            throw new UnauthorizedAccessException(
-                $"The endpoint '{name}' may not receive {tier.ToString().ToLowerInvariant()} data (Endpoints:Items:{name}:AllowPatientData is false).");
-        }
-    }
 }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Options;
 
 /// <summary>The <c>Storage</c> section: where the SQLite database and generated files live.</summary>
 public sealed class StorageOptions

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using MedHelm.Evaluation.Jury;
 using Microsoft.Extensions.Options;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Options;
 
 /// <summary>
 /// The <c>Jury</c> section: the judges that rate open-ended benchmarks when <c>medhelm run</c> gets no <c>--jury</c>,
@@ -30,7 +30,7 @@ public sealed class JuryOptions
 }
 
 /// <summary>Validates the <c>Jury</c> section and names the field.</summary>
-internal sealed class JuryOptionsValidator : IValidateOptions<JuryOptions>
+public sealed class JuryOptionsValidator : IValidateOptions<JuryOptions>
 {
     public ValidateOptionsResult Validate(string? name, JuryOptions options)
     {

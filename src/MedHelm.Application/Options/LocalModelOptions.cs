@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Options;
 
 /// <summary>One entry of the <c>Models</c> section: a local GGUF model and how it is placed and served.</summary>
 public sealed class LocalModelOptions

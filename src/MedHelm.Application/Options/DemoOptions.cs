@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Options;
 
 /// <summary>The <c>Demo</c> section: the generated model and the sample run of <c>medhelm demo</c>.</summary>
 public sealed class DemoOptions

@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
-using MedHelm.Cli.Hosting;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Ports;
+using MedHelm.Application.Runs;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Jury;
-using MedHelm.Application.Ports;
-using MedHelm.Storage;
 
-namespace MedHelm.Cli.Commands;
+namespace MedHelm.Application.Agreement;
 
 /// <summary>
 /// What <c>medhelm agreement</c> compares the clinicians with, and how it was gathered.
@@ -18,7 +20,7 @@ namespace MedHelm.Cli.Commands;
 /// <param name="Source">Where everything came from, with the counts behind it (printed by <c>--json</c>).</param>
 /// <param name="Lines">The same, as lines printed above the table.</param>
 /// <param name="Warnings">What was left out or may mislead, for stderr with <c>--json</c> (the lines say the same).</param>
-internal sealed record AgreementInputs(
+public sealed record AgreementInputs(
     IReadOnlyList<ClinicianRating> Clinicians,
     IReadOnlyList<JuryRating> Jury,
     IReadOnlyList<MetricScores> Metrics,
@@ -27,8 +29,8 @@ internal sealed record AgreementInputs(
     IReadOnlyList<string> Lines,
     IReadOnlyList<string> Warnings);
 
-/// <summary>Gathers the comparators of <c>medhelm agreement</c>: from CSV files, or from a stored run.</summary>
-internal static class AgreementSources
+/// <summary>Gathers the comparators of clinician agreement (<c>medhelm agreement</c>): from CSV files, or from a stored run.</summary>
+public sealed class AgreementInputBuilder(IResultsDatabaseFactory databases, MedHelmPaths paths, IModelLoader loader)
 {
     private const int Examples = 5;
 
@@ -77,28 +79,28 @@ internal static class AgreementSources
     /// outputs and references (unless a metric-scores file is given), BERTScore when an embedding model is given.
     /// Clinician ratings of outputs the run does not hold are left out and counted.
     /// </summary>
-    public static async Task<AgreementInputs> FromRunAsync(
-        CliHost host, string runId, string? model, IReadOnlyList<ClinicianRating> clinicians, string? metricsPath, string? embeddingModel,
+    public async Task<AgreementInputs> FromRunAsync(
+        string runId, string? model, IReadOnlyList<ClinicianRating> clinicians, string? metricsPath, string? embeddingModel,
         CancellationToken cancellationToken)
     {
-        var databasePath = host.DatabasePath;
+        ArgumentNullException.ThrowIfNull(clinicians);
+        var databasePath = paths.DatabasePath;
         if (!File.Exists(databasePath))
         {
-            throw new FileNotFoundException(
-                $"There is no run '{runId}': there is no results database at {databasePath} yet (see `medhelm runs list`; runs are made with `medhelm run`).",
-                databasePath);
+            throw new NotFoundException(
+                $"There is no run '{runId}': there is no results database at {databasePath} yet (see `medhelm runs list`; runs are made with `medhelm run`).");
         }
 
-        await using var store = await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
-        var run = await store.GetRunAsync(runId, cancellationToken)
-            ?? throw new ArgumentException($"There is no run '{runId}' in the results database {databasePath} (see `medhelm runs list`).");
-        var configuration = ParseObject(run.ConfigurationJson);
-        var stored = await store.GetJuryRatingsAsync(runId, cancellationToken);
+        await using var store = await databases.OpenAsync(databasePath, create: false, cancellationToken).ConfigureAwait(false);
+        var run = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"There is no run '{runId}' in the results database {databasePath} (see `medhelm runs list`).");
+        var manifest = ReadManifest(runId, run.ConfigurationJson);
+        var stored = await store.GetJuryRatingsAsync(runId, cancellationToken).ConfigureAwait(false);
 
-        var models = Names(configuration, "models");
+        IReadOnlyList<string> models = manifest?.Models.Select(m => m.Name).Distinct(StringComparer.Ordinal).ToArray() ?? [];
         if (models.Count == 0)
         {
-            models = (await store.GetRunResultsAsync(runId, includeOutputs: false, cancellationToken)).Select(r => r.Model)
+            models = (await store.GetRunResultsAsync(runId, includeOutputs: false, cancellationToken).ConfigureAwait(false)).Select(r => r.Model)
                 .Concat(stored.Select(r => r.Model)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         }
 
@@ -116,17 +118,17 @@ internal static class AgreementSources
         var candidates = new List<JuryCandidate>();
         foreach (var benchmark in clinicians.Select(c => c.Benchmark).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            candidates.AddRange((await store.GetJuryCandidatesAsync(runId, benchmark, cancellationToken)).Where(c => c.Model == selected));
+            candidates.AddRange((await store.GetJuryCandidatesAsync(runId, benchmark, cancellationToken).ConfigureAwait(false)).Where(c => c.Model == selected));
         }
 
         var held = candidates.Select(c => (c.Benchmark, c.InstanceId)).ToHashSet();
         var used = clinicians.Where(c => held.Contains((c.Benchmark, c.InstanceId))).ToArray();
         var left = clinicians.Where(c => !held.Contains((c.Benchmark, c.InstanceId))).ToArray();
         var leftKeys = left.Select(c => $"{c.Benchmark}/{c.InstanceId}").Distinct(StringComparer.Ordinal).ToArray();
-        var runBenchmarks = Names(configuration, "benchmarks");
+        IReadOnlyList<string> runBenchmarks = manifest?.Benchmarks.Select(b => b.Name).Distinct(StringComparer.Ordinal).ToArray() ?? [];
         if (used.Length == 0)
         {
-            throw new ArgumentException(
+            throw new RequestValidationException(
                 $"None of the {clinicians.Count} clinician rating(s) is of an output of model '{selected}' in run '{runId}' " +
                 $"(the run's benchmarks: {(runBenchmarks.Count == 0 ? "none recorded" : string.Join(", ", runBenchmarks))}; " +
                 $"first rated: {string.Join(", ", leftKeys.Take(Examples))}). Check the benchmark and instance_id columns.");
@@ -234,9 +236,9 @@ internal static class AgreementSources
         JsonObject bert;
         if (embeddingModel is not null)
         {
-            var (metric, owner) = await BertScoreSetup.CreateAsync(host, embeddingModel, "", withIdf: false, cancellationToken);
-            using (owner)
+            using (var lease = await loader.LeaseEmbedderAsync(embeddingModel, cancellationToken).ConfigureAwait(false))
             {
+                var metric = new BertScoreMetric(lease.Client);
                 foreach (var c in withGold)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -312,14 +314,14 @@ internal static class AgreementSources
         {
             return models.Contains(model, StringComparer.Ordinal)
                 ? model
-                : throw new ArgumentException($"Run '{runId}' has no model '{model}'; its model(s): {(models.Count == 0 ? "none" : list)}.");
+                : throw new NotFoundException($"Run '{runId}' has no model '{model}'; its model(s): {(models.Count == 0 ? "none" : list)}.");
         }
 
         return models.Count switch
         {
             1 => models[0],
-            0 => throw new ArgumentException($"Run '{runId}' has no model outputs to compare with the clinicians."),
-            _ => throw new ArgumentException($"Run '{runId}' has {models.Count} models ({list}); say which one the clinicians rated with --model NAME."),
+            0 => throw new RequestValidationException($"Run '{runId}' has no model outputs to compare with the clinicians."),
+            _ => throw new RequestValidationException($"Run '{runId}' has {models.Count} models ({list}); say which one the clinicians rated with --model NAME."),
         };
     }
 
@@ -327,17 +329,14 @@ internal static class AgreementSources
     private static IReadOnlyList<string> CriteriaOf(string benchmark) =>
         (BuiltInBenchmarks.Find(benchmark) is { } definition ? JuryRubric.For(definition) : JuryRubric.For(benchmark)).CriterionNames;
 
-    private static IReadOnlyList<string> Names(JsonObject? configuration, string section) =>
-        (configuration?[section] as JsonArray)?.OfType<JsonObject>().Select(m => m["name"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string?)m["name"] : null)
-            .OfType<string>().Distinct(StringComparer.Ordinal).ToArray() ?? [];
-
-    private static JsonObject? ParseObject(string json)
+    /// <summary>The run's manifest, or null when its configuration is not one (then models and benchmarks come from its rows).</summary>
+    private static RunManifest? ReadManifest(string runId, string configurationJson)
     {
         try
         {
-            return JsonNode.Parse(json) as JsonObject;
+            return RunManifestJson.Parse(runId, configurationJson);
         }
-        catch (System.Text.Json.JsonException)
+        catch (ConflictException)
         {
             return null;
         }

@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace MedHelm.Cli.Hosting;
+namespace MedHelm.Application.Options;
 
 /// <summary>Validates every <c>Models:NAME</c> entry (data annotations of the entry and its Reasoning block) and names the field.</summary>
-internal sealed class ModelsOptionsValidator : IValidateOptions<Dictionary<string, LocalModelOptions>>
+public sealed class ModelsOptionsValidator : IValidateOptions<Dictionary<string, LocalModelOptions>>
 {
     public const string SectionName = "Models";
 
@@ -35,7 +35,7 @@ internal sealed class ModelsOptionsValidator : IValidateOptions<Dictionary<strin
 }
 
 /// <summary>Validates every <c>Endpoints:Items:NAME</c> entry and names the field.</summary>
-internal sealed class EndpointsOptionsValidator : IValidateOptions<EndpointsOptions>
+public sealed class EndpointsOptionsValidator : IValidateOptions<EndpointsOptions>
 {
     public ValidateOptionsResult Validate(string? name, EndpointsOptions options)
     {

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using MedHelm.Application.Errors;
+using MedHelm.Gguf;
+
+namespace MedHelm.Application.Models;
+
+/// <summary>A local GGUF model file as a run records it: read and validated (not loaded), hashed.</summary>
+/// <param name="Path">The file.</param>
+/// <param name="Sha256">Its SHA-256 (lower-case hex).</param>
+/// <param name="SizeBytes">Its size.</param>
+/// <param name="Architecture">general.architecture.</param>
+/// <param name="Quantization">The quantization, as described by the header.</param>
+/// <param name="Parameters">Elements of all tensors.</param>
+public sealed record ModelFile(string Path, string Sha256, long SizeBytes, string? Architecture, string Quantization, long Parameters);
+
+/// <summary>Reads, validates and hashes model files.</summary>
+public static class ModelFiles
+{
+    /// <summary>The SHA-256 of a file, lower-case hex.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Reads and validates <paramref name="path"/>'s GGUF header (no tensor data is loaded) and hashes the file.</summary>
+    /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, or the validator found problems (each named).</exception>
+    public static ModelFile Read(string path)
+    {
+        GgufFile gguf;
+        try
+        {
+            gguf = GgufReader.Read(path);
+        }
+        catch (GgufFormatException e)
+        {
+            throw new RequestValidationException($"{path} is not a usable GGUF model: {e.Message}", e);
+        }
+
+        var problems = GgufModelValidator.Validate(gguf);
+        if (problems.Count > 0)
+        {
+            throw new RequestValidationException($"{path} is not a usable GGUF model: {string.Join("; ", problems)}");
+        }
+
+        return new ModelFile(path, Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));
+    }
+}

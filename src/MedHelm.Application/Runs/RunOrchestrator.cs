@@ -1,0 +1,161 @@
+using System.Text.Json;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Ports;
+using MedHelm.Core.Catalog;
+using MedHelm.Core.Metrics;
+using MedHelm.Evaluation.Ledger;
+using MedHelm.Evaluation.Results;
+using MedHelm.Evaluation.Running;
+using Microsoft.Extensions.Logging;
+
+namespace MedHelm.Application.Runs;
+
+/// <summary>
+/// Runs models × benchmarks as one durable run: plans it (<see cref="RunPlanner"/>), records it, evaluates one model at
+/// a time through the request ledger (every result committed as it is produced), rates open-ended answers with the jury,
+/// scores BERTScore, and records the outcome and the audit trail. A crash or cancellation costs only the requests in
+/// flight; a resume (<see cref="RunRequest.Resume"/>) computes only what is not stored.
+/// </summary>
+public sealed class RunOrchestrator(
+    IResultsDatabase database,
+    RunPlanner planner,
+    IModelLoader loader,
+    JuryStep jury,
+    BertScoreStep bertScore,
+    ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("MedHelm.Run");
+
+    /// <summary>Executes <paramref name="request"/>, telling <paramref name="observer"/> what happens.</summary>
+    /// <exception cref="Errors.ApplicationError">The request is invalid, conflicts with the stored run, names what does not exist, or breaks a policy.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; what finished is stored and the run can be resumed.</exception>
+    public async Task<RunOutcome> ExecuteAsync(RunRequest request, IRunObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(observer);
+        var planned = await planner.PlanAsync(database, request, observer, cancellationToken).ConfigureAwait(false);
+        var (runId, plan, existing, models) = (planned.RunId, planned.Plan, planned.Existing, planned.Models);
+        var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
+
+        var engine = loader.DescribeEngine();
+        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine));
+        var run = new RunRecord(
+            runId, existing?.StartedUtc ?? DateTimeOffset.UtcNow, null, configuration, Provenance.AppVersion(), engine.LlamaCppVersion, engine.Machine,
+            RunStatus.Running)
+        {
+            GpuDescription = engine.Gpus,
+        };
+
+        foreach (var model in models)
+        {
+            var local = model.Endpoint is null;
+            await database.RegisterModelAsync(
+                model.Name, model.Path, local ? model.Sha256 : null, local ? model.SizeBytes : null, model.Architecture, model.Quantization,
+                local ? model.Parameters : null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await database.SaveRunAsync(run, cancellationToken).ConfigureAwait(false);
+        await database.AppendAuditAsync(runId, existing is null ? "run_started" : "run_resumed", JsonSerializer.Serialize(new
+        {
+            models = models.Select(m => new { m.Name, m.Sha256 }),
+            benchmarks = planned.Benchmarks.Select(b => new { b.Definition.Name, b.DatasetSha256, instances = planned.Take(b).Count }),
+            skipped = planned.Skipped.Select(s => s.Name),
+            bertscore_model = planned.BertScore is { } bert ? new { bert.Name, bert.Sha256 } : null,
+            previous_status = existing?.Status.ToString(),
+        }), cancellationToken).ConfigureAwait(false);
+
+        observer.Notice(existing is null
+            ? $"run {runId}: {models.Count} model(s) × {planned.Benchmarks.Count} benchmark(s), database {database.Location}"
+            : $"run {runId}: resuming ({existing.Status.ToString().ToLowerInvariant()} before), {models.Count} model(s) × {planned.Benchmarks.Count} benchmark(s)");
+        foreach (var s in planned.Skipped)
+        {
+            observer.Notice($"skipped {s.Name}: {s.Reason}");
+        }
+
+        foreach (var bundled in planned.Benchmarks.Where(b => b.Bundled && plan.Suite != RunSuites.Demo))
+        {
+            observer.Notice($"note: {bundled.Definition.Name} runs on its bundled {RunPlanner.DataOrigin(bundled)} sample (--samples), not on imported data");
+        }
+
+        var computed = 0;
+        var reused = 0;
+        var refused = new List<RefusedInstances>();
+        await using var ledger = database.OpenLedger();
+        try
+        {
+            var bars = models.SelectMany(m => planned.Benchmarks.Select(b => new ProgressItem(Key(m, b), $"{m.Name} × {b.Definition.Name}", planned.Take(b).Count))).ToArray();
+            await using (var progress = await observer.BeginProgressAsync(bars, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var model in models)
+                {
+                    var tier = planned.Benchmarks.Count == 0 ? AccessTier.Public : planned.Benchmarks.Max(b => b.Definition.Access);
+                    using var lease = await loader.LeaseChatAsync(model.Argument, model.Name, tier, planner.FileModelDefaults, cancellationToken).ConfigureAwait(false);
+                    var runner = new EvaluationRunner(loggers.CreateLogger("MedHelm.Evaluation"), new EvaluationRunnerOptions { MaxConcurrency = lease.Concurrency });
+                    foreach (var benchmark in planned.Benchmarks)
+                    {
+                        var evaluation = new EvaluationRequest(runId, model.Name, benchmark.Definition, benchmark.Instances, mode, plan.MaxInstances)
+                        {
+                            GenerateOnly = EvaluationRunner.NeedsJury(benchmark.Definition),
+                            EhrSqlDatabasePath = planned.EhrSql?.Path,
+                            EhrSqlQueryTimeout = planned.EhrSql?.QueryTimeout,
+                            EhrSqlMaxRows = planned.EhrSql?.MaxRows,
+                            StoreSecondaryMetrics = true,
+                            Ledger = new LedgerContext(ledger, model.Identity, benchmark.DatasetSha256, model.DecodingExtras),
+                        };
+                        var outcome = await runner.ExecuteAsync(evaluation, lease.Client, progress.For(Key(model, benchmark)), cancellationToken).ConfigureAwait(false);
+                        computed += outcome.Computed;
+                        reused += outcome.Reused;
+                        if (outcome.Rejected.Count > 0)
+                        {
+                            refused.Add(new RefusedInstances(model.Name, benchmark.Definition.Name, outcome.Rejected));
+                        }
+                    }
+                }
+            }
+
+            // The jury: open-ended outputs rated by each judge in turn, then scored.
+            await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await jury.RunAsync(runId, planned, observer, cancellationToken).ConfigureAwait(false);
+
+            // BERTScore: after the jury, whose judges are released by then: one model in memory at a time.
+            await bertScore.RunAsync(runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await ledger.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await database.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Cancelled }, CancellationToken.None).ConfigureAwait(false);
+            await database.AppendAuditAsync(runId, "run_cancelled", JsonSerializer.Serialize(new { computed, reused, committed = ledger.Committed }), CancellationToken.None).ConfigureAwait(false);
+            observer.Notice($"Stopped: {ledger.Committed} results of this attempt are stored. Resume with: medhelm run --run-id {runId} --resume");
+            throw;
+        }
+        catch (Exception e)
+        {
+            await ledger.FlushAsync(CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await database.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Failed }, CancellationToken.None).ConfigureAwait(false);
+            await database.AppendAuditAsync(runId, "run_failed", JsonSerializer.Serialize(new { error = e.GetType().Name, computed, reused }), CancellationToken.None).ConfigureAwait(false);
+            observer.Notice($"Run {runId} failed; what was stored is kept. After fixing the cause: medhelm run --run-id {runId} --resume");
+            throw;
+        }
+
+        await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (refused.Count > 0)
+        {
+            await database.AppendAuditAsync(runId, "instances_refused", JsonSerializer.Serialize(refused.Select(r => new
+            {
+                model = r.Model,
+                benchmark = r.Benchmark,
+                instances = r.Instances.Select(i => new { id = i.InstanceId, reason = i.Reason }),
+            })), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await database.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Completed }, CancellationToken.None).ConfigureAwait(false);
+        await database.AppendAuditAsync(runId, "run_completed", JsonSerializer.Serialize(new { computed, reused }), CancellationToken.None).ConfigureAwait(false);
+        _logger.LogInformation("Run {RunId} completed: {Computed} computed, {Reused} reused, {Skipped} benchmarks skipped", runId, computed, reused, planned.Skipped.Count);
+        return new RunOutcome(
+            runId, computed, reused, planned.Skipped, refused, database.Location, plan.Jury.Count == 0 ? [] : planned.JudgeNames,
+            plan.Jury.Count == 0 ? [] : planned.Juried.Select(b => b.Definition.Name).ToArray());
+    }
+
+    private static string Key(PreparedModel model, PlannedBenchmark benchmark) => model.Name + "\u0000" + benchmark.Definition.Name;
+}

@@ -1,0 +1,109 @@
+using MedHelm.Application.Agreement;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Options;
+using MedHelm.Application.Ports;
+using MedHelm.Application.Runs;
+using MedHelm.Evaluation.Running;
+using MedHelm.Inference.Llama.Runtime;
+using MedHelm.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+
+namespace MedHelm.Hosting;
+
+/// <summary>What a host may set beside appsettings.json (e.g. the CLI's global <c>--db</c> and <c>--data</c>).</summary>
+/// <param name="Home">The MedHelm home; null: <see cref="MedHelmHome.Resolve"/>.</param>
+/// <param name="DatabaseFile">The results database file instead of Storage:DataFolder/Storage:DatabaseFile.</param>
+/// <param name="DataFolder">The data folder instead of Storage:DataFolder.</param>
+public sealed record MedHelmHostSettings(string? Home = null, string? DatabaseFile = null, string? DataFolder = null);
+
+/// <summary>The composition shared by every host.</summary>
+public static class MedHelmServiceCollectionExtensions
+{
+    /// <summary>appsettings.json in the MedHelm home, then MEDHELM__SECTION__KEY environment variables.</summary>
+    public static IConfiguration BuildMedHelmConfiguration(string home) =>
+        new ConfigurationBuilder()
+            .SetBasePath(home)
+            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables("MEDHELM__")
+            .Build();
+
+    /// <summary>
+    /// Everything a host needs: options bound to their sections and validated at start (<see cref="ValidateMedHelmOptions"/>),
+    /// paths, the model resolver and loader, the run planner and orchestrator, and the SQLite results database (opened
+    /// once, on first use, and disposed with the container).
+    /// </summary>
+    public static IServiceCollection AddMedHelm(this IServiceCollection services, IConfiguration configuration, MedHelmHostSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        settings ??= new MedHelmHostSettings();
+        var home = settings.Home ?? MedHelmHome.Resolve();
+        services.AddMedHelmOptions(configuration);
+        services.AddSingleton(sp => new MedHelmPaths(home, sp.GetRequiredService<IOptions<StorageOptions>>().Value, settings.DatabaseFile, settings.DataFolder));
+        services.AddSingleton<ModelResolver>();
+        services.AddSingleton<InProcessModelLoader>();
+        services.AddSingleton<IModelLoader>(sp => sp.GetRequiredService<InProcessModelLoader>());
+        services.AddSingleton<RunPlanner>();
+        services.AddSingleton<JuryStep>();
+        services.AddSingleton<BertScoreStep>();
+        services.AddSingleton<RunOrchestrator>();
+        services.AddSingleton<AgreementInputBuilder>();
+        services.AddSingleton<DemoRunBuilder>();
+        services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
+        services.AddSingleton<IResultsDatabase>(sp =>
+        {
+            var paths = sp.GetRequiredService<MedHelmPaths>();
+            PrivateFolder.Ensure(Path.GetDirectoryName(paths.DatabasePath)!);
+            return sp.GetRequiredService<IResultsDatabaseFactory>().OpenAsync(paths.DatabasePath, create: true).GetAwaiter().GetResult();
+        });
+        services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<IResultsDatabase>());
+        services.AddSingleton<IJuryStore>(sp => sp.GetRequiredService<IResultsDatabase>());
+        services.AddSingleton<IDatasetStore>(sp => sp.GetRequiredService<IResultsDatabase>());
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<IResultsDatabase>());
+        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<IResultsDatabase>());
+        return services;
+    }
+
+    /// <summary>Binds every section to its options class; each is validated when the host starts, not mid-run.</summary>
+    public static IServiceCollection AddMedHelmOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LlamaRuntimeOptions>().Bind(configuration.GetSection(LlamaRuntimeOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelLoaderOptions>().Bind(configuration.GetSection(ModelLoaderOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Dictionary<string, LocalModelOptions>>().Bind(configuration.GetSection(ModelsOptionsValidator.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Dictionary<string, LocalModelOptions>>, ModelsOptionsValidator>();
+        services.AddOptions<EndpointsOptions>().Bind(configuration.GetSection(EndpointsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
+        services.AddOptions<JuryOptions>().Bind(configuration.GetSection(JuryOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JuryOptions>, JuryOptionsValidator>();
+        services.AddOptions<EhrSqlDatabaseOptions>().Bind(configuration.GetSection(EhrSqlDatabaseOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Serilog to stderr (stdout stays for results) at the configured level. Messages never carry patient text.</summary>
+    public static IServiceCollection AddMedHelmLogging(this IServiceCollection services, bool verbose)
+    {
+        var serilog = new LoggerConfiguration()
+            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
+            .WriteTo.Console(
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        services.AddLogging(b => b.ClearProviders().AddSerilog(serilog, dispose: true));
+        return services;
+    }
+
+    /// <summary>
+    /// Validates every options class registered with ValidateOnStart, so a bad appsettings.json fails before any work
+    /// starts (a generic host does this itself when it starts).
+    /// </summary>
+    /// <exception cref="OptionsValidationException">A section is invalid; its failures name the fields.</exception>
+    public static void ValidateMedHelmOptions(this IServiceProvider provider) =>
+        provider.GetRequiredService<IStartupValidator>().Validate();
+}
