@@ -32,7 +32,7 @@ public sealed partial class SqliteResultStore
         await InTransactionAsync(
             async (transaction, ct) =>
             {
-                // A row without an access tier was only fingerprinted (RecordDatasetAsync, e.g. by the demo): complete it.
+                // A row without an access tier was only fingerprinted (by versions before the ledger, e.g. the demo): complete it.
                 using (var exists = Command(transaction, "SELECT COUNT(*) FROM datasets WHERE benchmark = $b AND source_sha256 = $s AND access IS NOT NULL"))
                 {
                     exists.Parameters.AddWithValue("$b", dataset.Benchmark);
@@ -123,21 +123,6 @@ public sealed partial class SqliteResultStore
             }
 
             return list;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>The stored instances of the latest import of <paramref name="benchmark"/>, in file order (empty when none).</summary>
-    public async Task<IReadOnlyList<BenchmarkInstance>> GetInstancesAsync(string benchmark, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(benchmark);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ReadInstancesAsync(benchmark, null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -14,7 +14,7 @@ namespace MedHelm.Storage;
 /// The results database: one SQLite file in WAL mode, owned by one writer. Created with mode 0600 inside a
 /// folder created with mode 0700 (on Unix). Every batch is written in one transaction.
 /// </summary>
-public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, IDisposable
+public sealed partial class SqliteResultStore : IResultsDatabase, IDisposable
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -33,9 +33,6 @@ public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, I
 
     /// <inheritdoc />
     public string Location => DatabasePath;
-
-    /// <summary>Schema version this code writes.</summary>
-    public static int LatestSchemaVersion => Migrations.All.Count;
 
     /// <summary>Opens (creating when needed) the database and brings its schema up to date.</summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the application.</exception>
@@ -111,93 +108,11 @@ public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, I
         return new SqliteResultStore(connection, fullPath);
     }
 
-    /// <summary>The schema version recorded in the database.</summary>
-    public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ReadSchemaVersionAsync(_connection, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task WriteAsync(RunRecord run, IReadOnlyList<InstanceResult> results, CancellationToken cancellationToken = default)
+    /// <summary>Records or updates the run row (e.g. to mark it started, failed or cancelled).</summary>
+    public Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(results);
-        foreach (var result in results)
-        {
-            if (!string.Equals(result.RunId, run.RunId, StringComparison.Ordinal))
-            {
-                throw new ArgumentException(
-                    $"Result for instance '{result.InstanceId}' belongs to run '{result.RunId}', not '{run.RunId}'.", nameof(results));
-            }
-        }
-
-        await InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                await UpsertRunAsync(transaction, run, ct).ConfigureAwait(false);
-                await InsertResultsAsync(transaction, results, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Records or updates the run row alone (e.g. to mark it started, failed or cancelled).</summary>
-    public Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default) =>
-        WriteAsync(run, [], cancellationToken);
-
-    /// <summary>Records an imported dataset's fingerprint (idempotent per benchmark and source hash).</summary>
-    public Task RecordDatasetAsync(ImportedDataset dataset, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        var combined = CombinedSourceText(dataset);
-        return InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                using var command = Command(
-                    transaction,
-                    """
-                    INSERT INTO datasets (benchmark, source_sha256, source_files, instance_count, imported_utc)
-                    VALUES ($benchmark, $sha, $files, $count, $now)
-                    ON CONFLICT (benchmark, source_sha256) DO UPDATE SET instance_count = excluded.instance_count
-                    """);
-                command.Parameters.AddWithValue("$benchmark", dataset.Benchmark);
-                command.Parameters.AddWithValue("$sha", Sha256Hex(combined));
-                command.Parameters.AddWithValue("$files", JsonSerializer.Serialize(dataset.SourceFiles));
-                command.Parameters.AddWithValue("$count", dataset.Count);
-                command.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
-                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            },
-            cancellationToken);
-    }
-
-    /// <summary>Records or updates a model's identity.</summary>
-    public Task RegisterModelAsync(string name, string? path, string? sha256, long? sizeBytes, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                using var command = Command(
-                    transaction,
-                    """
-                    INSERT INTO models (name, path, sha256, size_bytes, registered_utc) VALUES ($name, $path, $sha, $size, $now)
-                    ON CONFLICT (name) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, size_bytes = excluded.size_bytes
-                    """);
-                command.Parameters.AddWithValue("$name", name);
-                command.Parameters.AddWithValue("$path", (object?)path ?? DBNull.Value);
-                command.Parameters.AddWithValue("$sha", (object?)sha256 ?? DBNull.Value);
-                command.Parameters.AddWithValue("$size", (object?)sizeBytes ?? DBNull.Value);
-                command.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
-                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            },
-            cancellationToken);
+        return InTransactionAsync((transaction, ct) => UpsertRunAsync(transaction, run, ct), cancellationToken);
     }
 
     /// <summary>The run, or null when unknown.</summary>
@@ -238,12 +153,16 @@ public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, I
         }
     }
 
+    /// <summary>Leaderboard rows (model × benchmark) for one run, or across runs when <paramref name="runId"/> is null.</summary>
+    public async Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default) =>
+        Leaderboard.Aggregate(await ReadResultsAsync(runId, cancellationToken).ConfigureAwait(false));
+
     /// <summary>
     /// Instance results (each instance's main score; secondary statistics stay in <c>scores</c> with is_main = 0) of one
     /// run, or — when <paramref name="runId"/> is null — the latest result of every model × benchmark × instance ×
     /// metric across runs (by run start time).
     /// </summary>
-    public async Task<IReadOnlyList<InstanceResult>> GetResultsAsync(string? runId, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyList<InstanceResult>> ReadResultsAsync(string? runId, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -295,10 +214,6 @@ public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, I
             _gate.Release();
         }
     }
-
-    /// <summary>Leaderboard rows (model × benchmark) for one run, or across runs when <paramref name="runId"/> is null.</summary>
-    public async Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default) =>
-        Leaderboard.Aggregate(await GetResultsAsync(runId, cancellationToken).ConfigureAwait(false));
 
     public void Dispose()
     {
@@ -363,95 +278,6 @@ public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, I
         command.Parameters.AddWithValue("$machine", run.MachineDescription);
         command.Parameters.AddWithValue("$gpu", (object?)run.GpuDescription ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Results written without a ledger key (<see cref="WriteAsync"/>): each gets a key of its own made from the run,
-    /// model, benchmark and instance, so writing the same instance twice in one run fails the batch.
-    /// </summary>
-    private static async Task InsertResultsAsync(
-        SqliteTransaction transaction, IReadOnlyList<InstanceResult> results, CancellationToken cancellationToken)
-    {
-        if (results.Count == 0)
-        {
-            return;
-        }
-
-        var now = FormatTime(DateTimeOffset.UtcNow);
-        using var request = Command(
-            transaction,
-            """
-            INSERT INTO requests (request_key, model, benchmark, instance_id, prompt_hash, gold, created_utc)
-            VALUES ($key, $model, $benchmark, $instance, $hash, $gold, $now)
-            RETURNING id
-            """);
-        using var completion = Command(
-            transaction,
-            """
-            INSERT INTO completions (request_id, output, prompt_tokens, completion_tokens, elapsed_ms, computed_run_id, computed_utc)
-            VALUES ($id, $prediction, $pt, $ct, $ms, $run, $now)
-            """);
-        using var link = Command(
-            transaction,
-            """
-            INSERT INTO run_completions (run_id, request_id, model, benchmark, instance_id, origin, linked_utc)
-            VALUES ($run, $id, $model, $benchmark, $instance, 'computed', $now)
-            """);
-        using var score = Command(
-            transaction,
-            "INSERT INTO scores (run_id, request_id, metric, value) VALUES ($run, $id, $metric, $value)");
-
-        foreach (var r in results)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var key = UnkeyedResultKey(r);
-            request.Parameters.Clear();
-            request.Parameters.AddWithValue("$key", key);
-            request.Parameters.AddWithValue("$model", r.Model);
-            request.Parameters.AddWithValue("$benchmark", r.Benchmark);
-            request.Parameters.AddWithValue("$instance", r.InstanceId);
-            request.Parameters.AddWithValue("$hash", (object?)r.PromptHash ?? DBNull.Value);
-            request.Parameters.AddWithValue("$gold", r.Gold);
-            request.Parameters.AddWithValue("$now", now);
-            var id = Convert.ToInt64(await request.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-
-            completion.Parameters.Clear();
-            completion.Parameters.AddWithValue("$id", id);
-            completion.Parameters.AddWithValue("$prediction", r.Prediction);
-            completion.Parameters.AddWithValue("$pt", (object?)r.PromptTokens ?? DBNull.Value);
-            completion.Parameters.AddWithValue("$ct", (object?)r.CompletionTokens ?? DBNull.Value);
-            completion.Parameters.AddWithValue("$ms", r.Elapsed.TotalMilliseconds);
-            completion.Parameters.AddWithValue("$run", r.RunId);
-            completion.Parameters.AddWithValue("$now", now);
-            await completion.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-            link.Parameters.Clear();
-            link.Parameters.AddWithValue("$run", r.RunId);
-            link.Parameters.AddWithValue("$id", id);
-            link.Parameters.AddWithValue("$model", r.Model);
-            link.Parameters.AddWithValue("$benchmark", r.Benchmark);
-            link.Parameters.AddWithValue("$instance", r.InstanceId);
-            link.Parameters.AddWithValue("$now", now);
-            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-            score.Parameters.Clear();
-            score.Parameters.AddWithValue("$run", r.RunId);
-            score.Parameters.AddWithValue("$id", id);
-            score.Parameters.AddWithValue("$metric", r.Metric);
-            score.Parameters.AddWithValue("$value", r.Score);
-            await score.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static string UnkeyedResultKey(InstanceResult r)
-    {
-        var sb = new StringBuilder("result/1\n");
-        foreach (var part in new[] { r.RunId, r.Model, r.Benchmark, r.InstanceId })
-        {
-            sb.Append(part.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(part).Append('\n');
-        }
-
-        return "r-" + Sha256Hex(sb.ToString());
     }
 
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
