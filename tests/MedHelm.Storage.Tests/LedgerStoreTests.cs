@@ -161,7 +161,7 @@ public class LedgerStoreTests
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
 
         var twice = Entry("run-1", 1) with { Scores = [new MetricScore("exact_match", 1), new MetricScore("rouge_l", 0.5)] };
-        await Assert.ThrowsAsync<ArgumentException>(() => store.WriteLedgerEntriesAsync([Entry("run-1", 0), twice]));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.Ledger.WriteLedgerEntriesAsync([Entry("run-1", 0), twice]));
         Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
     }
 

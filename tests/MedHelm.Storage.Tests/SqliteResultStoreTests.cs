@@ -162,7 +162,7 @@ public class SqliteResultStoreTests
 
         // The last entry names a run that does not exist: its run link fails the foreign key after the rows of the
         // first two (and its own request and completion) were inserted in the same transaction.
-        var ex = await Assert.ThrowsAsync<SqliteException>(() => store.WriteLedgerEntriesAsync(
+        var ex = await Assert.ThrowsAsync<SqliteException>(() => store.Ledger.WriteLedgerEntriesAsync(
         [
             Samples.Result("run-1", "m1", "1", 1),
             Samples.Result("run-1", "m1", "2", 1),
