@@ -11,6 +11,41 @@ namespace MedHelm.Storage;
 /// <summary>Runs, their results and leaderboards, and the models they used.</summary>
 public sealed class SqliteRunStore : IRunStore
 {
+    /// <summary>The main score of each instance of run <c>$run</c>, in the order they were linked.</summary>
+    private const string RunResultsSql =
+        """
+        SELECT l.run_id, l.model, l.benchmark, l.instance_id, c.output, q.gold, s.value, c.prompt_tokens, c.completion_tokens,
+               c.elapsed_ms, s.metric, q.prompt_hash
+        FROM run_completions l
+        JOIN runs r ON r.run_id = l.run_id
+        JOIN requests q ON q.id = l.request_id
+        JOIN completions c ON c.request_id = l.request_id
+        JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id AND s.is_main = 1
+        WHERE l.run_id = $run
+        ORDER BY l.seq, s.metric
+        """;
+
+    /// <summary>The latest main score of every model × benchmark × instance × metric across runs (by run start time).</summary>
+    private const string LatestResultsSql =
+        """
+        SELECT run_id, model, benchmark, instance_id, prediction, gold, value, prompt_tokens, completion_tokens,
+               elapsed_ms, metric, prompt_hash
+        FROM (
+            SELECT l.run_id, l.model, l.benchmark, l.instance_id, c.output AS prediction, q.gold, s.value,
+                   c.prompt_tokens, c.completion_tokens, c.elapsed_ms, s.metric, q.prompt_hash, l.seq,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY l.model, l.benchmark, l.instance_id, s.metric
+                       ORDER BY r.started_utc DESC, l.seq DESC) AS recency
+            FROM run_completions l
+            JOIN runs r ON r.run_id = l.run_id
+            JOIN requests q ON q.id = l.request_id
+            JOIN completions c ON c.request_id = l.request_id
+            JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id AND s.is_main = 1
+        )
+        WHERE recency = 1
+        ORDER BY seq, metric
+        """;
+
     private readonly SqliteDataSource _dataSource;
 
     /// <summary>The runs of <paramref name="dataSource"/>.</summary>
@@ -250,28 +285,13 @@ public sealed class SqliteRunStore : IRunStore
         _dataSource.ReadAsync<IReadOnlyList<InstanceResult>>(
             async (connection, ct) =>
             {
-                using var command = Command(
-                    connection,
-                    """
-                    SELECT run_id, model, benchmark, instance_id, prediction, gold, value, prompt_tokens, completion_tokens,
-                           elapsed_ms, metric, prompt_hash
-                    FROM (
-                        SELECT l.run_id, l.model, l.benchmark, l.instance_id, c.output AS prediction, q.gold, s.value,
-                               c.prompt_tokens, c.completion_tokens, c.elapsed_ms, s.metric, q.prompt_hash, l.seq,
-                               ROW_NUMBER() OVER (
-                                   PARTITION BY l.model, l.benchmark, l.instance_id, s.metric
-                                   ORDER BY r.started_utc DESC, l.seq DESC) AS recency
-                        FROM run_completions l
-                        JOIN runs r ON r.run_id = l.run_id
-                        JOIN requests q ON q.id = l.request_id
-                        JOIN completions c ON c.request_id = l.request_id
-                        JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id AND s.is_main = 1
-                        WHERE $run IS NULL OR l.run_id = $run
-                    )
-                    WHERE $run IS NOT NULL OR recency = 1
-                    ORDER BY seq, metric
-                    """);
-                command.Parameters.AddWithValue("$run", (object?)runId ?? DBNull.Value);
+                // one run: its rows by index; every run: the latest row of each instance (a window over all runs)
+                using var command = Command(connection, runId is null ? LatestResultsSql : RunResultsSql);
+                if (runId is not null)
+                {
+                    command.Parameters.AddWithValue("$run", runId);
+                }
+
                 var results = new List<InstanceResult>();
                 using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
