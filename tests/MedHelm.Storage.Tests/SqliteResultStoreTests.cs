@@ -31,6 +31,58 @@ public class SqliteResultStoreTests
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
         Assert.Equal(["wal"], await RawSql.QueryAsync(temp.DatabasePath, "PRAGMA journal_mode"));
+
+        // per connection: every connection the data source opens (pooled or new) has them
+        for (var i = 0; i < 2; i++)
+        {
+            await using var connection = store.DataSource.OpenConnection();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT synchronous, foreign_keys, timeout FROM pragma_synchronous, pragma_foreign_keys, pragma_busy_timeout";
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((2L, 1L, 5000L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2))); // FULL, on, 5 s
+        }
+    }
+
+    [Fact]
+    public async Task A_data_source_is_built_once_and_shared_by_stores_that_do_not_own_it()
+    {
+        using var temp = new TempDatabase();
+        await using var dataSource = new SqliteDataSourceBuilder(temp.DatabasePath) { BusyTimeout = TimeSpan.FromSeconds(1) }.Build();
+        Assert.Equal(Path.GetFullPath(temp.DatabasePath), dataSource.Path);
+        Assert.Equal(["1", "2", "3", "4", "5"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+
+        await using (var first = new SqliteResultStore(dataSource))
+        {
+            await first.SaveRunAsync(Samples.Run());
+            Assert.Equal(dataSource.Path, first.Location);
+        }
+
+        // disposing a store over a shared data source leaves the data source usable
+        await using var second = new SqliteResultStore(dataSource);
+        Assert.NotNull(await second.GetRunAsync("run-1"));
+        Assert.NotNull(await new SqliteRunStore(dataSource).GetRunAsync("run-1"));
+
+        dataSource.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => dataSource.OpenConnection().Dispose());
+    }
+
+    [Fact]
+    public async Task The_factory_opens_an_existing_database_and_creates_one_only_when_asked()
+    {
+        using var temp = new TempDatabase();
+        var factory = new SqliteResultsDatabaseFactory();
+        await Assert.ThrowsAsync<MedHelm.Application.Errors.NotFoundException>(() => factory.OpenAsync(temp.DatabasePath, create: false));
+        Assert.False(File.Exists(temp.DatabasePath));
+
+        await using (var created = await factory.OpenAsync(temp.DatabasePath, create: true))
+        {
+            Assert.Equal(Path.GetFullPath(temp.DatabasePath), created.Location);
+            await created.SaveRunAsync(Samples.Run());
+        }
+
+        await using var opened = await factory.OpenAsync(temp.DatabasePath, create: false);
+        Assert.NotNull(await opened.GetRunAsync("run-1"));
     }
 
     [Fact]
