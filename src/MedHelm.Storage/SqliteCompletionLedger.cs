@@ -12,7 +12,7 @@ namespace MedHelm.Storage;
 /// </summary>
 public sealed class SqliteCompletionLedger : IRunLedger
 {
-    private readonly SqliteResultStore _store;
+    private readonly SqliteLedgerStore _store;
     private readonly Channel<object> _queue;
     private readonly int _maxBatch;
     private readonly Task _writer;
@@ -20,7 +20,7 @@ public sealed class SqliteCompletionLedger : IRunLedger
     private long _transactions;
     private volatile Exception? _failure;
 
-    internal SqliteCompletionLedger(SqliteResultStore store, int maxBatch, int capacity)
+    internal SqliteCompletionLedger(SqliteLedgerStore store, int maxBatch, int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);

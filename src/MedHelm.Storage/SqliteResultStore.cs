@@ -1,529 +1,182 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
+using MedHelm.Application.Ports;
+using MedHelm.Core.Catalog;
 using MedHelm.Core.Results;
 using MedHelm.Evaluation.Datasets;
-using MedHelm.Application.Ports;
+using MedHelm.Evaluation.Jury;
+using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Results;
-using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Storage;
 
 /// <summary>
-/// The results database: one SQLite file in WAL mode, owned by one writer. Created with mode 0600 inside a
-/// folder created with mode 0700 (on Unix). Every batch is written in one transaction.
+/// The results database as one object: the stores of each port (<see cref="Runs"/>, <see cref="Ledger"/>,
+/// <see cref="Jury"/>, <see cref="Datasets"/>, <see cref="Audit"/>) over one <see cref="SqliteDataSource"/>, whose
+/// members it forwards. The file lives in a folder created 0700 and is created 0600 (on Unix), in WAL mode; each write is
+/// one short transaction, one at a time; reads do not wait for them.
 /// </summary>
-public sealed partial class SqliteResultStore : IResultSink, IResultsDatabase, IDisposable
+public sealed class SqliteResultStore : IResultsDatabase
 {
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    /// <summary>Source path recorded for the bundled excerpts a run stores (not counted as imports).</summary>
+    public const string BundledSourcePrefix = SqliteDatasetStore.BundledSourcePrefix;
 
-    private readonly SqliteConnection _connection;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly bool _ownsDataSource;
 
-    private SqliteResultStore(SqliteConnection connection, string databasePath)
+    /// <summary>The stores over <paramref name="dataSource"/>, which stays the caller's to dispose.</summary>
+    public SqliteResultStore(SqliteDataSource dataSource)
+        : this(dataSource, ownsDataSource: false)
     {
-        _connection = connection;
-        DatabasePath = databasePath;
     }
 
-    /// <summary>Full path of the database file.</summary>
-    public string DatabasePath { get; }
+    private SqliteResultStore(SqliteDataSource dataSource, bool ownsDataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        DataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        Runs = new SqliteRunStore(dataSource);
+        Ledger = new SqliteLedgerStore(dataSource);
+        Jury = new SqliteJuryStore(dataSource);
+        Datasets = new SqliteDatasetStore(dataSource);
+        Audit = new SqliteAuditLog(dataSource);
+    }
+
+    /// <summary>The database file's data source.</summary>
+    public SqliteDataSource DataSource { get; }
+
+    /// <summary>Runs, results, leaderboards and models.</summary>
+    public SqliteRunStore Runs { get; }
+
+    /// <summary>The request ledger.</summary>
+    public SqliteLedgerStore Ledger { get; }
+
+    /// <summary>Jury ratings and later scores.</summary>
+    public SqliteJuryStore Jury { get; }
+
+    /// <summary>Imported datasets.</summary>
+    public SqliteDatasetStore Datasets { get; }
+
+    /// <summary>The audit log.</summary>
+    public SqliteAuditLog Audit { get; }
 
     /// <inheritdoc />
-    public string Location => DatabasePath;
+    public string Location => DataSource.Path;
 
-    /// <summary>Schema version this code writes.</summary>
-    public static int LatestSchemaVersion => Migrations.All.Count;
-
-    /// <summary>Opens (creating when needed) the database and brings its schema up to date.</summary>
+    /// <summary>
+    /// Opens (creating when needed) the database at <paramref name="databasePath"/> and brings its schema up to date: a
+    /// data source of its own (<see cref="SqliteDataSourceBuilder"/>), disposed with the store.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the application.</exception>
-    public static async Task<SqliteResultStore> OpenAsync(string databasePath, CancellationToken cancellationToken = default)
+    public static Task<SqliteResultStore> OpenAsync(string databasePath, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        var fullPath = Path.GetFullPath(databasePath);
-        var folder = Path.GetDirectoryName(fullPath)!;
-        if (!Directory.Exists(folder))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(folder);
-            }
-            else
-            {
-                Directory.CreateDirectory(folder, OwnerOnlyFolder);
-            }
-        }
-
-        if (!File.Exists(fullPath))
-        {
-            // Create the empty file with owner-only access before SQLite sees it; SQLite gives its -wal and -shm
-            // files the same mode as the database file.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = OwnerOnlyFile;
-            }
-
-            try
-            {
-                using (new FileStream(fullPath, options))
-                {
-                }
-            }
-            catch (IOException) when (File.Exists(fullPath))
-            {
-                // Created concurrently by another opener; fine.
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(fullPath, OwnerOnlyFile); // independent of the umask
-            }
-        }
-
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString();
-
-        var connection = new SqliteConnection(connectionString);
         try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, "PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, "PRAGMA busy_timeout=5000;", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, "PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, "PRAGMA cache_size=-65536;", cancellationToken).ConfigureAwait(false); // 64 MiB: the ledger indexes are keyed by hashes
-            await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return new SqliteResultStore(connection, fullPath);
-    }
-
-    /// <summary>The schema version recorded in the database.</summary>
-    public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ReadSchemaVersionAsync(_connection, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task WriteAsync(RunRecord run, IReadOnlyList<InstanceResult> results, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(results);
-        foreach (var result in results)
-        {
-            if (!string.Equals(result.RunId, run.RunId, StringComparison.Ordinal))
-            {
-                throw new ArgumentException(
-                    $"Result for instance '{result.InstanceId}' belongs to run '{result.RunId}', not '{run.RunId}'.", nameof(results));
-            }
-        }
-
-        await InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                await UpsertRunAsync(transaction, run, ct).ConfigureAwait(false);
-                await InsertResultsAsync(transaction, results, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Records or updates the run row alone (e.g. to mark it started, failed or cancelled).</summary>
-    public Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default) =>
-        WriteAsync(run, [], cancellationToken);
-
-    /// <summary>Records an imported dataset's fingerprint (idempotent per benchmark and source hash).</summary>
-    public Task RecordDatasetAsync(ImportedDataset dataset, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        var combined = CombinedSourceText(dataset);
-        return InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                using var command = Command(
-                    transaction,
-                    """
-                    INSERT INTO datasets (benchmark, source_sha256, source_files, instance_count, imported_utc)
-                    VALUES ($benchmark, $sha, $files, $count, $now)
-                    ON CONFLICT (benchmark, source_sha256) DO UPDATE SET instance_count = excluded.instance_count
-                    """);
-                command.Parameters.AddWithValue("$benchmark", dataset.Benchmark);
-                command.Parameters.AddWithValue("$sha", Sha256Hex(combined));
-                command.Parameters.AddWithValue("$files", JsonSerializer.Serialize(dataset.SourceFiles));
-                command.Parameters.AddWithValue("$count", dataset.Count);
-                command.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
-                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            },
-            cancellationToken);
-    }
-
-    /// <summary>Records or updates a model's identity.</summary>
-    public Task RegisterModelAsync(string name, string? path, string? sha256, long? sizeBytes, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return InTransactionAsync(
-            async (transaction, ct) =>
-            {
-                using var command = Command(
-                    transaction,
-                    """
-                    INSERT INTO models (name, path, sha256, size_bytes, registered_utc) VALUES ($name, $path, $sha, $size, $now)
-                    ON CONFLICT (name) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, size_bytes = excluded.size_bytes
-                    """);
-                command.Parameters.AddWithValue("$name", name);
-                command.Parameters.AddWithValue("$path", (object?)path ?? DBNull.Value);
-                command.Parameters.AddWithValue("$sha", (object?)sha256 ?? DBNull.Value);
-                command.Parameters.AddWithValue("$size", (object?)sizeBytes ?? DBNull.Value);
-                command.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
-                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            },
-            cancellationToken);
-    }
-
-    /// <summary>The run, or null when unknown.</summary>
-    public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(runId);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand(
-                """
-                SELECT run_id, started_utc, finished_utc, config_json, app_version, llama_cpp_version, machine, status, gpu
-                FROM runs WHERE run_id = $run
-                """);
-            command.Parameters.AddWithValue("$run", runId);
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
-
-            return new RunRecord(
-                reader.GetString(0),
-                ParseTime(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : ParseTime(reader.GetString(2)),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.GetString(6),
-                Enum.Parse<RunStatus>(reader.GetString(7)))
-            {
-                GpuDescription = reader.IsDBNull(8) ? null : reader.GetString(8),
-            };
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Instance results (each instance's main score; secondary statistics stay in <c>scores</c> with is_main = 0) of one
-    /// run, or — when <paramref name="runId"/> is null — the latest result of every model × benchmark × instance ×
-    /// metric across runs (by run start time).
-    /// </summary>
-    public async Task<IReadOnlyList<InstanceResult>> GetResultsAsync(string? runId, CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand(
-                """
-                SELECT run_id, model, benchmark, instance_id, prediction, gold, value, prompt_tokens, completion_tokens,
-                       elapsed_ms, metric, prompt_hash
-                FROM (
-                    SELECT l.run_id, l.model, l.benchmark, l.instance_id, c.output AS prediction, q.gold, s.value,
-                           c.prompt_tokens, c.completion_tokens, c.elapsed_ms, s.metric, q.prompt_hash, l.seq,
-                           ROW_NUMBER() OVER (
-                               PARTITION BY l.model, l.benchmark, l.instance_id, s.metric
-                               ORDER BY r.started_utc DESC, l.seq DESC) AS recency
-                    FROM run_completions l
-                    JOIN runs r ON r.run_id = l.run_id
-                    JOIN requests q ON q.id = l.request_id
-                    JOIN completions c ON c.request_id = l.request_id
-                    JOIN scores s ON s.run_id = l.run_id AND s.request_id = l.request_id AND s.is_main = 1
-                    WHERE $run IS NULL OR l.run_id = $run
-                )
-                WHERE $run IS NOT NULL OR recency = 1
-                ORDER BY seq, metric
-                """);
-            command.Parameters.AddWithValue("$run", (object?)runId ?? DBNull.Value);
-            var results = new List<InstanceResult>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                results.Add(new InstanceResult(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    reader.GetString(2),
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.GetString(5),
-                    reader.GetDouble(6),
-                    reader.IsDBNull(7) ? null : reader.GetInt64(7),
-                    reader.IsDBNull(8) ? null : reader.GetInt64(8),
-                    TimeSpan.FromTicks((long)Math.Round(reader.GetDouble(9) * TimeSpan.TicksPerMillisecond)),
-                    reader.GetString(10),
-                    reader.IsDBNull(11) ? null : reader.GetString(11)));
-            }
-
-            return results;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>Leaderboard rows (model × benchmark) for one run, or across runs when <paramref name="runId"/> is null.</summary>
-    public async Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default) =>
-        Leaderboard.Aggregate(await GetResultsAsync(runId, cancellationToken).ConfigureAwait(false));
-
-    public void Dispose()
-    {
-        _connection.Dispose();
-        _gate.Dispose();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _connection.DisposeAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
-
-    private async Task InTransactionAsync(Func<SqliteTransaction, CancellationToken, Task> work, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _connection.BeginTransaction();
-            try
-            {
-                await work(transaction, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch
-            {
-                await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private static async Task UpsertRunAsync(SqliteTransaction transaction, RunRecord run, CancellationToken cancellationToken)
-    {
-        using var command = Command(
-            transaction,
-            """
-            INSERT INTO runs (run_id, started_utc, finished_utc, status, config_json, config_hash, app_version, llama_cpp_version, machine, gpu)
-            VALUES ($run, $started, $finished, $status, $config, $hash, $app, $llama, $machine, $gpu)
-            ON CONFLICT (run_id) DO UPDATE SET
-                finished_utc = excluded.finished_utc,
-                status = excluded.status,
-                config_json = excluded.config_json,
-                config_hash = excluded.config_hash,
-                app_version = excluded.app_version,
-                llama_cpp_version = excluded.llama_cpp_version,
-                machine = excluded.machine,
-                gpu = excluded.gpu
-            """);
-        command.Parameters.AddWithValue("$run", run.RunId);
-        command.Parameters.AddWithValue("$started", FormatTime(run.StartedUtc));
-        command.Parameters.AddWithValue("$finished", run.FinishedUtc is { } f ? FormatTime(f) : DBNull.Value);
-        command.Parameters.AddWithValue("$status", run.Status.ToString());
-        command.Parameters.AddWithValue("$config", run.ConfigurationJson);
-        command.Parameters.AddWithValue("$hash", Sha256Hex(run.ConfigurationJson));
-        command.Parameters.AddWithValue("$app", run.AppVersion);
-        command.Parameters.AddWithValue("$llama", (object?)run.LlamaCppVersion ?? DBNull.Value);
-        command.Parameters.AddWithValue("$machine", run.MachineDescription);
-        command.Parameters.AddWithValue("$gpu", (object?)run.GpuDescription ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Results written without a ledger key (<see cref="WriteAsync"/>): each gets a key of its own made from the run,
-    /// model, benchmark and instance, so writing the same instance twice in one run fails the batch.
-    /// </summary>
-    private static async Task InsertResultsAsync(
-        SqliteTransaction transaction, IReadOnlyList<InstanceResult> results, CancellationToken cancellationToken)
-    {
-        if (results.Count == 0)
-        {
-            return;
-        }
-
-        var now = FormatTime(DateTimeOffset.UtcNow);
-        using var request = Command(
-            transaction,
-            """
-            INSERT INTO requests (request_key, model, benchmark, instance_id, prompt_hash, gold, created_utc)
-            VALUES ($key, $model, $benchmark, $instance, $hash, $gold, $now)
-            RETURNING id
-            """);
-        using var completion = Command(
-            transaction,
-            """
-            INSERT INTO completions (request_id, output, prompt_tokens, completion_tokens, elapsed_ms, computed_run_id, computed_utc)
-            VALUES ($id, $prediction, $pt, $ct, $ms, $run, $now)
-            """);
-        using var link = Command(
-            transaction,
-            """
-            INSERT INTO run_completions (run_id, request_id, model, benchmark, instance_id, origin, linked_utc)
-            VALUES ($run, $id, $model, $benchmark, $instance, 'computed', $now)
-            """);
-        using var score = Command(
-            transaction,
-            "INSERT INTO scores (run_id, request_id, metric, value) VALUES ($run, $id, $metric, $value)");
-
-        foreach (var r in results)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = UnkeyedResultKey(r);
-            request.Parameters.Clear();
-            request.Parameters.AddWithValue("$key", key);
-            request.Parameters.AddWithValue("$model", r.Model);
-            request.Parameters.AddWithValue("$benchmark", r.Benchmark);
-            request.Parameters.AddWithValue("$instance", r.InstanceId);
-            request.Parameters.AddWithValue("$hash", (object?)r.PromptHash ?? DBNull.Value);
-            request.Parameters.AddWithValue("$gold", r.Gold);
-            request.Parameters.AddWithValue("$now", now);
-            var id = Convert.ToInt64(await request.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-
-            completion.Parameters.Clear();
-            completion.Parameters.AddWithValue("$id", id);
-            completion.Parameters.AddWithValue("$prediction", r.Prediction);
-            completion.Parameters.AddWithValue("$pt", (object?)r.PromptTokens ?? DBNull.Value);
-            completion.Parameters.AddWithValue("$ct", (object?)r.CompletionTokens ?? DBNull.Value);
-            completion.Parameters.AddWithValue("$ms", r.Elapsed.TotalMilliseconds);
-            completion.Parameters.AddWithValue("$run", r.RunId);
-            completion.Parameters.AddWithValue("$now", now);
-            await completion.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-            link.Parameters.Clear();
-            link.Parameters.AddWithValue("$run", r.RunId);
-            link.Parameters.AddWithValue("$id", id);
-            link.Parameters.AddWithValue("$model", r.Model);
-            link.Parameters.AddWithValue("$benchmark", r.Benchmark);
-            link.Parameters.AddWithValue("$instance", r.InstanceId);
-            link.Parameters.AddWithValue("$now", now);
-            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-            score.Parameters.Clear();
-            score.Parameters.AddWithValue("$run", r.RunId);
-            score.Parameters.AddWithValue("$id", id);
-            score.Parameters.AddWithValue("$metric", r.Metric);
-            score.Parameters.AddWithValue("$value", r.Score);
-            await score.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Microsoft.Data.Sqlite does its I/O synchronously; opening and migrating is short.
+            return Task.FromResult(new SqliteResultStore(new SqliteDataSourceBuilder(databasePath).Build(), ownsDataSource: true));
         }
-    }
-
-    private static string UnkeyedResultKey(InstanceResult r)
-    {
-        var sb = new StringBuilder("result/1\n");
-        foreach (var part in new[] { r.RunId, r.Model, r.Benchmark, r.InstanceId })
+        catch (Exception e)
         {
-            sb.Append(part.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(part).Append('\n');
+            return Task.FromException<SqliteResultStore>(e);
         }
-
-        return "r-" + Sha256Hex(sb.ToString());
     }
 
-    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(
-            connection,
-            null,
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL);",
-            cancellationToken).ConfigureAwait(false);
+    /// <summary>Disposes the data source when the store opened it (<see cref="OpenAsync"/>).</summary>
+    public ValueTask DisposeAsync() => _ownsDataSource ? DataSource.DisposeAsync() : ValueTask.CompletedTask;
 
-        // BEGIN IMMEDIATE takes the write lock first, so two processes opening at once cannot both migrate.
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var current = await ReadSchemaVersionAsync(connection, cancellationToken, transaction).ConfigureAwait(false);
-        if (current > Migrations.All.Count)
-        {
-            throw new InvalidOperationException(
-                $"The database schema is version {current}, newer than this application supports ({Migrations.All.Count}). Upgrade the application.");
-        }
+    // IRunStore
 
-        for (var version = current + 1; version <= Migrations.All.Count; version++)
-        {
-            await ExecuteAsync(connection, transaction, Migrations.All[version - 1], cancellationToken).ConfigureAwait(false);
-            using var record = connection.CreateCommand();
-            record.Transaction = transaction;
-            record.CommandText = "INSERT INTO schema_version (version, applied_utc) VALUES ($v, $now);";
-            record.Parameters.AddWithValue("$v", version);
-            record.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+    /// <inheritdoc />
+    public Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default) => Runs.GetRunAsync(runId, cancellationToken);
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <inheritdoc />
+    public Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default) => Runs.SaveRunAsync(run, cancellationToken);
 
-    private static async Task<int> ReadSchemaVersionAsync(
-        SqliteConnection connection, CancellationToken cancellationToken, SqliteTransaction? transaction = null)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version;";
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return Convert.ToInt32(value, CultureInfo.InvariantCulture);
-    }
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunSummary>> ListRunsAsync(CancellationToken cancellationToken = default) => Runs.ListRunsAsync(cancellationToken);
 
-    private static async Task ExecuteAsync(
-        SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunResultRow>> GetRunResultsAsync(string runId, bool includeOutputs = false, CancellationToken cancellationToken = default) =>
+        Runs.GetRunResultsAsync(runId, includeOutputs, cancellationToken);
 
-    private SqliteCommand ReadCommand(string sql)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
+    /// <inheritdoc />
+    public Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default) =>
+        Runs.GetLeaderboardAsync(runId, cancellationToken);
 
-    private static SqliteCommand Command(SqliteTransaction transaction, string sql)
-    {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
+    /// <inheritdoc />
+    public Task RegisterModelAsync(
+        string name, string? path, string? sha256, long? sizeBytes, string? architecture, string? quantization, long? parameters,
+        CancellationToken cancellationToken = default) =>
+        Runs.RegisterModelAsync(name, path, sha256, sizeBytes, architecture, quantization, parameters, cancellationToken);
 
-    private static string FormatTime(DateTimeOffset time) =>
-        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    /// <inheritdoc />
+    public Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default) => Runs.GetModelAsync(name, cancellationToken);
 
-    private static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    // ILedgerStore
 
-    private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <inheritdoc />
+    public IRunLedger OpenLedger() => Ledger.OpenLedger();
+
+    /// <inheritdoc cref="SqliteLedgerStore.OpenLedger(int, int)"/>
+    public SqliteCompletionLedger OpenLedger(int maxBatch, int capacity = 8192) => Ledger.OpenLedger(maxBatch, capacity);
+
+    /// <inheritdoc cref="SqliteLedgerStore.FindCompletionsAsync"/>
+    public Task<IReadOnlyDictionary<string, LedgerCompletion>> FindCompletionsAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
+        Ledger.FindCompletionsAsync(keys, cancellationToken);
+
+    // IJuryStore
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<JuryCandidate>> GetJuryCandidatesAsync(string runId, string benchmark, CancellationToken cancellationToken = default) =>
+        Jury.GetJuryCandidatesAsync(runId, benchmark, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredJuryRating>> GetJuryRatingsAsync(string runId, CancellationToken cancellationToken = default) =>
+        Jury.GetJuryRatingsAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SaveJudgeOutcomesAsync(string runId, IReadOnlyList<(long RequestId, JudgeOutcome Outcome)> outcomes, CancellationToken cancellationToken = default) =>
+        Jury.SaveJudgeOutcomesAsync(runId, outcomes, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlySet<long>> GetScoredRequestIdsAsync(string runId, string metric, CancellationToken cancellationToken = default) =>
+        Jury.GetScoredRequestIdsAsync(runId, metric, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> SaveSecondaryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default) =>
+        Jury.SaveSecondaryScoresAsync(runId, metric, scores, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SaveJuryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default) =>
+        Jury.SaveJuryScoresAsync(runId, metric, scores, cancellationToken);
+
+    // IDatasetStore
+
+    /// <inheritdoc cref="SqliteDatasetStore.StoreDatasetAsync(ImportedDataset, AccessTier, string, CancellationToken)"/>
+    public Task<DatasetStoreOutcome> StoreDatasetAsync(
+        ImportedDataset dataset, AccessTier access, string sourcePath, CancellationToken cancellationToken = default) =>
+        Datasets.StoreDatasetAsync(dataset, access, sourcePath, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DatasetStoreOutcome> StoreDatasetAsync(
+        ImportedDataset dataset, AccessTier access, string sourcePath, string? definitionJson, CancellationToken cancellationToken = default) =>
+        Datasets.StoreDatasetAsync(dataset, access, sourcePath, definitionJson, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredDataset>> ListDatasetsAsync(CancellationToken cancellationToken = default) => Datasets.ListDatasetsAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredImport?> GetImportAsync(string benchmark, string? sourceSha256 = null, CancellationToken cancellationToken = default) =>
+        Datasets.GetImportAsync(benchmark, sourceSha256, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListImportedBenchmarksAsync(CancellationToken cancellationToken = default) =>
+        Datasets.ListImportedBenchmarksAsync(cancellationToken);
+
+    // IAuditLog
+
+    /// <inheritdoc />
+    public Task AppendAuditAsync(string? runId, string eventName, string detailJson = "{}", CancellationToken cancellationToken = default) =>
+        Audit.AppendAuditAsync(runId, eventName, detailJson, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditEvent>> GetAuditAsync(string? runId, CancellationToken cancellationToken = default) => Audit.GetAuditAsync(runId, cancellationToken);
 }

@@ -30,7 +30,10 @@ public sealed class DatasetStoreTests
         Assert.Equal(("medbullets", "public", 3, "test 3"), (listed.Benchmark, listed.Access, listed.InstanceCount, listed.SplitCounts));
         Assert.Equal("medbullets_op5.csv", Assert.Single(listed.SourceFiles).FileName);
 
-        var instances = await store.GetInstancesAsync("medbullets");
+        var import = await store.GetImportAsync("medbullets");
+        Assert.NotNull(import);
+        Assert.Equal((first.SourceSha256, "/data/medbullets"), (import.SourceSha256, import.SourcePath));
+        var instances = import.Instances;
         Assert.Equal(["1", "2", "3"], instances.Select(i => i.Id));
         Assert.Equal(['A', 'B'], instances[0].OptionLetters);
         Assert.Equal("2", instances[0].Metadata["source_line"]);
@@ -44,7 +47,8 @@ public sealed class DatasetStoreTests
         // a duplicate id violates the primary key half-way through the insert
         await Assert.ThrowsAnyAsync<Exception>(() => store.StoreDatasetAsync(Dataset("b", "1", "2", "2"), AccessTier.Public, "/x"));
         Assert.Empty(await store.ListDatasetsAsync());
-        Assert.Empty(await store.GetInstancesAsync("medbullets"));
+        Assert.Null(await store.GetImportAsync("medbullets"));
+        Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM dataset_instances"));
 
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
@@ -61,5 +65,6 @@ public sealed class DatasetStoreTests
         var second = await store.StoreDatasetAsync(Dataset("d", "1", "2"), AccessTier.Public, "/x");
         Assert.True(second.Stored);
         Assert.Equal(2, (await store.ListDatasetsAsync()).Count);
+        Assert.Equal(["1", "2"], (await store.GetImportAsync("medbullets", second.SourceSha256))!.Instances.Select(i => i.Id));
     }
 }

@@ -48,18 +48,18 @@ public class LedgerStoreTests
             }
         }
 
-        Assert.Equal(["10"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
-        Assert.Equal(["10"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM requests"));
-        Assert.Equal(["run-1|computed|10", "run-2|reused|5"], await QueryAsync(temp.DatabasePath,
+        Assert.Equal(["10"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+        Assert.Equal(["10"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM requests"));
+        Assert.Equal(["run-1|computed|10", "run-2|reused|5"], await RawSql.QueryAsync(temp.DatabasePath,
             "SELECT run_id || '|' || origin || '|' || COUNT(*) FROM run_completions GROUP BY run_id, origin ORDER BY run_id"));
-        Assert.Equal(["A|1.0"], await QueryAsync(temp.DatabasePath,
+        Assert.Equal(["A|1.0"], await RawSql.QueryAsync(temp.DatabasePath,
             "SELECT c.output || '|' || s.value FROM requests q JOIN completions c ON c.request_id = q.id JOIN scores s ON s.request_id = q.id WHERE s.run_id = 'run-1' AND q.request_key = 'key-3'"));
 
-        var results = await store.GetResultsAsync("run-1");
+        var results = await store.GetRunResultsAsync("run-1", includeOutputs: true);
         Assert.Equal(10, results.Count);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => "inst-" + i), results.Select(r => r.InstanceId));
-        Assert.All(results, r => Assert.Equal(("m1", "pubmed_qa", "A", 1.0), (r.Model, r.Benchmark, r.Prediction, r.Score)));
-        Assert.Equal(12.5, results[0].Elapsed.TotalMilliseconds, 6);
+        Assert.All(results, r => Assert.Equal(("m1", "pubmed_qa", "A", 1.0, "computed"), (r.Model, r.Benchmark, r.Output, r.Score, r.Origin)));
+        Assert.Equal(12.5, results[0].ElapsedMs, 6);
 
         var rows = await store.GetRunResultsAsync("run-2");
         Assert.Equal(5, rows.Count);
@@ -94,10 +94,9 @@ public class LedgerStoreTests
         }
 
         Assert.Equal(["exact_match|1.0|1", "extra_statistic|0.5|0", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"],
-            await QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric"));
+            await RawSql.QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric"));
 
         // before the jury the open-ended instance has no main score: no result, no leaderboard row, nothing in runs show
-        Assert.Equal(["inst-1"], (await store.GetResultsAsync("run-1")).Select(r => r.InstanceId));
         Assert.Equal(["pubmed_qa"], (await store.GetLeaderboardAsync("run-1")).Select(r => r.Benchmark));
         Assert.Equal(["inst-1"], (await store.GetRunResultsAsync("run-1")).Select(r => r.InstanceId));
 
@@ -105,16 +104,14 @@ public class LedgerStoreTests
         var candidate = Assert.Single(await store.GetJuryCandidatesAsync("run-1", "medication_qa"));
         await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(candidate.RequestId, 0.75)]);
         await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(candidate.RequestId, 0.5)]); // replaced, still main
-        Assert.Equal(["medication_qa_accuracy|0.5|1", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"], await QueryAsync(temp.DatabasePath,
+        Assert.Equal(["medication_qa_accuracy|0.5|1", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"], await RawSql.QueryAsync(temp.DatabasePath,
             $"SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' AND request_id = {candidate.RequestId} ORDER BY metric"));
 
-        var results = await store.GetResultsAsync("run-1");
-        Assert.Equal([("inst-1", "exact_match", 1.0), ("inst-2", "medication_qa_accuracy", 0.5)], results.Select(r => (r.InstanceId, r.Metric, r.Score)));
         Assert.Equal([("medication_qa", 0.5, 1), ("pubmed_qa", 1.0, 1)],
             (await store.GetLeaderboardAsync("run-1")).Select(r => (r.Benchmark, r.Score, r.Instances)).Order());
 
         var rows = await store.GetRunResultsAsync("run-1"); // ordered by model, benchmark, instance
-        Assert.Equal([("inst-2", "medication_qa_accuracy"), ("inst-1", "exact_match")], rows.Select(r => (r.InstanceId, r.Metric)));
+        Assert.Equal([("inst-2", "medication_qa_accuracy", 0.5), ("inst-1", "exact_match", 1.0)], rows.Select(r => (r.InstanceId, r.Metric, r.Score)));
         Assert.Equal(new Dictionary<string, double> { ["rouge_1"] = 0.5, ["rouge_2"] = 0.25, ["rouge_l"] = 0.4 }, rows[0].Secondary);
         Assert.Equal(new Dictionary<string, double> { ["extra_statistic"] = 0.5 }, rows[1].Secondary);
     }
@@ -149,7 +146,7 @@ public class LedgerStoreTests
         // a main score under the same name is neither replaced nor demoted
         Assert.Equal(0, await store.SaveSecondaryScoresAsync("run-1", "medication_qa_accuracy", [(a, 0.0)]));
         Assert.Equal(["bertscore_f1|0.8|0", "bertscore_f1|0.9|0", "medication_qa_accuracy|0.5|1", "medication_qa_accuracy|0.75|1", "rouge_l|0.2|0", "rouge_l|0.4|0"],
-            await QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric, value"));
+            await RawSql.QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric, value"));
         Assert.Equal([("medication_qa", 0.625, 2)], (await store.GetLeaderboardAsync("run-1")).Select(r => (r.Benchmark, r.Score, r.Instances)));
         var rows = await store.GetRunResultsAsync("run-1");
         Assert.All(rows, r => Assert.Equal(["bertscore_f1", "rouge_l"], r.Secondary.Keys.Order(StringComparer.Ordinal)));
@@ -164,8 +161,8 @@ public class LedgerStoreTests
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
 
         var twice = Entry("run-1", 1) with { Scores = [new MetricScore("exact_match", 1), new MetricScore("rouge_l", 0.5)] };
-        await Assert.ThrowsAsync<ArgumentException>(() => store.WriteLedgerEntriesAsync([Entry("run-1", 0), twice]));
-        Assert.Equal(["0"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.Ledger.WriteLedgerEntriesAsync([Entry("run-1", 0), twice]));
+        Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
     }
 
     [Fact]
@@ -186,7 +183,7 @@ public class LedgerStoreTests
 
         Assert.Equal(2000, ledger.Committed);
         Assert.InRange(ledger.Transactions, 2000 / 64, 1999);
-        Assert.Equal(["2000"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM scores WHERE run_id = 'run-1'"));
+        Assert.Equal(["2000"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM scores WHERE run_id = 'run-1'"));
     }
 
     [Fact]
@@ -201,7 +198,7 @@ public class LedgerStoreTests
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.FlushAsync());
         Assert.IsType<SqliteException>(ex.InnerException);
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await ledger.RecordAsync(Entry("no-such-run", 2)));
-        Assert.Equal(["0"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+        Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
     }
 
     [Fact]
@@ -216,11 +213,11 @@ public class LedgerStoreTests
             Assert.Contains(await store.GetAuditAsync(null), e => e.Event == "schema_migrated");
         }
 
-        var update = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(temp.DatabasePath, "UPDATE audit SET event = 'x'"));
+        var update = await Assert.ThrowsAsync<SqliteException>(() => RawSql.ExecuteAsync(temp.DatabasePath, "UPDATE audit SET event = 'x'"));
         Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
-        var delete = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
+        var delete = await Assert.ThrowsAsync<SqliteException>(() => RawSql.ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
-        Assert.Equal(["4"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3, 4 and 5, and run_started
+        Assert.Equal(["4"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3, 4 and 5, and run_started
     }
 
     [Fact]
@@ -257,35 +254,11 @@ public class LedgerStoreTests
         }
 
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        Assert.Equal(5, await store.GetSchemaVersionAsync());
-        var results = await store.GetResultsAsync("old");
-        Assert.Equal([("1", "A", 1.0, "ph"), ("2", "B", 0.0, (string?)null)], results.Select(r => (r.InstanceId, r.Prediction, r.Score, r.PromptHash)));
-        Assert.Equal(["abc"], await QueryAsync(temp.DatabasePath, "SELECT DISTINCT model_identity FROM requests"));
+        Assert.Equal(["5"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
+        var results = await store.GetRunResultsAsync("old", includeOutputs: true);
+        Assert.Equal([("1", "A", 1.0, "v1-1"), ("2", "B", 0.0, "v1-2")], results.Select(r => (r.InstanceId, r.Output, r.Score, r.RequestKey)));
+        Assert.Equal(["v1-1|ph", "v1-2|"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT request_key || '|' || COALESCE(prompt_hash, '') FROM requests ORDER BY id"));
+        Assert.Equal(["abc"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT DISTINCT model_identity FROM requests"));
         Assert.Single(await store.GetLeaderboardAsync(null));
-    }
-
-    private static async Task<List<string>> QueryAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
-        }
-
-        return rows;
-    }
-
-    private static async Task ExecuteAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -1,3 +1,4 @@
+using MedHelm.Core.Catalog;
 using MedHelm.Core.Results;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Results;
@@ -15,10 +16,10 @@ public class SqliteResultStoreTests
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
 
         Assert.True(File.Exists(temp.DatabasePath));
-        Assert.Equal(SqliteResultStore.LatestSchemaVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(5, SqliteResultStore.LatestSchemaVersion);
+        Assert.Equal(5, Migrations.All.Count);
+        Assert.Equal(["5"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
 
-        var tables = await QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+        var tables = await RawSql.QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
         Assert.Equal(
             ["audit", "completions", "dataset_instances", "datasets", "jury_ratings", "models", "requests", "run_completions", "runs", "schema_version", "scores"],
             tables);
@@ -29,7 +30,59 @@ public class SqliteResultStoreTests
     {
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        Assert.Equal(["wal"], await QueryAsync(temp.DatabasePath, "PRAGMA journal_mode"));
+        Assert.Equal(["wal"], await RawSql.QueryAsync(temp.DatabasePath, "PRAGMA journal_mode"));
+
+        // per connection: every connection the data source opens (pooled or new) has them
+        for (var i = 0; i < 2; i++)
+        {
+            await using var connection = store.DataSource.OpenConnection();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT synchronous, foreign_keys, timeout FROM pragma_synchronous, pragma_foreign_keys, pragma_busy_timeout";
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((2L, 1L, 5000L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2))); // FULL, on, 5 s
+        }
+    }
+
+    [Fact]
+    public async Task A_data_source_is_built_once_and_shared_by_stores_that_do_not_own_it()
+    {
+        using var temp = new TempDatabase();
+        await using var dataSource = new SqliteDataSourceBuilder(temp.DatabasePath) { BusyTimeout = TimeSpan.FromSeconds(1) }.Build();
+        Assert.Equal(Path.GetFullPath(temp.DatabasePath), dataSource.Path);
+        Assert.Equal(["1", "2", "3", "4", "5"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+
+        await using (var first = new SqliteResultStore(dataSource))
+        {
+            await first.SaveRunAsync(Samples.Run());
+            Assert.Equal(dataSource.Path, first.Location);
+        }
+
+        // disposing a store over a shared data source leaves the data source usable
+        await using var second = new SqliteResultStore(dataSource);
+        Assert.NotNull(await second.GetRunAsync("run-1"));
+        Assert.NotNull(await new SqliteRunStore(dataSource).GetRunAsync("run-1"));
+
+        dataSource.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => dataSource.OpenConnection().Dispose());
+    }
+
+    [Fact]
+    public async Task The_factory_opens_an_existing_database_and_creates_one_only_when_asked()
+    {
+        using var temp = new TempDatabase();
+        var factory = new SqliteResultsDatabaseFactory();
+        await Assert.ThrowsAsync<MedHelm.Application.Errors.NotFoundException>(() => factory.OpenAsync(temp.DatabasePath, create: false));
+        Assert.False(File.Exists(temp.DatabasePath));
+
+        await using (var created = await factory.OpenAsync(temp.DatabasePath, create: true))
+        {
+            Assert.Equal(Path.GetFullPath(temp.DatabasePath), created.Location);
+            await created.SaveRunAsync(Samples.Run());
+        }
+
+        await using var opened = await factory.OpenAsync(temp.DatabasePath, create: false);
+        Assert.NotNull(await opened.GetRunAsync("run-1"));
     }
 
     [Fact]
@@ -38,16 +91,15 @@ public class SqliteResultStoreTests
         using var temp = new TempDatabase();
         await using (var first = await SqliteResultStore.OpenAsync(temp.DatabasePath))
         {
-            await first.WriteAsync(Samples.Run(), [Samples.Result("run-1", "m1", "1", 1)]);
+            await Samples.WriteRunAsync(first, Samples.Run(), Samples.Result("run-1", "m1", "1", 1));
         }
 
         await using (var second = await SqliteResultStore.OpenAsync(temp.DatabasePath))
         {
-            Assert.Equal(5, await second.GetSchemaVersionAsync());
-            Assert.Single(await second.GetResultsAsync("run-1"));
+            Assert.Single(await second.GetRunResultsAsync("run-1"));
         }
 
-        Assert.Equal(["1", "2", "3", "4", "5"], await QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(["1", "2", "3", "4", "5"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
     }
 
     [Fact]
@@ -58,7 +110,7 @@ public class SqliteResultStoreTests
         {
         }
 
-        await ExecuteAsync(temp.DatabasePath, "INSERT INTO schema_version (version, applied_utc) VALUES (99, 'x')");
+        await RawSql.ExecuteAsync(temp.DatabasePath, "INSERT INTO schema_version (version, applied_utc) VALUES (99, 'x')");
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteResultStore.OpenAsync(temp.DatabasePath));
         Assert.Contains("99", ex.Message, StringComparison.Ordinal);
     }
@@ -73,11 +125,11 @@ public class SqliteResultStoreTests
         Assert.Equal(run, await store.GetRunAsync("run-1"));
 
         var finished = Samples.Run();
-        await store.WriteAsync(finished, []);
+        await store.SaveRunAsync(finished);
         Assert.Equal(finished, await store.GetRunAsync("run-1"));
         Assert.Null(await store.GetRunAsync("unknown"));
 
-        var hash = await QueryAsync(temp.DatabasePath, "SELECT config_hash FROM runs");
+        var hash = await RawSql.QueryAsync(temp.DatabasePath, "SELECT config_hash FROM runs");
         Assert.Matches("^[0-9a-f]{64}$", Assert.Single(hash));
     }
 
@@ -86,14 +138,22 @@ public class SqliteResultStoreTests
     {
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        InstanceResult[] results =
-        [
-            Samples.Result("run-1", "m1", "1", 1, 123, 1, 12.3456),
-            Samples.Result("run-1", "m1", "2", 0, null, null, 1000) with { Prediction = "Ünïcødé \"quoted\" 'text'\n" },
-        ];
-        await store.WriteAsync(Samples.Run(), results);
+        var unicode = Samples.Result("run-1", "m1", "2", 0, null, null, 1000);
+        unicode = unicode with { Completion = unicode.Completion with { Output = "Ünïcødé \"quoted\" 'text'\n" } };
+        await Samples.WriteRunAsync(store, Samples.Run(), Samples.Result("run-1", "m1", "1", 1, 123, 1, 12.3456), unicode);
 
-        Assert.Equal(results, await store.GetResultsAsync("run-1"));
+        var rows = await store.GetRunResultsAsync("run-1", includeOutputs: true);
+        Assert.Equal(
+            [
+                ("1", "key/run-1/m1/pubmed_qa/1", "computed", "exact_match", 1.0, 123L, 1L, 12.3456, "A"),
+                ("2", "key/run-1/m1/pubmed_qa/2", "computed", "exact_match", 0.0, (long?)null, (long?)null, 1000.0, "Ünïcødé \"quoted\" 'text'\n"),
+            ],
+            rows.Select(r => (r.InstanceId, r.RequestKey, r.Origin, r.Metric, r.Score, r.PromptTokens, r.CompletionTokens, r.ElapsedMs, r.Output)));
+        Assert.All(rows, r => Assert.Equal(("m1", "pubmed_qa"), (r.Model, r.Benchmark)));
+        Assert.Equal(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("Ünïcødé \"quoted\" 'text'\n"))),
+            rows[1].OutputSha256);
+        Assert.Null((await store.GetRunResultsAsync("run-1"))[1].Output);
     }
 
     [Fact]
@@ -101,10 +161,10 @@ public class SqliteResultStoreTests
     {
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        await store.WriteAsync(Samples.Run(status: RunStatus.Running), [Samples.Result("run-1", "m1", "1", 1)]);
-        await store.WriteAsync(Samples.Run(), [Samples.Result("run-1", "m1", "2", 0)]);
+        await Samples.WriteRunAsync(store, Samples.Run(status: RunStatus.Running), Samples.Result("run-1", "m1", "1", 1));
+        await Samples.WriteRunAsync(store, Samples.Run(), Samples.Result("run-1", "m1", "2", 0));
 
-        Assert.Equal(2, (await store.GetResultsAsync("run-1")).Count);
+        Assert.Equal(2, (await store.GetRunResultsAsync("run-1")).Count);
         Assert.Equal(RunStatus.Completed, (await store.GetRunAsync("run-1"))!.Status);
     }
 
@@ -113,15 +173,13 @@ public class SqliteResultStoreTests
     {
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        await store.WriteAsync(Samples.Run(),
-        [
+        await Samples.WriteRunAsync(store, Samples.Run(),
             Samples.Result("run-1", "m1", "1", 1, 100, 1, 500),
             Samples.Result("run-1", "m1", "2", 1, 200, 1, 500),
             Samples.Result("run-1", "m1", "3", 0, 300, 1, 500),
             Samples.Result("run-1", "m1", "4", 1, 400, 1, 500),
             Samples.Result("run-1", "m2", "1", 0, 50, 1, 100),
-            Samples.Result("run-1", "m2", "2", 1, 50, 1, 100),
-        ]);
+            Samples.Result("run-1", "m2", "2", 1, 50, 1, 100));
 
         var rows = await store.GetLeaderboardAsync("run-1");
 
@@ -138,8 +196,8 @@ public class SqliteResultStoreTests
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
         var t0 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        await store.WriteAsync(Samples.Run("old", started: t0), [Samples.Result("old", "m1", "1", 0), Samples.Result("old", "m1", "2", 0)]);
-        await store.WriteAsync(Samples.Run("new", started: t0.AddDays(1)), [Samples.Result("new", "m1", "1", 1)]);
+        await Samples.WriteRunAsync(store, Samples.Run("old", started: t0), Samples.Result("old", "m1", "1", 0), Samples.Result("old", "m1", "2", 0));
+        await Samples.WriteRunAsync(store, Samples.Run("new", started: t0.AddDays(1)), Samples.Result("new", "m1", "1", 1));
 
         var row = Assert.Single(await store.GetLeaderboardAsync(null));
         Assert.Equal(2, row.Instances);
@@ -152,24 +210,28 @@ public class SqliteResultStoreTests
     {
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await store.SaveRunAsync(Samples.Run());
 
-        // The duplicate instance fails on the UNIQUE constraint after the run row and the first rows were inserted.
-        var ex = await Assert.ThrowsAsync<SqliteException>(() => store.WriteAsync(Samples.Run(),
+        // The last entry names a run that does not exist: its run link fails the foreign key after the rows of the
+        // first two (and its own request and completion) were inserted in the same transaction.
+        var ex = await Assert.ThrowsAsync<SqliteException>(() => store.Ledger.WriteLedgerEntriesAsync(
         [
             Samples.Result("run-1", "m1", "1", 1),
             Samples.Result("run-1", "m1", "2", 1),
-            Samples.Result("run-1", "m1", "1", 0),
+            Samples.Result("no-such-run", "m1", "3", 0),
         ]));
         Assert.Equal(19, ex.SqliteErrorCode); // SQLITE_CONSTRAINT
 
-        Assert.Null(await store.GetRunAsync("run-1"));
-        Assert.Empty(await store.GetResultsAsync(null));
-        Assert.Equal(["0"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
-        Assert.Equal(["0"], await QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM scores"));
+        Assert.Empty(await store.GetRunResultsAsync("run-1"));
+        Assert.Empty(await store.GetLeaderboardAsync(null));
+        foreach (var table in new[] { "requests", "completions", "run_completions", "scores" })
+        {
+            Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, $"SELECT COUNT(*) FROM {table}"));
+        }
 
         // The store stays usable after the rollback.
-        await store.WriteAsync(Samples.Run(), [Samples.Result("run-1", "m1", "1", 1)]);
-        Assert.Single(await store.GetResultsAsync("run-1"));
+        await Samples.WriteRunAsync(store, Samples.Run(), Samples.Result("run-1", "m1", "1", 1));
+        Assert.Single(await store.GetRunResultsAsync("run-1"));
     }
 
     [Fact]
@@ -177,22 +239,17 @@ public class SqliteResultStoreTests
     {
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        await store.WriteAsync(Samples.Run(status: RunStatus.Running), [Samples.Result("run-1", "m1", "1", 1)]);
+        await store.SaveRunAsync(Samples.Run(status: RunStatus.Running));
+        await using var ledger = store.OpenLedger();
+        await ledger.RecordAsync(Samples.Result("run-1", "m1", "1", 1));
+        await ledger.FlushAsync();
 
-        await Assert.ThrowsAsync<SqliteException>(() => store.WriteAsync(Samples.Run(),
-            [Samples.Result("run-1", "m1", "2", 1), Samples.Result("run-1", "m1", "1", 1)]));
+        await ledger.RecordAsync(Samples.Result("no-such-run", "m1", "2", 1));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.FlushAsync());
 
-        Assert.Single(await store.GetResultsAsync("run-1"));
+        Assert.Single(await store.GetRunResultsAsync("run-1"));
         Assert.Equal(RunStatus.Running, (await store.GetRunAsync("run-1"))!.Status);
-    }
-
-    [Fact]
-    public async Task Results_of_another_run_are_rejected()
-    {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync(Samples.Run(), [Samples.Result("other", "m1", "1", 1)]));
-        Assert.Null(await store.GetRunAsync("run-1"));
+        Assert.Equal(["1"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
     }
 
     [Fact]
@@ -201,13 +258,35 @@ public class SqliteResultStoreTests
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
         var dataset = new ImportedDataset("pubmed_qa", [], [new SourceFileInfo("test_set.json", new string('b', 64), 10)]);
-        await store.RecordDatasetAsync(dataset);
-        await store.RecordDatasetAsync(dataset);
-        await store.RegisterModelAsync("m1", "/models/m1.gguf", new string('c', 64), 1234);
-        await store.RegisterModelAsync("m1", "/models/m1-moved.gguf", new string('c', 64), 1234);
+        Assert.True((await store.StoreDatasetAsync(dataset, AccessTier.Public, "/data/pubmed_qa")).Stored);
+        Assert.False((await store.StoreDatasetAsync(dataset, AccessTier.Public, "/data/pubmed_qa")).Stored);
+        await store.RegisterModelAsync("m1", "/models/m1.gguf", new string('c', 64), 1234, "llama", "Q8_0", 1000);
+        await store.RegisterModelAsync("m1", "/models/m1-moved.gguf", new string('c', 64), 1234, "llama", "Q8_0", 1000);
 
-        Assert.Equal(["pubmed_qa|0"], await QueryAsync(temp.DatabasePath, "SELECT benchmark || '|' || instance_count FROM datasets"));
-        Assert.Equal(["/models/m1-moved.gguf"], await QueryAsync(temp.DatabasePath, "SELECT path FROM models"));
+        Assert.Equal(["pubmed_qa|0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT benchmark || '|' || instance_count FROM datasets"));
+        Assert.Equal(["/models/m1-moved.gguf"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT path FROM models"));
+    }
+
+    [Fact]
+    public async Task A_fingerprint_of_an_older_version_is_completed_by_an_import()
+    {
+        using var temp = new TempDatabase();
+        await using (await SqliteResultStore.OpenAsync(temp.DatabasePath))
+        {
+        }
+
+        // versions before the ledger recorded a dataset's fingerprint alone: no access tier, no instances
+        var dataset = new ImportedDataset("pubmed_qa", [], [new SourceFileInfo("test_set.json", new string('b', 64), 10)]);
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        var sha = (await store.StoreDatasetAsync(dataset, AccessTier.Public, "/probe")).SourceSha256;
+        await RawSql.ExecuteAsync(temp.DatabasePath, $"UPDATE datasets SET access = NULL, source_path = NULL WHERE source_sha256 = '{sha}'");
+        Assert.Null(await store.GetImportAsync("pubmed_qa"));
+
+        var outcome = await store.StoreDatasetAsync(dataset, AccessTier.Gated, "/data/pubmed_qa");
+        Assert.True(outcome.Stored);
+        Assert.Equal(sha, outcome.SourceSha256);
+        var listed = Assert.Single(await store.ListDatasetsAsync());
+        Assert.Equal(("gated", "/data/pubmed_qa"), (listed.Access, listed.SourcePath));
     }
 
     [Fact]
@@ -220,7 +299,7 @@ public class SqliteResultStoreTests
 
         using var temp = new TempDatabase();
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        await store.WriteAsync(Samples.Run(), [Samples.Result("run-1", "m1", "1", 1)]);
+        await Samples.WriteRunAsync(store, Samples.Run(), Samples.Result("run-1", "m1", "1", 1));
 
         var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         Assert.Equal(owner | UnixFileMode.UserExecute, File.GetUnixFileMode(temp.Folder));
@@ -245,30 +324,5 @@ public class SqliteResultStoreTests
         var before = File.GetUnixFileMode(temp.Folder);
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
         Assert.Equal(before, File.GetUnixFileMode(temp.Folder));
-    }
-
-    private static async Task<List<string>> QueryAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
-        }
-
-        return rows;
-    }
-
-    private static async Task ExecuteAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -1,4 +1,5 @@
 using MedHelm.Core.Results;
+using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Results;
 
 namespace MedHelm.Storage.Tests.Support;
@@ -15,6 +16,30 @@ public static class Samples
         "test-host, 16 cores",
         status);
 
-    public static InstanceResult Result(string runId, string model, string instanceId, double score, long? pt = 100, long? ct = 1, double ms = 250, string benchmark = "pubmed_qa") =>
-        new(runId, model, benchmark, instanceId, score > 0 ? "A" : "B", "A", score, pt, ct, TimeSpan.FromMilliseconds(ms), "exact_match", new string('a', 64));
+    /// <summary>
+    /// A computed ledger entry scored with exact_match: output "A" (correct) when <paramref name="score"/> &gt; 0, else "B".
+    /// Its key is made of the run, model, benchmark and instance, so each run computes its own completions.
+    /// </summary>
+    public static LedgerEntry Result(
+        string runId, string model, string instanceId, double score, long? pt = 100, long? ct = 1, double ms = 250, string benchmark = "pubmed_qa") => new(
+        runId,
+        new LedgerRequest(
+            string.Join('/', "key", runId, model, benchmark, instanceId), model, "sha256:" + new string('c', 64), benchmark, new string('d', 64),
+            instanceId, new string('t', 64), new string('a', 64), "temperature:0\n", 0, 0, "A"),
+        new LedgerCompletion(score > 0 ? "A" : "B", null, "EndOfGeneration", pt, ct, null, null, null, null, null, null, ms),
+        CompletionOrigin.Computed,
+        [new MetricScore("exact_match", score)]);
+
+    /// <summary>Saves <paramref name="run"/> and writes <paramref name="results"/> through a ledger of the store, as a run does.</summary>
+    public static async Task WriteRunAsync(SqliteResultStore store, RunRecord run, params LedgerEntry[] results)
+    {
+        await store.SaveRunAsync(run);
+        await using var ledger = store.OpenLedger();
+        foreach (var result in results)
+        {
+            await ledger.RecordAsync(result);
+        }
+
+        await ledger.FlushAsync();
+    }
 }

@@ -1,14 +1,28 @@
 using System.Globalization;
 using System.Text.Json;
-using MedHelm.Core.Catalog;
 using MedHelm.Application.Ports;
+using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
 using Microsoft.Data.Sqlite;
+using static MedHelm.Storage.SqliteSql;
 
 namespace MedHelm.Storage;
 
-public sealed partial class SqliteResultStore
+/// <summary>Imported datasets and their instances.</summary>
+public sealed class SqliteDatasetStore : IDatasetStore
 {
+    /// <summary>Source path recorded for the bundled excerpts a run stores (not counted as imports).</summary>
+    public const string BundledSourcePrefix = "bundled:";
+
+    private readonly SqliteDataSource _dataSource;
+
+    /// <summary>The dataset tables of <paramref name="dataSource"/>.</summary>
+    public SqliteDatasetStore(SqliteDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+    }
+
     /// <summary>
     /// Stores a validated dataset and its instances in one transaction, keyed by benchmark and the SHA-256 of its
     /// source files. Importing the same files again changes nothing; a failure leaves nothing behind.
@@ -27,19 +41,18 @@ public sealed partial class SqliteResultStore
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(sourcePath);
-        var sha = Sha256Hex(CombinedSourceText(dataset));
-        var stored = false;
-        await InTransactionAsync(
+        var sha = Sha256Hex(string.Join("\n", dataset.SourceFiles.Select(f => $"{f.FileName}:{f.Sha256}")));
+        var stored = await _dataSource.WriteAsync(
             async (transaction, ct) =>
             {
-                // A row without an access tier was only fingerprinted (RecordDatasetAsync, e.g. by the demo): complete it.
+                // A row without an access tier was only fingerprinted (by versions before the ledger, e.g. the demo): complete it.
                 using (var exists = Command(transaction, "SELECT COUNT(*) FROM datasets WHERE benchmark = $b AND source_sha256 = $s AND access IS NOT NULL"))
                 {
                     exists.Parameters.AddWithValue("$b", dataset.Benchmark);
                     exists.Parameters.AddWithValue("$s", sha);
                     if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0)
                     {
-                        return;
+                        return false;
                     }
                 }
 
@@ -90,74 +103,122 @@ public sealed partial class SqliteResultStore
                     await row.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
 
-                stored = true;
+                return true;
             },
             cancellationToken).ConfigureAwait(false);
         return new DatasetStoreOutcome(sha, stored);
     }
 
     /// <summary>Every import, newest first.</summary>
-    public async Task<IReadOnlyList<StoredDataset>> ListDatasetsAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand(
-                """
-                SELECT benchmark, source_sha256, access, instance_count, COALESCE(split_counts, ''), source_files, source_path, imported_utc
-                FROM datasets ORDER BY imported_utc DESC, benchmark
-                """);
-            var list = new List<StoredDataset>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    public Task<IReadOnlyList<StoredDataset>> ListDatasetsAsync(CancellationToken cancellationToken = default) =>
+        _dataSource.ReadAsync<IReadOnlyList<StoredDataset>>(
+            async (connection, ct) =>
             {
-                list.Add(new StoredDataset(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetInt32(3),
-                    reader.GetString(4),
-                    JsonSerializer.Deserialize<List<SourceFileInfo>>(reader.GetString(5)) ?? [],
-                    reader.IsDBNull(6) ? null : reader.GetString(6),
-                    ParseTime(reader.GetString(7))));
-            }
+                using var command = Command(
+                    connection,
+                    """
+                    SELECT benchmark, source_sha256, access, instance_count, COALESCE(split_counts, ''), source_files, source_path, imported_utc
+                    FROM datasets ORDER BY imported_utc DESC, benchmark
+                    """);
+                var list = new List<StoredDataset>();
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    list.Add(new StoredDataset(
+                        reader.GetString(0),
+                        reader.GetString(1),
+                        NullableString(reader, 2),
+                        reader.GetInt32(3),
+                        reader.GetString(4),
+                        JsonSerializer.Deserialize<List<SourceFileInfo>>(reader.GetString(5)) ?? [],
+                        NullableString(reader, 6),
+                        ParseTime(reader.GetString(7))));
+                }
 
-            return list;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+                return list;
+            },
+            cancellationToken);
 
-    /// <summary>The stored instances of the latest import of <paramref name="benchmark"/>, in file order (empty when none).</summary>
-    public async Task<IReadOnlyList<BenchmarkInstance>> GetInstancesAsync(string benchmark, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The latest import of <paramref name="benchmark"/> made with <c>datasets import</c> (not a bundled excerpt
+    /// stored by a run, not a fingerprint without instances), or the import with hash <paramref name="sourceSha256"/>;
+    /// null when there is none.
+    /// </summary>
+    public Task<StoredImport?> GetImportAsync(string benchmark, string? sourceSha256 = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(benchmark);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ReadInstancesAsync(benchmark, null, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return _dataSource.ReadAsync<StoredImport?>(
+            async (connection, ct) =>
+            {
+                // two statements, one snapshot: a deferred transaction reads without waiting for the writer
+                using var transaction = connection.BeginTransaction(deferred: true);
+                string sha;
+                string? path;
+                string? definition;
+                using (var command = Command(
+                    connection,
+                    """
+                    SELECT source_sha256, source_path, definition_json FROM datasets
+                    WHERE benchmark = $b AND access IS NOT NULL
+                      AND (($s IS NULL AND COALESCE(source_path, '') NOT LIKE 'bundled:%') OR source_sha256 = $s)
+                    ORDER BY imported_utc DESC LIMIT 1
+                    """,
+                    transaction))
+                {
+                    command.Parameters.AddWithValue("$b", benchmark);
+                    command.Parameters.AddWithValue("$s", (object?)sourceSha256 ?? DBNull.Value);
+                    using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    sha = reader.GetString(0);
+                    path = NullableString(reader, 1);
+                    definition = NullableString(reader, 2);
+                }
+
+                return new StoredImport(benchmark, sha, path, await ReadInstancesAsync(transaction, benchmark, sha, ct).ConfigureAwait(false))
+                {
+                    DefinitionJson = definition,
+                };
+            },
+            cancellationToken);
     }
 
-    /// <summary>The instances of one import (<paramref name="sourceSha256"/>), or of the latest import when it is null.</summary>
-    private async Task<IReadOnlyList<BenchmarkInstance>> ReadInstancesAsync(string benchmark, string? sourceSha256, CancellationToken cancellationToken)
+    /// <summary>The benchmarks with at least one import made with <c>datasets import</c>, by name.</summary>
+    public Task<IReadOnlyList<string>> ListImportedBenchmarksAsync(CancellationToken cancellationToken = default) =>
+        _dataSource.ReadAsync<IReadOnlyList<string>>(
+            async (connection, ct) =>
+            {
+                using var command = Command(
+                    connection,
+                    "SELECT DISTINCT benchmark FROM datasets WHERE access IS NOT NULL AND COALESCE(source_path, '') NOT LIKE 'bundled:%' ORDER BY benchmark");
+                var list = new List<string>();
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    list.Add(reader.GetString(0));
+                }
+
+                return list;
+            },
+            cancellationToken);
+
+    /// <summary>The instances of one import, in file order.</summary>
+    private static async Task<IReadOnlyList<BenchmarkInstance>> ReadInstancesAsync(
+        SqliteTransaction transaction, string benchmark, string sourceSha256, CancellationToken cancellationToken)
     {
-        using var command = ReadCommand(
+        using var command = Command(
+            transaction,
             """
             SELECT instance_id, fields_json, question, options_json, gold, split, metadata_json
             FROM dataset_instances
-            WHERE benchmark = $b AND source_sha256 = COALESCE($s, (
-                SELECT source_sha256 FROM datasets WHERE benchmark = $b ORDER BY imported_utc DESC LIMIT 1))
+            WHERE benchmark = $b AND source_sha256 = $s
             ORDER BY position
             """);
         command.Parameters.AddWithValue("$b", benchmark);
-        command.Parameters.AddWithValue("$s", (object?)sourceSha256 ?? DBNull.Value);
+        command.Parameters.AddWithValue("$s", sourceSha256);
         var list = new List<BenchmarkInstance>();
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -177,9 +238,6 @@ public sealed partial class SqliteResultStore
 
         return list;
     }
-
-    private static string CombinedSourceText(ImportedDataset dataset) =>
-        string.Join("\n", dataset.SourceFiles.Select(f => $"{f.FileName}:{f.Sha256}"));
 
     private static string SplitCounts(ImportedDataset dataset) =>
         string.Join(", ", dataset.Instances.GroupBy(i => i.Split, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));

@@ -1,74 +1,77 @@
 using System.Text.Json;
 using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Jury;
+using static MedHelm.Storage.SqliteSql;
 
 namespace MedHelm.Storage;
 
-public sealed partial class SqliteResultStore
+/// <summary>Jury ratings and the scores computed after the generation (jury, BERTScore).</summary>
+public sealed class SqliteJuryStore : IJuryStore
 {
-    /// <summary>The stored outputs of <paramref name="runId"/> on <paramref name="benchmark"/>, in the order they were linked.</summary>
-    public async Task<IReadOnlyList<JuryCandidate>> GetJuryCandidatesAsync(string runId, string benchmark, CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand(
-                """
-                SELECT l.request_id, q.request_key, l.model, l.benchmark, l.instance_id, c.output, q.gold
-                FROM run_completions l
-                JOIN requests q ON q.id = l.request_id
-                JOIN completions c ON c.request_id = l.request_id
-                WHERE l.run_id = $run AND l.benchmark = $benchmark
-                ORDER BY l.seq
-                """);
-            command.Parameters.AddWithValue("$run", runId);
-            command.Parameters.AddWithValue("$benchmark", benchmark);
-            var found = new List<JuryCandidate>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                found.Add(new JuryCandidate(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetString(5), reader.IsDBNull(6) ? "" : reader.GetString(6)));
-            }
+    private readonly SqliteDataSource _dataSource;
 
-            return found;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+    /// <summary>The jury tables of <paramref name="dataSource"/>.</summary>
+    public SqliteJuryStore(SqliteDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
     }
+
+    /// <summary>The stored outputs of <paramref name="runId"/> on <paramref name="benchmark"/>, in the order they were linked.</summary>
+    public Task<IReadOnlyList<JuryCandidate>> GetJuryCandidatesAsync(string runId, string benchmark, CancellationToken cancellationToken = default) =>
+        _dataSource.ReadAsync<IReadOnlyList<JuryCandidate>>(
+            async (connection, ct) =>
+            {
+                using var command = Command(
+                    connection,
+                    """
+                    SELECT l.request_id, q.request_key, l.model, l.benchmark, l.instance_id, c.output, q.gold
+                    FROM run_completions l
+                    JOIN requests q ON q.id = l.request_id
+                    JOIN completions c ON c.request_id = l.request_id
+                    WHERE l.run_id = $run AND l.benchmark = $benchmark
+                    ORDER BY l.seq
+                    """);
+                command.Parameters.AddWithValue("$run", runId);
+                command.Parameters.AddWithValue("$benchmark", benchmark);
+                var found = new List<JuryCandidate>();
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    found.Add(new JuryCandidate(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetString(5), reader.IsDBNull(6) ? "" : reader.GetString(6)));
+                }
+
+                return found;
+            },
+            cancellationToken);
 
     /// <summary>Every jury rating and failure stored for <paramref name="runId"/>.</summary>
-    public async Task<IReadOnlyList<StoredJuryRating>> GetJuryRatingsAsync(string runId, CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand(
-                """
-                SELECT j.request_id, l.model, l.benchmark, l.instance_id, j.judge, j.criterion, j.rating, j.verdict_json
-                FROM jury_ratings j
-                JOIN run_completions l ON l.run_id = j.run_id AND l.request_id = j.request_id
-                WHERE j.run_id = $run
-                ORDER BY l.seq, j.judge, j.criterion
-                """);
-            command.Parameters.AddWithValue("$run", runId);
-            var found = new List<StoredJuryRating>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    public Task<IReadOnlyList<StoredJuryRating>> GetJuryRatingsAsync(string runId, CancellationToken cancellationToken = default) =>
+        _dataSource.ReadAsync<IReadOnlyList<StoredJuryRating>>(
+            async (connection, ct) =>
             {
-                found.Add(new StoredJuryRating(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetString(5), NullableDouble(reader, 6), NullableString(reader, 7)));
-            }
+                using var command = Command(
+                    connection,
+                    """
+                    SELECT j.request_id, l.model, l.benchmark, l.instance_id, j.judge, j.criterion, j.rating, j.verdict_json
+                    FROM jury_ratings j
+                    JOIN run_completions l ON l.run_id = j.run_id AND l.request_id = j.request_id
+                    WHERE j.run_id = $run
+                    ORDER BY l.seq, j.judge, j.criterion
+                    """);
+                command.Parameters.AddWithValue("$run", runId);
+                var found = new List<StoredJuryRating>();
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    found.Add(new StoredJuryRating(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetString(5), NullableDouble(reader, 6), NullableString(reader, 7)));
+                }
 
-            return found;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+                return found;
+            },
+            cancellationToken);
 
     /// <summary>
     /// Stores one judge's outcomes (request id → outcome) in one transaction: a row per criterion with its score and
@@ -83,7 +86,7 @@ public sealed partial class SqliteResultStore
             return Task.CompletedTask;
         }
 
-        return InTransactionAsync(
+        return _dataSource.WriteAsync(
             async (transaction, ct) =>
             {
                 var now = FormatTime(DateTimeOffset.UtcNow);
@@ -121,29 +124,26 @@ public sealed partial class SqliteResultStore
     }
 
     /// <summary>The requests of <paramref name="runId"/> that have a stored score named <paramref name="metric"/> (main or secondary).</summary>
-    public async Task<IReadOnlySet<long>> GetScoredRequestIdsAsync(string runId, string metric, CancellationToken cancellationToken = default)
+    public Task<IReadOnlySet<long>> GetScoredRequestIdsAsync(string runId, string metric, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
         ArgumentNullException.ThrowIfNull(metric);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand("SELECT request_id FROM scores WHERE run_id = $run AND metric = $metric");
-            command.Parameters.AddWithValue("$run", runId);
-            command.Parameters.AddWithValue("$metric", metric);
-            var found = new HashSet<long>();
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return _dataSource.ReadAsync<IReadOnlySet<long>>(
+            async (connection, ct) =>
             {
-                found.Add(reader.GetInt64(0));
-            }
+                using var command = Command(connection, "SELECT request_id FROM scores WHERE run_id = $run AND metric = $metric");
+                command.Parameters.AddWithValue("$run", runId);
+                command.Parameters.AddWithValue("$metric", metric);
+                var found = new HashSet<long>();
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    found.Add(reader.GetInt64(0));
+                }
 
-            return found;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+                return found;
+            },
+            cancellationToken);
     }
 
     /// <summary>
@@ -152,19 +152,19 @@ public sealed partial class SqliteResultStore
     /// it (<c>INSERT OR IGNORE</c>): a main score is never overwritten nor demoted, and storing the same scores twice is harmless.
     /// </summary>
     /// <returns>How many rows were added.</returns>
-    public async Task<int> SaveSecondaryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default)
+    public Task<int> SaveSecondaryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
         ArgumentException.ThrowIfNullOrWhiteSpace(metric);
         ArgumentNullException.ThrowIfNull(scores);
         if (scores.Count == 0)
         {
-            return 0;
+            return Task.FromResult(0);
         }
 
-        return await WriteScoresAsync(
+        return WriteScoresAsync(
             "INSERT OR IGNORE INTO scores (run_id, request_id, metric, value, is_main) VALUES ($run, $id, $metric, $value, 0)",
-            runId, metric, scores, cancellationToken).ConfigureAwait(false);
+            runId, metric, scores, cancellationToken);
     }
 
     /// <summary>
@@ -185,20 +185,19 @@ public sealed partial class SqliteResultStore
     }
 
     /// <summary>Runs <paramref name="sql"/> (parameters $run, $id, $metric, $value) once per score in one transaction; returns the rows changed.</summary>
-    private async Task<int> WriteScoresAsync(string sql, string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken)
-    {
-        var changed = 0;
-        await InTransactionAsync(
+    private Task<int> WriteScoresAsync(string sql, string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken) =>
+        _dataSource.WriteAsync(
             async (transaction, ct) =>
             {
+                var changed = 0;
                 using var command = Prepared(transaction, sql, "$run", "$id", "$metric", "$value");
                 foreach (var (id, value) in scores)
                 {
                     Set(command, runId, id, metric, value);
                     changed += await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
+
+                return changed;
             },
-            cancellationToken).ConfigureAwait(false);
-        return changed;
-    }
+            cancellationToken);
 }

@@ -1,78 +1,86 @@
-using MedHelm.Application.Ports;
 using System.Globalization;
 using System.Text.Json;
+using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Ledger;
-using Microsoft.Data.Sqlite;
+using static MedHelm.Storage.SqliteSql;
 
 namespace MedHelm.Storage;
 
-public sealed partial class SqliteResultStore
+/// <summary>The request ledger's tables: requests, completions, run links and scores.</summary>
+public sealed class SqliteLedgerStore : ILedgerStore
 {
-    /// <summary>
-    /// A ledger over this store: lookups go straight to the database, writes go through one queue whose single
-    /// consumer commits up to <paramref name="maxBatch"/> entries per transaction. Dispose it (or flush it) before
-    /// disposing the store.
-    /// </summary>
-    public SqliteCompletionLedger OpenLedger(int maxBatch, int capacity = 8192) => new(this, maxBatch, capacity);
+    private readonly SqliteDataSource _dataSource;
+
+    /// <summary>The ledger of <paramref name="dataSource"/>.</summary>
+    public SqliteLedgerStore(SqliteDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+    }
 
     /// <inheritdoc />
     public IRunLedger OpenLedger() => OpenLedger(maxBatch: 512);
+
+    /// <summary>
+    /// A ledger over this store: lookups go straight to the database, writes go through one queue whose single
+    /// consumer commits up to <paramref name="maxBatch"/> entries per transaction. Dispose it (or flush it) before
+    /// disposing the data source.
+    /// </summary>
+    public SqliteCompletionLedger OpenLedger(int maxBatch, int capacity = 8192) => new(this, maxBatch, capacity);
 
     /// <summary>The stored completions among <paramref name="keys"/>.</summary>
     public async Task<IReadOnlyDictionary<string, LedgerCompletion>> FindCompletionsAsync(
         IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var found = new Dictionary<string, LedgerCompletion>(StringComparer.Ordinal);
         if (keys.Count == 0)
         {
-            return found;
+            return new Dictionary<string, LedgerCompletion>(StringComparer.Ordinal);
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = ReadCommand(
-                """
-                SELECT q.request_key, c.output, c.reasoning, c.finish_reason, c.prompt_tokens, c.completion_tokens, c.reasoning_tokens,
-                       c.reused_prompt_tokens, c.queue_ms, c.prefill_ms, c.first_token_ms, c.decode_ms, c.elapsed_ms
-                FROM requests q JOIN completions c ON c.request_id = q.id
-                WHERE q.request_key IN (SELECT value FROM json_each($keys))
-                """);
-            command.Parameters.AddWithValue("$keys", JsonSerializer.Serialize(keys));
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await _dataSource.ReadAsync<IReadOnlyDictionary<string, LedgerCompletion>>(
+            async (connection, ct) =>
             {
-                found[reader.GetString(0)] = new LedgerCompletion(
-                    reader.GetString(1),
-                    NullableString(reader, 2),
-                    NullableString(reader, 3),
-                    NullableLong(reader, 4),
-                    NullableLong(reader, 5),
-                    NullableLong(reader, 6),
-                    NullableLong(reader, 7),
-                    NullableDouble(reader, 8),
-                    NullableDouble(reader, 9),
-                    NullableDouble(reader, 10),
-                    NullableDouble(reader, 11),
-                    reader.GetDouble(12));
-            }
+                using var command = Command(
+                    connection,
+                    """
+                    SELECT q.request_key, c.output, c.reasoning, c.finish_reason, c.prompt_tokens, c.completion_tokens, c.reasoning_tokens,
+                           c.reused_prompt_tokens, c.queue_ms, c.prefill_ms, c.first_token_ms, c.decode_ms, c.elapsed_ms
+                    FROM requests q JOIN completions c ON c.request_id = q.id
+                    WHERE q.request_key IN (SELECT value FROM json_each($keys))
+                    """);
+                command.Parameters.AddWithValue("$keys", JsonSerializer.Serialize(keys));
+                var found = new Dictionary<string, LedgerCompletion>(StringComparer.Ordinal);
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    found[reader.GetString(0)] = new LedgerCompletion(
+                        reader.GetString(1),
+                        NullableString(reader, 2),
+                        NullableString(reader, 3),
+                        NullableLong(reader, 4),
+                        NullableLong(reader, 5),
+                        NullableLong(reader, 6),
+                        NullableLong(reader, 7),
+                        NullableDouble(reader, 8),
+                        NullableDouble(reader, 9),
+                        NullableDouble(reader, 10),
+                        NullableDouble(reader, 11),
+                        reader.GetDouble(12));
+                }
 
-            return found;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+                return found;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Writes ledger entries in one transaction: request, completion, run link and scores, each INSERT OR IGNORE, so
     /// writing an entry again (a resumed run, a reused completion) changes nothing. A score is stored with
-    /// <c>is_main</c> = <see cref="MetricScore.IsMain"/>. All or nothing.
+    /// <c>is_main</c> = <see cref="MetricScore.IsMain"/>. All or nothing. The ledger's writer calls it.
     /// </summary>
     /// <exception cref="ArgumentException">An entry has more than one main score (nothing is written).</exception>
-    public Task WriteLedgerEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
+    internal Task WriteLedgerEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count == 0)
@@ -88,7 +96,7 @@ public sealed partial class SqliteResultStore
                 nameof(entries));
         }
 
-        return InTransactionAsync(
+        return _dataSource.WriteAsync(
             async (transaction, ct) =>
             {
                 var now = FormatTime(DateTimeOffset.UtcNow);
@@ -156,31 +164,4 @@ public sealed partial class SqliteResultStore
             },
             cancellationToken);
     }
-
-    private static SqliteCommand Prepared(SqliteTransaction transaction, string sql, params string[] names)
-    {
-        var command = Command(transaction, sql);
-        foreach (var name in names)
-        {
-            command.Parameters.Add(new SqliteParameter(name, null));
-        }
-
-        command.Prepare();
-        return command;
-    }
-
-    private static void Set(SqliteCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        }
-    }
-
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
-
-    private static double? NullableDouble(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : Convert.ToDouble(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 }
