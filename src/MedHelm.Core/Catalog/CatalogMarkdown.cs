@@ -56,6 +56,15 @@ public static class CatalogMarkdown
         return sb.ToString();
     }
 
+    /// <summary>One benchmark's section of the document ("#### Name (`run_spec`)" and its details).</summary>
+    public static string RenderBenchmark(BenchmarkDefinition benchmark)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        var sb = new StringBuilder();
+        AppendBenchmark(sb, benchmark);
+        return sb.ToString().TrimStart('\n');
+    }
+
     private static void AppendBenchmark(StringBuilder sb, BenchmarkDefinition b)
     {
         sb.Append(CultureInfo.InvariantCulture, $"\n#### {b.DisplayName} (`{b.Name}`)\n\n");
