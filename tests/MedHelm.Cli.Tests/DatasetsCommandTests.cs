@@ -53,14 +53,15 @@ public sealed class DatasetsCommandTests
     [Fact]
     public async Task Benchmarks_list_filters_by_category_and_prints_json()
     {
-        var all = await CliProcess.RunAsync(["benchmarks", "list", "--json"]);
+        using var home = new TempHome();
+        var all = await CliProcess.RunAsync(["benchmarks", "list", "--json"], home.Folder);
         Assert.True(all.ExitCode == 0, all.ToString());
         using var json = JsonDocument.Parse(all.StdOut);
         Assert.Equal(37, json.RootElement.GetArrayLength());
 
-        var mra = await CliProcess.RunAsync(["benchmarks", "list", "--category", "MRA"]);
+        var mra = await CliProcess.RunAsync(["benchmarks", "list", "--category", "MRA"], home.Folder);
         Assert.Contains("6 benchmarks", mra.StdOut, StringComparison.Ordinal);
-        var unknown = await CliProcess.RunAsync(["benchmarks", "list", "--category", "XYZ"]);
+        var unknown = await CliProcess.RunAsync(["benchmarks", "list", "--category", "XYZ"], home.Folder);
         Assert.Equal(1, unknown.ExitCode);
     }
 }

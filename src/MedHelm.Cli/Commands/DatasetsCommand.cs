@@ -11,8 +11,6 @@ namespace MedHelm.Cli.Commands;
 /// <summary><c>medhelm datasets import|list|validate</c>: the dataset registry in the results database.</summary>
 internal static class DatasetsCommand
 {
-    private const int ShownProblems = 200;
-
     public static Command Build() => new("datasets", "Import benchmark data from its original files into the local database, list imports, validate files.")
     {
         Import(),
@@ -28,14 +26,20 @@ internal static class DatasetsCommand
         return (benchmark, path, definition);
     }
 
-    private static (IDatasetImporter Importer, AccessTier Access) Resolve(string? benchmark, FileInfo? definitionFile)
+    private static async Task<(IDatasetImporter Importer, AccessTier Access)?> ResolveAsync(string? benchmark, FileInfo? definitionFile)
     {
         if (definitionFile is not null)
         {
             var report = new DatasetValidationReport();
             var definition = BenchmarkDefinitionFile.Read(definitionFile.FullName, report);
-            report.ThrowIfInvalid();
-            return (new GenericInstancesImporter(definition!), definition!.Access);
+            if (definition is null || !report.IsValid)
+            {
+                await WriteProblemsAsync(report);
+                await Console.Error.WriteLineAsync($"error: {definitionFile.Name}: {report.TotalProblems} problem(s) in the definition file; nothing was read.");
+                return null;
+            }
+
+            return (new GenericInstancesImporter(definition), definition.Access);
         }
 
         if (string.IsNullOrWhiteSpace(benchmark))
@@ -53,20 +57,17 @@ internal static class DatasetsCommand
     private static async Task<DatasetReadResult> ReadAsync(IDatasetImporter importer, string path)
     {
         var result = DatasetImport.Read(importer, path);
-        if (!result.Report.IsValid)
-        {
-            foreach (var problem in result.Report.Problems.Take(ShownProblems))
-            {
-                await Console.Error.WriteLineAsync(problem.ToString());
-            }
-
-            if (result.Report.TotalProblems > ShownProblems)
-            {
-                await Console.Error.WriteLineAsync($"… and {result.Report.TotalProblems - ShownProblems} more");
-            }
-        }
-
+        await WriteProblemsAsync(result.Report);
         return result;
+    }
+
+    /// <summary>Every problem with its file, line and field, up to <see cref="DatasetValidationReport.ShownProblems"/>, then how many more.</summary>
+    private static async Task WriteProblemsAsync(DatasetValidationReport report)
+    {
+        foreach (var line in report.Lines())
+        {
+            await Console.Error.WriteLineAsync(line);
+        }
     }
 
     private static Command Import()
@@ -75,7 +76,11 @@ internal static class DatasetsCommand
         var command = new Command("import", "Validate the files and store their instances (all or nothing; the same files again change nothing).") { benchmark, path, definition };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
-            var (importer, access) = Resolve(parse.GetValue(benchmark), parse.GetValue(definition));
+            if (await ResolveAsync(parse.GetValue(benchmark), parse.GetValue(definition)) is not (var importer, var access))
+            {
+                return CommandRunner.Failed;
+            }
+
             var source = Path.GetFullPath(parse.GetValue(path)!);
             var result = await ReadAsync(importer, source);
             if (result.Dataset is null)
@@ -118,7 +123,11 @@ internal static class DatasetsCommand
         var command = new Command("validate", "Check the files and list every problem (file, line, field); stores nothing.") { benchmark, path, definition };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (_, _) =>
         {
-            var (importer, _) = Resolve(parse.GetValue(benchmark), parse.GetValue(definition));
+            if (await ResolveAsync(parse.GetValue(benchmark), parse.GetValue(definition)) is not (var importer, _))
+            {
+                return CommandRunner.Failed;
+            }
+
             var result = await ReadAsync(importer, Path.GetFullPath(parse.GetValue(path)!));
             if (result.Dataset is null)
             {

@@ -24,6 +24,11 @@ public static class CatalogMarkdown
             $"{Count(benchmarks, AccessTier.Private)} private; {benchmarks.Count - open} closed, {open} open) in ");
         sb.Append(CultureInfo.InvariantCulture,
             $"{Taxonomy.Categories.Count} categories and {Taxonomy.Categories.Sum(c => c.Subcategories.Count)} subcategories.\n\n");
+        sb.Append("`scripts/medhelm benchmarks list` prints the overview below, followed by the benchmarks imported with a definition file ");
+        sb.Append("(marked `[defined by a file]`); `--json` writes each benchmark in the definition file format of `private-benchmarks.md`, ");
+        sb.Append("which `datasets import --definition` reads back (every built-in but Medec, whose open label answer the format cannot express). ");
+        sb.Append("`benchmarks show NAME` prints one benchmark; with `--prompt [--instance ID]` the chat messages the model receives for one ");
+        sb.Append("instance of its imported data, else of its bundled sample.\n\n");
 
         sb.Append("## Overview\n\n");
         sb.Append("| Benchmark | Run spec | Category | Subcategory | Access | C/O | Main metric | Max tokens | Runs |\n");
@@ -54,6 +59,15 @@ public static class CatalogMarkdown
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>One benchmark's section of the document ("#### Name (`run_spec`)" and its details).</summary>
+    public static string RenderBenchmark(BenchmarkDefinition benchmark)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        var sb = new StringBuilder();
+        AppendBenchmark(sb, benchmark);
+        return sb.ToString().TrimStart('\n');
     }
 
     private static void AppendBenchmark(StringBuilder sb, BenchmarkDefinition b)

@@ -24,6 +24,9 @@ public sealed class DatasetValidationReport
     /// <summary>Problems kept in full; later ones are only counted.</summary>
     public const int MaxProblems = 1000;
 
+    /// <summary>Problems <see cref="Lines"/> shows by default before "… and N more problem(s)".</summary>
+    public const int ShownProblems = 20;
+
     private readonly List<DatasetProblem> _problems = [];
 
     /// <summary>The problems found, in the order found (at most <see cref="MaxProblems"/>).</summary>
@@ -69,6 +72,22 @@ public sealed class DatasetValidationReport
         {
             throw new DatasetFormatException(_problems, TotalProblems);
         }
+    }
+
+    /// <summary>
+    /// One line per problem ("file (line N): record 'k', field 'f': problem"), at most <paramref name="shown"/>,
+    /// then "… and N more problem(s)" when there are more; empty when valid.
+    /// </summary>
+    public IReadOnlyList<string> Lines(int shown = ShownProblems)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shown);
+        var lines = _problems.Take(shown).Select(p => p.ToString()).ToList();
+        if (TotalProblems > lines.Count)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"… and {TotalProblems - lines.Count} more problem(s)"));
+        }
+
+        return lines;
     }
 
     /// <summary>One line per problem, then a count.</summary>

@@ -88,7 +88,7 @@ public sealed class PrivateBenchmarkTests
         Assert.Contains("name", fields);
         Assert.Contains("category", fields);
         Assert.Contains("max_tokens", fields);
-        Assert.Contains("type", fields);
+        Assert.Contains("answer.type", fields);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class PrivateBenchmarkTests
             """);
         var result = DatasetImport.Read(new GenericInstancesImporter(definition), path);
         Assert.Null(result.Dataset);
-        Assert.Equal([(2L, "note"), (3L, "answer"), (4L, "id")], result.Report.Problems.Select(p => (p.Line!.Value, p.Field!)));
+        Assert.Equal([(2L, "fields.note"), (3L, "answer"), (4L, "id")], result.Report.Problems.Select(p => (p.Line!.Value, p.Field!)));
     }
 
     private static string RepositoryRoot()

@@ -248,9 +248,9 @@ public sealed class SyntheticStandInTests
             {"id": "2", "fields": {"message": "m"}, "question": "q", "options": ["patient", "proxy", "unknown"], "answer": "D"}
             """);
         var starr = DatasetImport.Read(DatasetImporters.Find("starr_patient_instructions")!, path);
-        Assert.Contains(starr.Report.Problems, p => p.Line == 1 && p.Field == "operative_report");
+        Assert.Contains(starr.Report.Problems, p => p.Line == 1 && p.Field == "fields.operative_report");
         var proxy = DatasetImport.Read(DatasetImporters.Find("shc_proxy_med")!, path);
-        Assert.Contains(proxy.Report.Problems, p => p.Line == 1 && p.Field == "message");
+        Assert.Contains(proxy.Report.Problems, p => p.Line == 1 && p.Field == "fields.message");
         Assert.Contains(proxy.Report.Problems, p => p.Line == 2 && p.Field == "answer" && p.Problem.Contains("ABC", StringComparison.Ordinal));
     }
 

@@ -81,14 +81,87 @@ public static class JsonSource
         return lines;
     }
 
-    /// <summary>A required non-empty string field (numbers are accepted as their text); null with a problem reported otherwise.</summary>
-    public static string? RequireString(JsonElement record, string field, RecordLocation at, DatasetValidationReport report, bool allowEmpty = false)
+    /// <summary>
+    /// The 1-based line of every value in a JSON document, by path: <c>answer</c>, <c>answer.type</c>,
+    /// <c>fields[1]</c>, <c>fields[1].key</c> (an object member's line is where its name is). When the text is not
+    /// valid JSON, the lines read before the error.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long> ValueLines(SourceText source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var lines = new Dictionary<string, long>(StringComparer.Ordinal);
+        var bytes = source.Utf8Bytes.Span;
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 64 });
+        var containers = new List<Container>();
+        string? member = null;
+        long line = 1;
+        long scanned = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                var at = reader.TokenStartIndex;
+                line += bytes[(int)scanned..(int)at].Count((byte)'\n');
+                scanned = at;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        member = Join(containers[^1].Path, reader.GetString()!);
+                        lines.TryAdd(member, line);
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        containers.Add(new Container(ValuePath(), reader.TokenType == JsonTokenType.StartArray));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        containers.RemoveAt(containers.Count - 1);
+                        break;
+                    default:
+                        ValuePath();
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // the caller reports invalid JSON; the lines read so far still help
+        }
+
+        return lines;
+
+        string ValuePath()
+        {
+            if (containers.Count == 0)
+            {
+                return string.Empty;
+            }
+
+            var parent = containers[^1];
+            if (!parent.IsArray)
+            {
+                return member!;
+            }
+
+            var path = string.Create(CultureInfo.InvariantCulture, $"{parent.Path}[{parent.Count++}]");
+            lines.TryAdd(path, line);
+            return path;
+        }
+
+        static string Join(string parent, string name) => parent.Length == 0 ? name : parent + "." + name;
+    }
+
+    /// <summary>
+    /// A required non-empty string field (numbers are accepted as their text); null with a problem reported otherwise.
+    /// <paramref name="path"/> names the field in problems when it is nested (e.g. <c>answer.type</c>); default <paramref name="field"/>.
+    /// </summary>
+    public static string? RequireString(
+        JsonElement record, string field, RecordLocation at, DatasetValidationReport report, bool allowEmpty = false, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(at);
         ArgumentNullException.ThrowIfNull(report);
+        path ??= field;
         if (record.ValueKind != JsonValueKind.Object || !record.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            report.Add(at.File, at.Line, at.Key, field, "the field is missing");
+            report.Add(at.File, at.Line, at.Key, path, "the field is missing");
             return null;
         }
 
@@ -102,25 +175,28 @@ public static class JsonSource
                 text = value.GetRawText();
                 break;
             default:
-                report.Add(at.File, at.Line, at.Key, field, $"expected a string, found {Describe(value.ValueKind)}");
+                report.Add(at.File, at.Line, at.Key, path, $"expected a string, found {Describe(value.ValueKind)}");
                 return null;
         }
 
         if (!allowEmpty && string.IsNullOrWhiteSpace(text))
         {
-            report.Add(at.File, at.Line, at.Key, field, "the value is empty");
+            report.Add(at.File, at.Line, at.Key, path, "the value is empty");
             return null;
         }
 
         return text;
     }
 
-    /// <summary>An optional string field; null when absent or null, a problem when of another type.</summary>
-    public static string? OptionalString(JsonElement record, string field, RecordLocation at, DatasetValidationReport report)
+    /// <summary>
+    /// An optional string field; null when absent or null, a problem when of another type. <paramref name="path"/> names
+    /// the field in problems when it is nested; default <paramref name="field"/>.
+    /// </summary>
+    public static string? OptionalString(JsonElement record, string field, RecordLocation at, DatasetValidationReport report, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(at);
         ArgumentNullException.ThrowIfNull(report);
-        if (!record.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (record.ValueKind != JsonValueKind.Object || !record.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -134,25 +210,29 @@ public static class JsonSource
 
         string? Fail()
         {
-            report.Add(at.File, at.Line, at.Key, field, $"expected a string, found {Describe(value.ValueKind)}");
+            report.Add(at.File, at.Line, at.Key, path ?? field, $"expected a string, found {Describe(value.ValueKind)}");
             return null;
         }
     }
 
-    /// <summary>A required array of strings; null with a problem reported otherwise.</summary>
-    public static IReadOnlyList<string>? RequireStringArray(JsonElement record, string field, RecordLocation at, DatasetValidationReport report)
+    /// <summary>
+    /// A required array of strings; null with a problem reported otherwise. <paramref name="path"/> names the field in
+    /// problems when it is nested; default <paramref name="field"/>.
+    /// </summary>
+    public static IReadOnlyList<string>? RequireStringArray(JsonElement record, string field, RecordLocation at, DatasetValidationReport report, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(at);
         ArgumentNullException.ThrowIfNull(report);
-        if (!record.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        path ??= field;
+        if (record.ValueKind != JsonValueKind.Object || !record.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            report.Add(at.File, at.Line, at.Key, field, "the field is missing");
+            report.Add(at.File, at.Line, at.Key, path, "the field is missing");
             return null;
         }
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            report.Add(at.File, at.Line, at.Key, field, $"expected an array of strings, found {Describe(value.ValueKind)}");
+            report.Add(at.File, at.Line, at.Key, path, $"expected an array of strings, found {Describe(value.ValueKind)}");
             return null;
         }
 
@@ -162,7 +242,7 @@ public static class JsonSource
         {
             if (item.ValueKind != JsonValueKind.String)
             {
-                report.Add(at.File, at.Line, at.Key, field, $"item {index} should be a string, found {Describe(item.ValueKind)}");
+                report.Add(at.File, at.Line, at.Key, $"{path}[{index}]", $"expected a string, found {Describe(item.ValueKind)}");
                 return null;
             }
 
@@ -226,6 +306,16 @@ public static class JsonSource
         JsonValueKind.Null => "null",
         _ => kind.ToString(),
     };
+
+    /// <summary>An object or array being read by <see cref="ValueLines"/>: its path and, for an array, the items so far.</summary>
+    private sealed class Container(string path, bool isArray)
+    {
+        public string Path { get; } = path;
+
+        public bool IsArray { get; } = isArray;
+
+        public int Count { get; set; }
+    }
 
     private static string Position(JsonException ex) =>
         ex.BytePositionInLine is { } p ? string.Create(CultureInfo.InvariantCulture, $", byte {p + 1} of the line") : string.Empty;
