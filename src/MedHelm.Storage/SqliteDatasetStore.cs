@@ -9,7 +9,7 @@ using static MedHelm.Storage.SqliteSql;
 namespace MedHelm.Storage;
 
 /// <summary>Imported datasets and their instances.</summary>
-public sealed class SqliteDatasetStore : IDatasetStore
+public sealed class SqliteDatasetStore : IDatasetStore, IImportedBenchmarks
 {
     /// <summary>Source path recorded for the bundled excerpts a run stores (not counted as imports).</summary>
     public const string BundledSourcePrefix = "bundled:";
@@ -204,6 +204,49 @@ public sealed class SqliteDatasetStore : IDatasetStore
                 return list;
             },
             cancellationToken);
+
+    /// <summary>
+    /// The definition files stored with the latest <c>datasets import</c> of each benchmark that was imported with
+    /// <c>--definition</c> (the definition <see cref="GetImportAsync"/> returns for that benchmark), by benchmark name.
+    /// </summary>
+    public Task<IReadOnlyList<StoredDefinition>> ListImportedDefinitionsAsync(CancellationToken cancellationToken = default) =>
+        _dataSource.ReadAsync<IReadOnlyList<StoredDefinition>>(
+            async (connection, ct) =>
+            {
+                using var command = Command(
+                    connection,
+                    """
+                    SELECT benchmark, definition_json FROM datasets
+                    WHERE access IS NOT NULL AND COALESCE(source_path, '') NOT LIKE 'bundled:%'
+                    ORDER BY benchmark, imported_utc DESC
+                    """);
+                var list = new List<StoredDefinition>();
+                string? previous = null;
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var benchmark = reader.GetString(0);
+                    if (benchmark == previous)
+                    {
+                        continue;
+                    }
+
+                    previous = benchmark;
+                    if (NullableString(reader, 1) is { } json)
+                    {
+                        list.Add(new StoredDefinition(benchmark, json));
+                    }
+                }
+
+                return list;
+            },
+            cancellationToken);
+
+    /// <summary>The instances of the latest <c>datasets import</c> of <paramref name="benchmark"/>; null when it was never imported.</summary>
+    public async Task<ImportedInstances?> GetImportedInstancesAsync(string benchmark, CancellationToken cancellationToken = default) =>
+        await GetImportAsync(benchmark, null, cancellationToken).ConfigureAwait(false) is { } import
+            ? new ImportedInstances(import.SourceSha256, import.SourcePath, import.Instances)
+            : null;
 
     /// <summary>The instances of one import, in file order.</summary>
     private static async Task<IReadOnlyList<BenchmarkInstance>> ReadInstancesAsync(

@@ -14,7 +14,7 @@ namespace MedHelm.Storage;
 /// members it forwards. The file lives in a folder created 0700 and is created 0600 (on Unix), in WAL mode; each write is
 /// one short transaction, one at a time; reads do not wait for them.
 /// </summary>
-public sealed class SqliteResultStore : IResultsDatabase
+public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
 {
     /// <summary>Source path recorded for the bundled excerpts a run stores (not counted as imports).</summary>
     public const string BundledSourcePrefix = SqliteDatasetStore.BundledSourcePrefix;
@@ -170,6 +170,14 @@ public sealed class SqliteResultStore : IResultsDatabase
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListImportedBenchmarksAsync(CancellationToken cancellationToken = default) =>
         Datasets.ListImportedBenchmarksAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredDefinition>> ListImportedDefinitionsAsync(CancellationToken cancellationToken = default) =>
+        Datasets.ListImportedDefinitionsAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ImportedInstances?> GetImportedInstancesAsync(string benchmark, CancellationToken cancellationToken = default) =>
+        Datasets.GetImportedInstancesAsync(benchmark, cancellationToken);
 
     // IAuditLog
 
