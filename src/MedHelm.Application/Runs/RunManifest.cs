@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MedHelm.Application.Errors;
+
+namespace MedHelm.Application.Runs;
+
+/// <summary>
+/// What a run was asked for; a resume repeats exactly these settings.
+/// </summary>
+/// <param name="Suite">The suite (demo, medhelm-public, medhelm-all), or null for a benchmark list.</param>
+/// <param name="Benchmarks">The benchmarks named (empty with a suite).</param>
+/// <param name="Models">The model arguments (Models or Endpoints names, GGUF files).</param>
+/// <param name="Jury">The judge arguments (empty: no jury).</param>
+/// <param name="MaxInstances">Instances per benchmark, or null for all.</param>
+/// <param name="Mode">Scoring mode: corrected or helm.</param>
+/// <param name="BertScoreModel">The BERTScore embedding model argument, or null when BERTScore is off.</param>
+/// <param name="Samples">True when benchmarks that were never imported run on their bundled samples (<c>--samples</c>).</param>
+public sealed record RunPlan(
+    string? Suite,
+    IReadOnlyList<string> Benchmarks,
+    IReadOnlyList<string> Models,
+    IReadOnlyList<string> Jury,
+    int? MaxInstances,
+    string Mode,
+    [property: JsonPropertyName("bertscore_model")] string? BertScoreModel = null,
+    bool Samples = false);
+
+/// <summary>The decoding every request of a run used.</summary>
+public sealed record ManifestDecoding(double Temperature, long Seed, int SampleIndex, bool Greedy);
+
+/// <summary>A hosted endpoint that served an evaluated model.</summary>
+public sealed record ManifestEndpoint(string BaseUrl, string Model, bool AllowPatientData);
+
+/// <summary>How a local model was placed and served.</summary>
+public sealed record ManifestModelSettings(
+    int GpuLayers, int MainGpu, IReadOnlyList<float> TensorSplit, bool? FlashAttention, int Sequences, int ContextPerSequence, int Batch,
+    int MicroBatch, bool PrefixReuse, IReadOnlyDictionary<string, string> Reasoning);
+
+/// <summary>One evaluated model: a GGUF file (hashed) or an endpoint.</summary>
+public sealed record ManifestModel(
+    string Name, string Argument, string? File, ManifestEndpoint? Endpoint, string? Sha256, long SizeBytes, string? Architecture, string? Quantization,
+    long Parameters, ManifestModelSettings Settings);
+
+/// <summary>One evaluated benchmark and the data it ran on.</summary>
+/// <param name="Name">The benchmark.</param>
+/// <param name="DatasetSha256">The import's hash.</param>
+/// <param name="Source">Where the data came from (an imported path, or <c>bundled:NAME</c>).</param>
+/// <param name="Split">Which instances were evaluated: "test" or "all".</param>
+/// <param name="Instances">Instances evaluated per model.</param>
+/// <param name="Metric">The main metric.</param>
+/// <param name="MaxTokens">Output tokens per answer.</param>
+/// <param name="Stop">Stop sequences.</param>
+public sealed record ManifestBenchmark(
+    string Name, string DatasetSha256, string Source, string Split, int Instances, string Metric, int MaxTokens, IReadOnlyList<string> Stop)
+{
+    /// <summary>Where the data came from: imported (the site's own files), bundled (a public excerpt) or synthetic (a stand-in).</summary>
+    public string? Data { get; init; }
+}
+
+/// <summary>A benchmark the run did not evaluate, with the reason.</summary>
+public sealed record ManifestSkipped(string Name, string Reason);
+
+/// <summary>The engine that served the run's local models.</summary>
+public sealed record ManifestEngine(string Backend, string? LlamaCpp, int Threads, IReadOnlyList<string> Devices);
+
+/// <summary>The database EHRSQL answers were executed against.</summary>
+public sealed record ManifestEhrSqlDatabase(string Path, string Sha256, string Source, double QueryTimeoutSeconds, int MaxRows);
+
+/// <summary>The BERTScore embedding model.</summary>
+public sealed record ManifestBertScoreModel(
+    string Name, string Argument, string File, string Sha256, long SizeBytes, string Architecture, string Quantization, long Parameters, string Metric,
+    bool Idf, bool Rescaled);
+
+/// <summary>
+/// A run's stored configuration: the plan, the models (with their files' hashes), the data (with its hashes), the
+/// engine and the other inputs a resume must find unchanged. Read and written only through <see cref="RunManifestJson"/>.
+/// </summary>
+public sealed record RunManifest(
+    RunPlan Plan,
+    string LedgerKey,
+    ManifestDecoding Decoding,
+    IReadOnlyList<ManifestModel> Models,
+    IReadOnlyList<string> Jury,
+    IReadOnlyList<ManifestBenchmark> Benchmarks,
+    IReadOnlyList<ManifestSkipped> Skipped,
+    ManifestEngine Engine)
+{
+    /// <summary>The manifest format this code writes. Version 1 (stored before the field existed) reads the same way.</summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>The format version; 1 when the stored manifest has none.</summary>
+    public int ManifestVersion { get; init; } = 1;
+
+    /// <summary>The EHRSQL execution database, when the run scores EHRSQL.</summary>
+    public ManifestEhrSqlDatabase? EhrSqlDatabase { get; init; }
+
+    /// <summary>The BERTScore model, when BERTScore is on.</summary>
+    public ManifestBertScoreModel? BertscoreModel { get; init; }
+}
+
+/// <summary>The one place run manifests are read and written (source-generated System.Text.Json, snake_case).</summary>
+public static class RunManifestJson
+{
+    /// <summary>The manifest as stored.</summary>
+    public static string Serialize(RunManifest manifest) => JsonSerializer.Serialize(manifest, RunManifestJsonContext.Default.RunManifest);
+
+    /// <summary>
+    /// The manifest of <paramref name="runId"/>, or null when the run was not started by a run (it has no plan).
+    /// </summary>
+    /// <exception cref="ConflictException">The stored configuration is not a manifest this version can read.</exception>
+    public static RunManifest? Parse(string runId, string configurationJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(configurationJson);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("plan", out _))
+            {
+                return null;
+            }
+
+            var manifest = document.RootElement.Deserialize(RunManifestJsonContext.Default.RunManifest);
+            if (manifest is { ManifestVersion: > RunManifest.CurrentVersion })
+            {
+                throw new ConflictException(
+                    $"Run '{runId}' was stored by a newer MedHelm (manifest version {manifest.ManifestVersion}; this one reads up to {RunManifest.CurrentVersion}).");
+            }
+
+            return manifest;
+        }
+        catch (JsonException e)
+        {
+            throw new ConflictException($"The stored configuration of run '{runId}' is not a readable run manifest: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>Source-generated serialization of <see cref="RunManifest"/>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(RunManifest))]
+internal sealed partial class RunManifestJsonContext : JsonSerializerContext;
