@@ -149,6 +149,7 @@ public sealed class RunReportBuilder
         var benchmarks = new List<ReportBenchmark>();
         var origins = new Dictionary<string, DataOrigin>(StringComparer.Ordinal);
         var goldShown = new HashSet<string>(StringComparer.Ordinal);
+        var withSubRuns = new HashSet<string>(StringComparer.Ordinal);
         foreach (var b in manifest?.Benchmarks ?? [])
         {
             var import = await imports.GetAsync(b.Name, b.DatasetSha256, cancellationToken).ConfigureAwait(false);
@@ -165,16 +166,21 @@ public sealed class RunReportBuilder
                 goldShown.Add(b.Name);
             }
 
-            var subRuns = definition is { SubRuns.Count: > 0 }
-                ? definition.SubRuns.Select(r => r.Name).ToArray()
-                : (import?.Instances ?? []).Select(SubRunOf).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+            // sub-runs only where the definition declares them (DischargeMe tags its two sections, but is one run)
+            var subRuns = definition is { SubRuns.Count: > 0 } ? definition.SubRuns.Select(r => r.Name).ToArray() : [];
+            if (subRuns.Length > 0)
+            {
+                withSubRuns.Add(b.Name);
+            }
+
             benchmarks.Add(new ReportBenchmark(b.Name, b.DatasetSha256, b.Source, b.Instances, origin, subRuns));
         }
 
         var results = rows.Select(row =>
         {
             var instance = instances.TryGetValue(row.Benchmark, out var byId) && byId.TryGetValue(row.InstanceId, out var i) ? i : null;
-            return new ReportResult(row, goldShown.Contains(row.Benchmark) ? instance?.Gold : null, instance is null ? null : SubRunOf(instance));
+            return new ReportResult(
+                row, goldShown.Contains(row.Benchmark) ? instance?.Gold : null, instance is not null && withSubRuns.Contains(row.Benchmark) ? SubRunOf(instance) : null);
         }).ToArray();
         return new RunData(benchmarks, origins, results);
     }

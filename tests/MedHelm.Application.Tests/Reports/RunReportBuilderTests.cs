@@ -135,6 +135,30 @@ public sealed class RunReportBuilderTests
     }
 
     [Fact]
+    public async Task Only_a_benchmark_whose_definition_declares_sub_runs_is_averaged_by_sub_run()
+    {
+        // DischargeMe's importer tags each instance with its section, but the benchmark is one run
+        await using var temp = await TempResults.CreateAsync();
+        var discharge = await ImportAsync(temp.Store, "dischargeme", "/srv/imports/dischargeme",
+            [Instance("h1/bhc", "x", "brief_hospital_course"), Instance("h2/bhc", "x", "brief_hospital_course"), Instance("h1/di", "y", "discharge_instructions")]);
+        await SaveRunAsync(temp.Store, "dm", RunManifestJson.Serialize(Manifest(["m1"], [discharge])));
+        await RecordAsync(temp.Store,
+        [
+            Entry("dm", "m1", discharge, "h1/bhc", [new MetricScore("dischargeme_accuracy", 1)]),
+            Entry("dm", "m1", discharge, "h2/bhc", [new MetricScore("dischargeme_accuracy", 1)]),
+            Entry("dm", "m1", discharge, "h1/di", [new MetricScore("dischargeme_accuracy", 0)]),
+        ]);
+
+        var report = await new RunReportBuilder(temp.Store).BuildAsync("dm");
+
+        var row = Assert.Single(report.Leaderboard);
+        Assert.Equal(2.0 / 3.0, row.Row.Score, 12);
+        Assert.Empty(row.SubRuns);
+        Assert.Empty(Assert.Single(report.Benchmarks).SubRuns);
+        Assert.All(report.Results, r => Assert.Null(r.SubRun));
+    }
+
+    [Fact]
     public async Task The_leaderboard_across_runs_takes_the_latest_result_of_each_instance_and_the_most_caveated_data()
     {
         await using var temp = await TempResults.CreateAsync();
