@@ -1,7 +1,6 @@
 using System.CommandLine;
-using MedHelm.Cli.Hosting;
-using MedHelm.Core.Results;
-using MedHelm.Application.Ports;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Reports;
 using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
@@ -11,7 +10,7 @@ internal static class LeaderboardCommand
 {
     public static Command Build()
     {
-        var runId = new Option<string?>("--run-id") { Description = "Only this run (default: all runs)." };
+        var runId = new Option<string?>("--run-id") { Description = "Only this run (default: the latest result of every instance across runs)." };
         var command = new Command("leaderboard", "Print the leaderboard (model, benchmark, score, instances, tokens, seconds) from the results database.") { runId };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
@@ -22,8 +21,23 @@ internal static class LeaderboardCommand
             }
 
             await using var store = await SqliteResultStore.OpenAsync(databasePath, token);
-            var rows = await store.GetLeaderboardAsync(parse.GetValue(runId), token);
-            Console.Out.WriteLine(rows.Count == 0 ? "No results." : Leaderboard.FormatTable(rows));
+            var id = parse.GetValue(runId);
+            LeaderboardReport board;
+            try
+            {
+                board = await new RunReportBuilder(store).BuildLeaderboardAsync(id, token);
+            }
+            catch (NotFoundException e)
+            {
+                throw new ArgumentException($"There is no run '{id}' (see `medhelm runs list`).", e);
+            }
+
+            Console.Out.WriteLine(RunReportTextFormatter.FormatLeaderboard(board.Rows));
+            if (RunReportTextFormatter.FormatSubRuns(board.Rows) is { Length: > 0 } subRuns)
+            {
+                Console.Out.Write(subRuns); // the table ends with a blank line
+            }
+
             return CommandRunner.Ok;
         }));
         return command;

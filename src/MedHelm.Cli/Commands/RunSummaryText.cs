@@ -1,7 +1,7 @@
 using System.Text;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
-using MedHelm.Core.Results;
+using MedHelm.Application.Reports;
 
 namespace MedHelm.Cli.Commands;
 
@@ -11,15 +11,16 @@ internal static class RunSummaryText
     public static async Task<string> BuildAsync(IResultsDatabase database, RunOutcome outcome, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
-        var rows = await database.GetLeaderboardAsync(outcome.RunId, cancellationToken);
-        text.AppendLine(rows.Count == 0 ? "No results." : Leaderboard.FormatTable(rows));
+        var leaderboard = await new RunReportBuilder(database).BuildLeaderboardAsync(outcome.RunId, cancellationToken);
+        text.AppendLine(RunReportTextFormatter.FormatLeaderboard(leaderboard.Rows));
+        text.Append(RunReportTextFormatter.FormatSubRuns(leaderboard.Rows));
         if (outcome.Judges.Count > 0 && outcome.JuriedBenchmarks.Count > 0)
         {
             var juryReports = await RunJuryReports.BuildAsync(database, outcome.RunId, outcome.Judges, outcome.JuriedBenchmarks, cancellationToken);
             if (juryReports.Count > 0)
             {
                 text.AppendLine();
-                text.Append(RunJuryReports.Format(juryReports));
+                text.Append(RunReportTextFormatter.FormatJuryReports(juryReports));
                 text.AppendLine();
             }
         }

@@ -37,6 +37,69 @@ public static class Leaderboard
             .ToList();
     }
 
+    /// <summary>
+    /// As <see cref="Aggregate(IEnumerable{InstanceResult})"/>, but a benchmark made of several runs
+    /// (<c>BenchmarkDefinition.SubRuns</c>, e.g. CLEAR's conditions) scores as MedHELM does: the unweighted mean of its
+    /// sub-run means, so a run with more instances does not weigh more. <paramref name="subRunOf"/> names an instance's
+    /// sub-run (null: the benchmark is a single run). A model × benchmark whose instances have no sub-run gets the plain
+    /// mean; instances without a sub-run beside ones that have one count as one more sub-run. Instances, tokens and
+    /// seconds stay sums over every instance.
+    /// </summary>
+    public static IReadOnlyList<LeaderboardRow> Aggregate(IEnumerable<InstanceResult> results, Func<InstanceResult, string?> subRunOf)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(subRunOf);
+        var list = results as IReadOnlyCollection<InstanceResult> ?? results.ToList();
+        var means = SubRunGroups(list, subRunOf)
+            .GroupBy(g => (g.Model, g.Benchmark))
+            .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.Single().Mean : g.Average(s => s.Mean));
+        return Aggregate(list)
+            .Select(r => r with { Score = means[(r.Model, r.Benchmark)] })
+            .OrderBy(r => r.Benchmark, StringComparer.Ordinal)
+            .ThenByDescending(r => r.Score)
+            .ThenBy(r => r.Model, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// The mean score of each sub-run of each model × benchmark whose instances name a sub-run (see
+    /// <see cref="Aggregate(IEnumerable{InstanceResult}, Func{InstanceResult, string?})"/>), ordered by model,
+    /// benchmark and sub-run (ordinal); instances without a sub-run beside ones that have one are listed under "".
+    /// Benchmarks that are a single run have no rows.
+    /// </summary>
+    public static IReadOnlyList<SubRunScore> SubRunMeans(IEnumerable<InstanceResult> results, Func<InstanceResult, string?> subRunOf)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(subRunOf);
+        return SubRunGroups(results, subRunOf)
+            .GroupBy(g => (g.Model, g.Benchmark))
+            .Where(g => g.Any(s => s.SubRun is not null))
+            .SelectMany(g => g)
+            .Select(g => new SubRunScore(g.Model, g.Benchmark, g.SubRun ?? "", g.Mean, g.Instances))
+            .OrderBy(s => s.Model, StringComparer.Ordinal)
+            .ThenBy(s => s.Benchmark, StringComparer.Ordinal)
+            .ThenBy(s => s.SubRun, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static IEnumerable<(string Model, string Benchmark, string? SubRun, double Mean, int Instances)> SubRunGroups(
+        IEnumerable<InstanceResult> results, Func<InstanceResult, string?> subRunOf) =>
+        results
+            .GroupBy(r => (r.Model, r.Benchmark, SubRun: subRunOf(r)))
+            .Select(g =>
+            {
+                // summed in input order, as Aggregate does, so a single-run benchmark gets exactly its plain mean
+                var count = 0;
+                double sum = 0;
+                foreach (var r in g)
+                {
+                    count++;
+                    sum += r.Score;
+                }
+
+                return (g.Key.Model, g.Key.Benchmark, g.Key.SubRun, sum / count, count);
+            });
+
     /// <summary>Formats rows as a fixed-width text table (invariant culture, score with 3 decimals).</summary>
     public static string FormatTable(IReadOnlyList<LeaderboardRow> rows)
     {

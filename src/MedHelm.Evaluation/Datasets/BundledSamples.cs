@@ -49,6 +49,29 @@ public static class BundledSamples
     public static IReadOnlyList<string> Benchmarks { get; } = FindSampleBenchmarks();
 
     /// <summary>
+    /// The benchmarks whose bundled sample is a synthetic stand-in (invented for this project in the published layout:
+    /// every gated and private benchmark, and MedDialog, MedQA and MedMCQA), not an excerpt of the real data; the rows
+    /// marked SYNTHETIC in Samples/NOTICE.md. A score on them says nothing about a model.
+    /// </summary>
+    public static IReadOnlySet<string> SyntheticBenchmarks { get; } = new SortedSet<string>(StringComparer.Ordinal)
+    {
+        "chw_care_plan", "clear", "dischargeme", "ehrshot", "med_dialog", "med_mcqa", "med_qa", "medalign", "mental_health",
+        "mimic_bhc", "mimic_rrs", "mimiciv_billing_code", "n2c2_ct_matching", "shc_bmt_med", "shc_cdi_med", "shc_conf_med",
+        "shc_ent_med", "shc_gip_med", "shc_privacy_med", "shc_proxy_med", "shc_ptbm_med", "shc_sei_med", "shc_sequoia_med",
+        "starr_patient_instructions",
+    };
+
+    /// <summary>
+    /// True when the bundled sample of <paramref name="benchmark"/> (run-spec name, any case) is a synthetic stand-in;
+    /// false for an excerpt of the real public data and for benchmarks without a bundled sample.
+    /// </summary>
+    public static bool IsSynthetic(string benchmark)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        return SyntheticBenchmarks.Contains(benchmark.ToLowerInvariant());
+    }
+
+    /// <summary>
     /// Writes the embedded excerpt of <paramref name="benchmark"/> (original file names and sub-folders) into
     /// <paramref name="targetFolder"/>, creating it when needed; returns the written paths.
     /// </summary>

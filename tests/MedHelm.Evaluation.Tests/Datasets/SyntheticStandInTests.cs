@@ -43,6 +43,25 @@ public sealed class SyntheticStandInTests
     }
 
     [Fact]
+    public void The_synthetic_samples_are_the_rows_NOTICE_marks_synthetic()
+    {
+        // | `clear/` | CLEAR | **SYNTHETIC**: ... — every row of the table names its folder (= the benchmark) first
+        var rows = BundledSamples.Notice().Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)).ToArray();
+        string Folder(string row) => row[3..row.IndexOf("/`", StringComparison.Ordinal)];
+        var synthetic = rows.Where(r => r.Contains("**SYNTHETIC**", StringComparison.Ordinal)).Select(Folder).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(24, synthetic.Length);
+        Assert.Equal(synthetic, BundledSamples.SyntheticBenchmarks);
+        Assert.All(synthetic, b => Assert.True(BundledSamples.IsSynthetic(b), b));
+        Assert.True(BundledSamples.IsSynthetic("CLEAR"));
+
+        var real = rows.Select(Folder).Except(synthetic).Select(f => f == "pubmedqa" ? "pubmed_qa" : f).ToArray();
+        Assert.Equal(13, real.Length);
+        Assert.All(real, b => Assert.False(BundledSamples.IsSynthetic(b), b));
+        Assert.Equal(BundledSamples.Benchmarks, synthetic.Concat(real).Order(StringComparer.Ordinal));
+        Assert.False(BundledSamples.IsSynthetic("not_a_benchmark"));
+    }
+
+    [Fact]
     public void Every_private_built_in_imports_through_its_built_in_definition()
     {
         var privates = BuiltInBenchmarks.All.Where(b => b.Access == AccessTier.Private).ToArray();
