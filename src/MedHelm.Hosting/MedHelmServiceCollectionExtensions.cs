@@ -1,4 +1,5 @@
 using MedHelm.Application.Agreement;
+using MedHelm.Application.Datasets;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
@@ -54,6 +55,7 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<RunOrchestrator>();
         services.AddSingleton<AgreementInputBuilder>();
         services.AddSingleton<DemoRunBuilder>();
+        services.AddSingleton<DatasetImportService>();
         services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
         services.AddSingleton<IResultsDatabase>(sp =>
         {
