@@ -5,7 +5,7 @@ namespace MedHelm.Cli.Tests.Support;
 /// <summary>Runs the real medhelm CLI (built beside the tests) in a child process, so native failures cannot take the test host down.</summary>
 public static class CliProcess
 {
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, string? home = null, IDictionary<string, string>? environment = null, int timeoutSeconds = 300)
     {
@@ -44,19 +44,6 @@ public static class CliProcess
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedHelm.OnPrem.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MedHelm.OnPrem.sln not found above the test binaries.");
     }
 }
 
