@@ -19,6 +19,7 @@ public sealed class JuryLocalJudgesTests : IDisposable
     private readonly TempFolder _folder = new("medhelm-jury-tests-");
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Three_generated_judges_rate_every_output_with_no_parse_failure()
     {
         LlamaRuntime.Initialize(Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);

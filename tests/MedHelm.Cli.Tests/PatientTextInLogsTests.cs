@@ -3,6 +3,7 @@ using MedHelm.Evaluation.Datasets;
 
 namespace MedHelm.Cli.Tests;
 
+[Trait("Category", TestCategories.Slow)]
 public sealed class PatientTextInLogsTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace MedHelm.Cli.Tests;
 
+[Trait("Category", TestCategories.Slow)]
 public sealed class RunResumeTests(ITestOutputHelper output)
 {
     private const int RequiredKills = 10;
