@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh clone: installs the llama.cpp runtime, builds the solution, runs all test
 # projects and ends with one summary line "N passed, N failed, N skipped".
+#   --fast  leaves out the tests tagged [Trait("Category", TestCategories.Slow)] (dotnet test --filter "Category!=Slow").
+# MEDHELM_TEST_TIMEOUT_FACTOR (default 1) multiplies the time limits of the tests that wait for a process.
 set -uo pipefail
+filter=()
+for arg in "$@"; do
+  case "$arg" in
+    --fast) filter=(--filter "Category!=Slow") ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "scripts/test.sh: unknown argument '$arg' (usage: scripts/test.sh [--fast])" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/install-runtime.sh" --source || exit 1
 "$root/scripts/build-batched-bench.sh" cpu || exit 1   # llama.cpp's own bench, the reference of `medhelm bench`
 dotnet build MedHelm.OnPrem.sln -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed (build)"; exit 1; }
 log="$(mktemp)"
-dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo 2>&1 | tee "$log"
+dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo "${filter[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # dotnet test prints one "Passed!/Failed!/Skipped!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test project.
 summary="$(grep -E '(Passed|Failed|Skipped)! +- Failed: +[0-9]+' "$log" | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \

@@ -20,6 +20,7 @@ public sealed class AgreementCommandTests
     private const string Header = "instance_id,benchmark,rater_id,accuracy,completeness,clarity\n";
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Agreement_over_a_finished_run_compares_the_clinicians_with_its_jury_rouge_and_bertscore()
     {
         using var home = JuryHome();

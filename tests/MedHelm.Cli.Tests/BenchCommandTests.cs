@@ -6,6 +6,7 @@ namespace MedHelm.Cli.Tests;
 public sealed class BenchCommandTests
 {
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Bench_prints_one_row_per_parallelism_and_the_mixed_workload_as_json()
     {
         using var home = new TempHome();
@@ -27,6 +28,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Bench_runs_llama_batched_bench_built_on_the_engines_own_libraries_and_prints_the_ratio()
     {
         // scripts/test.sh compiles llama.cpp's llama-batched-bench against the installed cpu libraries

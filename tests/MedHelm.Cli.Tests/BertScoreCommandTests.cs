@@ -6,6 +6,7 @@ namespace MedHelm.Cli.Tests;
 public sealed class BertScoreCommandTests
 {
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Metrics_score_computes_bertscore_with_a_local_embedding_model()
     {
         using var home = new TempHome();

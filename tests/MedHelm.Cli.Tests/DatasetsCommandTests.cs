@@ -7,6 +7,7 @@ namespace MedHelm.Cli.Tests;
 public sealed class DatasetsCommandTests
 {
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Import_stores_once_list_shows_it_and_bad_files_store_nothing()
     {
         using var home = new TempHome();

@@ -9,6 +9,7 @@ namespace MedHelm.Cli.Tests;
 /// <c>datasets import --definition</c>, then evaluated by <c>medhelm run</c> like a built-in one — a closed one scored
 /// by its metric, an open-ended one by the jury with the criteria its definition gives.
 /// </summary>
+[Trait("Category", TestCategories.Slow)]
 public sealed class DefinedBenchmarkRunTests
 {
     private const string ClosedDefinition = """

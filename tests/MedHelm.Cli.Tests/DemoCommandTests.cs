@@ -8,6 +8,7 @@ namespace MedHelm.Cli.Tests;
 public sealed class DemoCommandTests
 {
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task The_demo_evaluates_every_benchmark_with_the_generated_jury_and_leaves_the_sqlite_file()
     {
         using var home = new TempHome();

@@ -46,6 +46,7 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task A_generated_model_answers_and_reports_token_counts()
     {
         using var home = new TempHome();
@@ -83,6 +84,7 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task A_model_named_in_appsettings_is_served_with_its_settings_and_its_reasoning_is_shown_apart()
     {
         using var home = new TempHome(new

@@ -9,6 +9,7 @@ namespace MedHelm.Cli.Tests;
 /// (<c>scripts/install-runtime.sh --cuda</c>) are present and are skipped elsewhere, with the reason, as on the
 /// development and CI machines, which have no GPU.
 /// </summary>
+[Trait("Category", TestCategories.Slow)]
 public sealed class GpuTests
 {
     /// <summary>Why the GPU tests cannot run on this machine, or null when they can.</summary>

@@ -16,9 +16,10 @@ namespace MedHelm.Cli.Tests;
 /// </summary>
 public sealed class JuryLocalJudgesTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("medhelm-jury-tests-").FullName;
+    private readonly TempFolder _folder = new("medhelm-jury-tests-");
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Three_generated_judges_rate_every_output_with_no_parse_failure()
     {
         LlamaRuntime.Initialize(Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
@@ -27,7 +28,7 @@ public sealed class JuryLocalJudgesTests : IDisposable
         {
             foreach (var seed in new[] { 101, 202, 303 })
             {
-                var path = Path.Combine(_folder, $"judge-{seed}.gguf");
+                var path = _folder.File($"judge-{seed}.gguf");
                 TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = seed }, path);
                 clients.Add(new LlamaChatClient(LlamaModel.Load(path), new LlamaChatClientOptions
                 {
@@ -89,9 +90,9 @@ public sealed class JuryLocalJudgesTests : IDisposable
     [Fact]
     public async Task The_agreement_command_prints_the_table_and_names_the_line_of_a_bad_value()
     {
-        var ratings = Path.Combine(_folder, "ratings.csv");
-        var jury = Path.Combine(_folder, "jury.csv");
-        var metrics = Path.Combine(_folder, "metrics.csv");
+        var ratings = _folder.File("ratings.csv");
+        var jury = _folder.File("jury.csv");
+        var metrics = _folder.File("metrics.csv");
         await File.WriteAllTextAsync(ratings,
             "instance_id,benchmark,rater_id,accuracy,completeness,clarity\n" +
             "i1,aci_bench,r1,5,4,5\ni1,aci_bench,r2,4,4,4\ni2,aci_bench,r1,2,2,3\ni2,aci_bench,r2,2,3,3\n" +
@@ -118,14 +119,5 @@ public sealed class JuryLocalJudgesTests : IDisposable
         Assert.Contains("error: jury.csv line 6, column 'completeness': the value is not a number.", bad.StdErr, StringComparison.Ordinal);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 }

@@ -19,6 +19,7 @@ public sealed class JuryOptionsTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Without_judges_an_open_ended_benchmark_is_skipped_with_the_way_to_add_them()
     {
         using var home = new TempHome();

@@ -3,6 +3,7 @@ using MedHelm.Evaluation.Datasets;
 
 namespace MedHelm.Cli.Tests;
 
+[Trait("Category", TestCategories.Slow)]
 public sealed class PatientTextInLogsTests
 {
     [Fact]
@@ -32,15 +33,8 @@ public sealed class PatientTextInLogsTests
 
     private static IReadOnlyList<Core.Catalog.BenchmarkInstance> Bundled(string benchmark)
     {
-        var folder = Directory.CreateTempSubdirectory("medhelm-bundled-");
-        try
-        {
-            BundledSamples.Extract(benchmark, folder.FullName);
-            return DatasetImport.Import(DatasetImporters.Find(benchmark)!, folder.FullName).Instances;
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        using var folder = new TempFolder("medhelm-bundled-");
+        BundledSamples.Extract(benchmark, folder.Path);
+        return DatasetImport.Import(DatasetImporters.Find(benchmark)!, folder.Path).Instances;
     }
 }

@@ -33,6 +33,7 @@ public sealed class RunBertScoreTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task A_run_stores_one_secondary_bertscore_per_answer_with_a_reference_and_a_resume_computes_only_the_missing_ones()
     {
         using var home = Home();

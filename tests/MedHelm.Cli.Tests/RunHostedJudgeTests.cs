@@ -36,6 +36,7 @@ public sealed class RunHostedJudgeTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task A_hosted_judge_answering_malformed_json_is_retried_once_recorded_failed_and_scores_rest_on_the_other_judge()
     {
         using var endpoint = new FakeChatEndpoint(_ => "{\"accuracy\": {\"score\": 4, \"explanation\": \"fine\"");

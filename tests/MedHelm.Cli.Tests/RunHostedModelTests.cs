@@ -21,6 +21,7 @@ public sealed class RunHostedModelTests
     });
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task A_hosted_model_is_evaluated_stored_under_its_endpoint_identity_and_reused_on_resume()
     {
         using var endpoint = new FakeChatEndpoint(_ => "A");

@@ -14,6 +14,7 @@ namespace MedHelm.Cli.Tests;
 /// score becomes each benchmark's score. Random weights give nonsense explanations, but every verdict must parse
 /// with scores 1-5, every rating must be stored and the run's report must show the jury's breakdowns.
 /// </summary>
+[Trait("Category", TestCategories.Slow)]
 public sealed class RunJuryTests
 {
     private static readonly string[] OpenBenchmarks = BuiltInBenchmarks.All.Where(EvaluationRunner.NeedsJury).Select(b => b.Name).ToArray();

@@ -12,6 +12,7 @@ namespace MedHelm.Cli.Tests;
 /// bundled excerpts, with a generated model): none is skipped, every instance has its main score in [0, 1], and
 /// EHRSQL runs against the synthetic eICU database the run generates once into the data folder and records.
 /// </summary>
+[Trait("Category", TestCategories.Slow)]
 public sealed class RunMetricsTests
 {
     private static readonly string[] Benchmarks = ["medcalc_bench", "medec", "ehr_sql", "mimiciv_billing_code"];

@@ -9,6 +9,7 @@ namespace MedHelm.Cli.Tests;
 /// An instance the model refuses up front (its prompt does not fit the context) does not stop the run: it is reported
 /// and audited, the other instances are scored, and once the cause is fixed a resume computes only the refused ones.
 /// </summary>
+[Trait("Category", TestCategories.Slow)]
 public sealed partial class RunRefusalTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace MedHelm.Cli.Tests;
 
+[Trait("Category", TestCategories.Slow)]
 public sealed class RunResumeTests(ITestOutputHelper output)
 {
     private const int RequiredKills = 10;
@@ -67,7 +68,7 @@ public sealed class RunResumeTests(ITestOutputHelper output)
             output.WriteLine($"attempt {attempt}: exit {result.ExitCode}, {stored[^1]} results stored (kill window {window} ms)");
             if (stored[^1] == (stored.Count > 1 ? stored[^2] : 0))
             {
-                window = Math.Min(window * 2, 8000);
+                window = Math.Min(window * 2, (int)TestTimeouts.Scale(TimeSpan.FromMilliseconds(8000)).TotalMilliseconds);
             }
         }
 

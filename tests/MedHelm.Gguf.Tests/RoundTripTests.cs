@@ -211,7 +211,7 @@ public sealed class RoundTripTests : IDisposable
     [InlineData("ggml-vocab-llama-bpe.gguf", "gpt2")]
     public void Reads_llama_cpp_own_vocab_files(string fileName, string tokenizerModel)
     {
-        var path = RepoPaths.LlamaModelFile(fileName);
+        var path = RepositoryPaths.ExistingFile("runtimes", "llama", "src", "models", fileName);
         Assert.True(path is not null, $"{fileName} is missing: scripts/test.sh unpacks the pinned llama.cpp source with scripts/install-runtime.sh --source");
         var f = GgufReader.Read(path);
         Assert.Equal(tokenizerModel, f.GetString("tokenizer.ggml.model"));

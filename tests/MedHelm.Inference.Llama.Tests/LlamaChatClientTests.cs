@@ -27,6 +27,7 @@ public sealed class LlamaChatClientTests(LlamaFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Streaming_gives_the_same_text_as_a_plain_response()
     {
         using var client = NewClient(sequences: 1);
@@ -44,6 +45,7 @@ public sealed class LlamaChatClientTests(LlamaFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Concurrent_requests_are_batched_and_each_gets_its_own_answer()
     {
         var questions = Enumerable.Range(0, 12).Select(i => $"Question {i}: is dose {i * 5} mg safe?").ToArray();

@@ -93,6 +93,7 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task Two_hundred_concurrent_requests_from_eight_threads_all_complete_with_their_own_outputs()
     {
         using var model = LlamaModel.Load(fixture.LlamaModelPath);
@@ -223,6 +224,7 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public async Task A_request_cancelled_while_waiting_for_a_slot_is_answered_before_the_slot_frees()
     {
         using var model = LlamaModel.Load(fixture.LlamaModelPath);

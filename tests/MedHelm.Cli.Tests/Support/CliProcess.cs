@@ -5,8 +5,9 @@ namespace MedHelm.Cli.Tests.Support;
 /// <summary>Runs the real medhelm CLI (built beside the tests) in a child process, so native failures cannot take the test host down.</summary>
 public static class CliProcess
 {
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
+    /// <param name="timeoutSeconds">The limit on a 2-core machine; <see cref="TestTimeouts.Scale(TimeSpan)"/> stretches it.</param>
     public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, string? home = null, IDictionary<string, string>? environment = null, int timeoutSeconds = 300)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -32,7 +33,8 @@ public static class CliProcess
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var limit = TestTimeouts.Scale(TimeSpan.FromSeconds(timeoutSeconds));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -40,23 +42,10 @@ public static class CliProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"medhelm {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s.");
+            throw new TimeoutException($"medhelm {string.Join(' ', arguments)} did not finish in {limit.TotalSeconds:0} s ({TestTimeouts.FactorVariable} stretches the limit).");
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedHelm.OnPrem.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MedHelm.OnPrem.sln not found above the test binaries.");
     }
 }
 

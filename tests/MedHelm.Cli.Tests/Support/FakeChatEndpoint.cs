@@ -77,6 +77,6 @@ public sealed class FakeChatEndpoint : IDisposable
     {
         _listener.Stop();
         _listener.Close();
-        _ = _loop.Wait(TimeSpan.FromSeconds(5));
+        _ = _loop.Wait(TestTimeouts.Scale(TimeSpan.FromSeconds(5)));
     }
 }

@@ -44,8 +44,11 @@ public sealed class RunningCli : IDisposable
         return new RunningCli(process);
     }
 
-    /// <summary>Completes with the first line (stdout or stderr) for which <paramref name="match"/> holds; faults if the process exits first.</summary>
-    public Task<string> WaitForLineAsync(Func<string, bool> match)
+    /// <summary>
+    /// Completes with the first line (stdout or stderr) for which <paramref name="match"/> holds; faults if the process
+    /// exits first, and with a <see cref="TimeoutException"/> when no such line came within the (scaled) time limit.
+    /// </summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match, int timeoutSeconds = 300)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
@@ -53,7 +56,7 @@ public sealed class RunningCli : IDisposable
             _waiters.Add((match, seen));
         }
 
-        return seen.Task;
+        return seen.Task.WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(timeoutSeconds)));
     }
 
     /// <summary>SIGKILL: no handler runs, nothing is flushed.</summary>
@@ -66,9 +69,11 @@ public sealed class RunningCli : IDisposable
         kill.WaitForExit();
     }
 
+    /// <param name="timeoutSeconds">The limit on a 2-core machine; <see cref="TestTimeouts.Scale(TimeSpan)"/> stretches it.</param>
     public async Task<CliResult> WaitAsync(int timeoutSeconds = 300)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        var limit = TestTimeouts.Scale(TimeSpan.FromSeconds(timeoutSeconds));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await Process.WaitForExitAsync(timeout.Token);
@@ -76,7 +81,7 @@ public sealed class RunningCli : IDisposable
         catch (OperationCanceledException)
         {
             Process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"medhelm did not finish in {timeoutSeconds} s.");
+            throw new TimeoutException($"medhelm did not finish in {limit.TotalSeconds:0} s ({TestTimeouts.FactorVariable} stretches the limit).");
         }
 
         await _readers;

@@ -5,9 +5,10 @@ namespace MedHelm.Cli.Tests.Support;
 /// <summary>A throw-away MEDHELM_HOME with its own appsettings.json and data folder, using the clone's installed runtime.</summary>
 public sealed class TempHome : IDisposable
 {
+    private readonly TempFolder _folder = new("medhelm-cli-");
+
     public TempHome(object? extraSettings = null)
     {
-        Folder = Directory.CreateTempSubdirectory("medhelm-cli-").FullName;
         var settings = new Dictionary<string, object>
         {
             ["Inference"] = new { Backend = "cpu", RuntimeRoot = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama"), Threads = 2 },
@@ -26,18 +27,9 @@ public sealed class TempHome : IDisposable
         File.WriteAllText(Path.Combine(Folder, "appsettings.json"), JsonSerializer.Serialize(settings));
     }
 
-    public string Folder { get; }
+    public string Folder => _folder.Path;
 
-    public string PathOf(params string[] parts) => Path.Combine([Folder, .. parts]);
+    public string PathOf(params string[] parts) => _folder.PathOf(parts);
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 }

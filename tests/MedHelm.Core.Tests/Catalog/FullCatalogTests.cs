@@ -117,25 +117,12 @@ public class FullCatalogTests
     [Fact]
     public void Docs_benchmarks_md_is_generated_from_the_catalog()
     {
-        var path = Path.Combine(RepositoryRoot(), "docs", "benchmarks.md");
+        var path = RepositoryPaths.Combine("docs", "benchmarks.md");
         Assert.True(File.Exists(path), $"{path} is missing; run scripts/medhelm benchmarks list --markdown > docs/benchmarks.md");
         var expected = CatalogMarkdown.Render();
         var actual = File.ReadAllText(path).ReplaceLineEndings("\n");
         Assert.True(
             expected == actual,
             "docs/benchmarks.md differs from the catalog; regenerate it with scripts/medhelm benchmarks list --markdown > docs/benchmarks.md");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedHelm.OnPrem.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MedHelm.OnPrem.sln not found above the test binaries.");
     }
 }

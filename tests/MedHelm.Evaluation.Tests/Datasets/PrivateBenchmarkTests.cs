@@ -10,7 +10,7 @@ namespace MedHelm.Evaluation.Tests.Datasets;
 /// <summary>Benchmarks defined only by a definition file plus instances, run end to end through the evaluation runner.</summary>
 public sealed class PrivateBenchmarkTests
 {
-    private static string Examples => Path.Combine(RepositoryRoot(), "docs", "examples", "private");
+    private static string Examples => RepositoryPaths.Combine("docs", "examples", "private");
 
     [Fact]
     public async Task The_BMT_Status_worked_example_imports_and_runs_end_to_end()
@@ -106,18 +106,5 @@ public sealed class PrivateBenchmarkTests
         var result = DatasetImport.Read(new GenericInstancesImporter(definition), path);
         Assert.Null(result.Dataset);
         Assert.Equal([(2L, "fields.note"), (3L, "answer"), (4L, "id")], result.Report.Problems.Select(p => (p.Line!.Value, p.Field!)));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedHelm.OnPrem.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MedHelm.OnPrem.sln not found above the test binaries.");
     }
 }

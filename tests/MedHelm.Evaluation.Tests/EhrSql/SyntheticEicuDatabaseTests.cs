@@ -30,6 +30,7 @@ public sealed class SyntheticEicuDatabaseTests
         Assert.Throws<FormatException>(() => EicuSchema.Parse("DROP TABLE IF EXISTS patient;"));
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public void Same_seed_gives_the_same_rows_and_another_seed_does_not()
     {
         using var folder = new TempFolder();
@@ -84,6 +85,7 @@ public sealed class SyntheticEicuDatabaseTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public void Questions_about_a_patient_find_that_patients_entities()
     {
         using var folder = new TempFolder();

@@ -10,12 +10,14 @@ namespace MedHelm.Inference.Llama.Tests.Support;
 /// </summary>
 public sealed class LlamaFixture : IDisposable
 {
+    private readonly TempFolder _folder;
+
     public LlamaFixture()
     {
-        RepositoryRoot = FindRepositoryRoot();
+        RepositoryRoot = RepositoryPaths.Root;
         RuntimeFolder = Path.Combine(RepositoryRoot, "runtimes", "llama", "cpu");
         Runtime = LlamaRuntime.Initialize(RuntimeFolder, "cpu", NullLogger.Instance);
-        Folder = Directory.CreateTempSubdirectory("medhelm-llama-tests-").FullName;
+        _folder = new TempFolder("medhelm-llama-tests-");
         LlamaModelPath = Path.Combine(Folder, "llama.gguf");
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 2, Embd = 64, Seed = 7 }, LlamaModelPath);
         DeepSeekModelPath = Path.Combine(Folder, "deepseek-r1.gguf");
@@ -28,7 +30,7 @@ public sealed class LlamaFixture : IDisposable
 
     public LlamaRuntimeInfo Runtime { get; }
 
-    public string Folder { get; }
+    public string Folder => _folder.Path;
 
     public string LlamaModelPath { get; }
 
@@ -36,30 +38,8 @@ public sealed class LlamaFixture : IDisposable
 
     public string NewFile(string name) => Path.Combine(Folder, name);
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a model file still mapped by a test's model is released at process exit
-        }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedHelm.OnPrem.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The tests must run inside a MedHelm.OnPrem clone (MedHelm.OnPrem.sln not found above the test binaries).");
-    }
+    // a model file still mapped by a test's model is released at process exit: TempFolder leaves what it cannot delete
+    public void Dispose() => _folder.Dispose();
 }
 
 [CollectionDefinition(Name)]

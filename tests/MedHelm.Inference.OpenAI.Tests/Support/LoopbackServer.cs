@@ -86,7 +86,7 @@ public sealed class LoopbackServer : IDisposable
         _listener.Close();
         try
         {
-            _loop.Wait(TimeSpan.FromSeconds(5));
+            _loop.Wait(TestTimeouts.Scale(TimeSpan.FromSeconds(5)));
         }
         catch (AggregateException)
         {

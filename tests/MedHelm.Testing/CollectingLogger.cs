@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace MedHelm.Evaluation.Tests.Support;
+namespace MedHelm.Testing;
 
 /// <summary>Keeps every log entry: the rendered message and each structured property value.</summary>
 public sealed class CollectingLogger : ILogger

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
-namespace MedHelm.Evaluation.Tests.Support;
+namespace MedHelm.Testing;
 
 /// <summary>An <see cref="IChatClient"/> that answers from a script and records what it was sent.</summary>
 public sealed class ScriptedChatClient : IChatClient
