@@ -1,40 +1,9 @@
-using MedHelm.Application.Errors;
-using MedHelm.Application.Options;
-using MedHelm.Application.Policy;
 using MedHelm.Cli.Tests.Support;
-using MedHelm.Core.Catalog;
 
 namespace MedHelm.Cli.Tests;
 
 public sealed class HostedEndpointTests
 {
-    private static EndpointsOptions Endpoints(bool enabled, bool patientData) => new()
-    {
-        Enabled = enabled,
-        Items = { ["cloud"] = new EndpointOptions { BaseUrl = "https://example.invalid/v1", Model = "m", AllowPatientData = patientData } },
-    };
-
-    [Fact]
-    public void Endpoints_are_off_until_an_administrator_enables_them()
-    {
-        var e = Assert.Throws<PolicyViolationException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(false, true), "cloud", AccessTier.Public));
-        Assert.Contains("Endpoints:Enabled", e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(AccessTier.Gated)]
-    [InlineData(AccessTier.Private)]
-    public void Patient_data_needs_the_endpoints_own_permission(AccessTier tier)
-    {
-        var e = Assert.Throws<PolicyViolationException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(true, false), "cloud", tier));
-        Assert.Contains("AllowPatientData", e.Message, StringComparison.Ordinal);
-        HostedDataPolicy.EnsureAllowed(Endpoints(true, true), "cloud", tier);
-    }
-
-    [Fact]
-    public void Public_data_may_go_to_an_enabled_endpoint() =>
-        HostedDataPolicy.EnsureAllowed(Endpoints(true, false), "cloud", AccessTier.Public);
-
     [Fact]
     public async Task Generate_refuses_a_hosted_endpoint_while_endpoints_are_disabled()
     {

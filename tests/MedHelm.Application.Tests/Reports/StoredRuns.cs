@@ -11,29 +11,24 @@ namespace MedHelm.Application.Tests.Reports;
 /// <summary>A results database in a fresh temp folder, deleted on dispose; data goes in only through the ports.</summary>
 public sealed class TempResults : IAsyncDisposable
 {
-    private TempResults(string root, SqliteResultStore store) => (Root, Store) = (root, store);
+    private readonly TempFolder _folder;
 
-    public string Root { get; }
+    private TempResults(TempFolder folder, SqliteResultStore store) => (_folder, Store) = (folder, store);
+
+    public string Root => _folder.Path;
 
     public SqliteResultStore Store { get; }
 
     public static async Task<TempResults> CreateAsync()
     {
-        var root = Path.Combine(Path.GetTempPath(), "medhelm-reports-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(root);
-        return new TempResults(root, await SqliteResultStore.OpenAsync(Path.Combine(root, "data", "results.sqlite")));
+        var folder = new TempFolder("medhelm-reports-");
+        return new TempResults(folder, await SqliteResultStore.OpenAsync(folder.PathOf("data", "results.sqlite")));
     }
 
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _folder.Dispose();
     }
 }
 

@@ -25,7 +25,7 @@ public sealed class RunOrchestratorTests
     {
         await using var harness = new RunHarness();
         var model = harness.Model("tiny");
-        harness.Loader.With("tiny", new ScriptedChat((_, _) => "A"));
+        harness.Loader.With("tiny", Scripted.Chat((_, _) => "A"));
 
         var first = await harness.RunAsync(Request(model, Closed, "first"));
         Assert.Equal(4, first.Computed);
@@ -52,7 +52,7 @@ public sealed class RunOrchestratorTests
     {
         await using var harness = new RunHarness();
         var model = harness.Model("tiny");
-        harness.Loader.With("tiny", new ScriptedChat((_, call) => call == 4 ? throw new InvalidOperationException("engine died") : "B"));
+        harness.Loader.With("tiny", Scripted.Chat((_, call) => call == 4 ? throw new InvalidOperationException("engine died") : "B"));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => harness.RunAsync(Request(model, Closed, "crashed", max: 6)));
         await using (var database = await harness.OpenDatabaseAsync())
@@ -63,12 +63,12 @@ public sealed class RunOrchestratorTests
 
         Assert.Contains(harness.Observer.Notices, n => n.Contains("medhelm run --run-id crashed --resume", StringComparison.Ordinal));
 
-        var again = new ScriptedChat((_, _) => "B");
+        var again = Scripted.Chat((_, _) => "B");
         harness.Loader.With("tiny", again);
         var resumed = await harness.RunAsync(new RunRequest([], null, [], [], RunId: "crashed", Resume: true));
         Assert.Equal(3, resumed.Reused);
         Assert.Equal(3, resumed.Computed);
-        Assert.Equal(3, again.Calls);
+        Assert.Equal(3, again.Calls.Count);
         await using (var database = await harness.OpenDatabaseAsync())
         {
             Assert.Equal(RunStatus.Completed, (await database.GetRunAsync("crashed"))!.Status);
@@ -81,7 +81,7 @@ public sealed class RunOrchestratorTests
     {
         await using var harness = new RunHarness();
         var model = harness.Model("tiny");
-        harness.Loader.With("tiny", new ScriptedChat((_, _) => "A"));
+        harness.Loader.With("tiny", Scripted.Chat((_, _) => "A"));
         await harness.RunAsync(Request(model, Closed, "done", max: 2));
 
         var conflict = await Assert.ThrowsAsync<ConflictException>(() => harness.RunAsync(new RunRequest([], null, [], [], MaxInstances: 3, RunId: "done", Resume: true)));
@@ -95,7 +95,7 @@ public sealed class RunOrchestratorTests
     {
         await using var harness = new RunHarness();
         var model = harness.Model("tiny");
-        harness.Loader.With("tiny", new ScriptedChat((_, call) => call == 2 ? throw new PromptTooLongException(5000, 100, 4096) : "A"));
+        harness.Loader.With("tiny", Scripted.Chat((_, call) => call == 2 ? throw new PromptTooLongException(5000, 100, 4096) : "A"));
 
         var outcome = await harness.RunAsync(Request(model, Closed, "refusing"));
         var refused = Assert.Single(outcome.Refused);
@@ -112,8 +112,8 @@ public sealed class RunOrchestratorTests
         await using var harness = new RunHarness();
         var model = harness.Model("tiny");
         var judge = harness.Model("judge", seed: 2);
-        harness.Loader.With("tiny", new ScriptedChat((_, _) => "Take it with food."));
-        harness.Loader.With("judge", new ScriptedChat((_, _) => "I cannot rate this."));
+        harness.Loader.With("tiny", Scripted.Chat((_, _) => "Take it with food."));
+        harness.Loader.With("judge", Scripted.Chat((_, _) => "I cannot rate this."));
 
         var outcome = await harness.RunAsync(Request(model, Open, "juried", jury: judge, max: 3));
         Assert.Equal(["judge"], outcome.Judges);
@@ -143,7 +143,7 @@ public sealed class RunOrchestratorTests
             Items = { ["cloud"] = new EndpointOptions { BaseUrl = "https://llm.example.invalid/v1", Model = "m", AllowPatientData = false } },
         };
         await using var harness = new RunHarness(endpoints);
-        harness.Loader.With("cloud", new ScriptedChat((_, _) => throw new InvalidOperationException("must not be called")));
+        harness.Loader.With("cloud", Scripted.Chat((_, _) => throw new InvalidOperationException("must not be called")));
 
         var refused = await Assert.ThrowsAsync<PolicyViolationException>(() => harness.RunAsync(Request("cloud", "n2c2_ct_matching", "hosted")));
         Assert.Contains("AllowPatientData", refused.Message, StringComparison.Ordinal);
@@ -160,7 +160,7 @@ public sealed class RunOrchestratorTests
     {
         await using var harness = new RunHarness();
         var model = harness.Model("tiny");
-        harness.Loader.With("tiny", new ScriptedChat((_, _) => "A"));
+        harness.Loader.With("tiny", Scripted.Chat((_, _) => "A"));
 
         var refused = await Assert.ThrowsAsync<RequestValidationException>(() =>
             harness.RunAsync(new RunRequest([Closed], null, [model], ["none"], 2, "strict")));

@@ -17,11 +17,11 @@ namespace MedHelm.Application.Tests.Support;
 /// </summary>
 public sealed class RunHarness : IAsyncDisposable
 {
-    private readonly DirectoryInfo _home = Directory.CreateTempSubdirectory("medhelm-app-");
+    private readonly TempFolder _home = new("medhelm-app-");
 
     public RunHarness(EndpointsOptions? endpoints = null)
     {
-        Paths = new MedHelmPaths(_home.FullName, new StorageOptions());
+        Paths = new MedHelmPaths(_home.Path, new StorageOptions());
         Endpoints = endpoints ?? new EndpointsOptions();
     }
 
@@ -36,7 +36,7 @@ public sealed class RunHarness : IAsyncDisposable
     /// <summary>Writes a tiny random-weight GGUF model named <paramref name="name"/> and returns its path.</summary>
     public string Model(string name, int seed = 1)
     {
-        var path = Path.Combine(_home.FullName, name + ".gguf");
+        var path = Path.Combine(_home.Path, name + ".gguf");
         if (!File.Exists(path))
         {
             TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = seed }, path);
@@ -64,7 +64,7 @@ public sealed class RunHarness : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _home.Delete(recursive: true);
+        _home.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using MedHelm.Application.Models;
 using MedHelm.Core.Catalog;
 using MedHelm.Inference.Llama.Embeddings;
@@ -7,39 +6,15 @@ using Microsoft.Extensions.AI;
 
 namespace MedHelm.Application.Tests.Support;
 
-/// <summary>A chat client that answers every prompt through a function and counts its calls.</summary>
-public sealed class ScriptedChat(Func<string, int, string> answer) : IChatClient
+/// <summary>Scripted chat clients for runs.</summary>
+public static class Scripted
 {
-    private int _calls;
-
-    /// <summary>Calls answered or failed so far.</summary>
-    public int Calls => Volatile.Read(ref _calls);
-
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>A client answering each prompt with <paramref name="answer"/>(prompt, call number from 1); it may throw.</summary>
+    public static ScriptedChatClient Chat(Func<string, int, string> answer)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var call = Interlocked.Increment(ref _calls);
-        var text = answer(string.Join("\n", messages.Select(m => m.Text)), call);
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
-        {
-            Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 1 },
-        });
-    }
-
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-    public void Dispose()
-    {
+        var calls = 0;
+        return new ScriptedChatClient((prompt, _) =>
+            Task.FromResult(ScriptedChatClient.Response(answer(prompt, Interlocked.Increment(ref calls)), 10, 1)));
     }
 }
 

@@ -1,0 +1,101 @@
+using MedHelm.Application.Agreement;
+using MedHelm.Application.Datasets;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Ports;
+using MedHelm.Application.Runs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Hosting.Tests;
+
+/// <summary>The one composition every host uses: what it registers, how options fail at start, where the database goes.</summary>
+public sealed class CompositionTests
+{
+    private static ServiceProvider Compose(TempFolder home, string json = "{}", MedHelmHostSettings? settings = null)
+    {
+        home.Write("appsettings.json", json);
+        var configuration = MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home.Path);
+        return new ServiceCollection()
+            .AddMedHelm(configuration, settings ?? new MedHelmHostSettings(home.Path))
+            .AddMedHelmLogging(verbose: false)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    [Fact]
+    public async Task Every_service_a_host_uses_resolves_and_the_database_is_created_owner_only_in_the_data_folder()
+    {
+        using var home = new TempFolder();
+        await using var provider = Compose(home);
+        provider.ValidateMedHelmOptions();
+        Assert.NotNull(provider.GetRequiredService<RunOrchestrator>());
+        Assert.NotNull(provider.GetRequiredService<DemoRunBuilder>());
+        Assert.NotNull(provider.GetRequiredService<AgreementInputBuilder>());
+        Assert.NotNull(provider.GetRequiredService<DatasetImportService>());
+        Assert.IsType<InProcessModelLoader>(provider.GetRequiredService<IModelLoader>());
+
+        var database = provider.GetRequiredService<IResultsDatabase>();
+        Assert.Same(database, provider.GetRequiredService<IRunStore>());
+        Assert.Same(database, provider.GetRequiredService<IJuryStore>());
+        Assert.Equal(home.PathOf("data", "medhelm.db"), database.Location);
+        Assert.True(File.Exists(database.Location));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(home.PathOf("data")));
+        }
+    }
+
+    [Fact]
+    public async Task A_host_may_point_the_database_and_the_data_folder_elsewhere()
+    {
+        using var home = new TempFolder();
+        await using (var provider = Compose(home, settings: new MedHelmHostSettings(home.Path, DatabaseFile: home.PathOf("elsewhere", "x.db"))))
+        {
+            Assert.Equal(home.PathOf("elsewhere", "x.db"), provider.GetRequiredService<MedHelmPaths>().DatabasePath);
+        }
+
+        await using (var provider = Compose(home, settings: new MedHelmHostSettings(home.Path, DataFolder: home.PathOf("site"))))
+        {
+            var paths = provider.GetRequiredService<MedHelmPaths>();
+            Assert.Equal(home.PathOf("site"), paths.DataFolder);
+            Assert.Equal(home.PathOf("site", "medhelm.db"), paths.DatabasePath);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"Models":{"big":{"File":"big.gguf","Sequences":0}}}""", "Models:big:Sequences")]
+    [InlineData("""{"Jury":{"Judges":["a","a"]}}""", "Jury:Judges lists 'a' 2 times")]
+    [InlineData("""{"Endpoints":{"Items":{"cloud":{"BaseUrl":"not a url","Model":"m"}}}}""", "Endpoints:Items:cloud:BaseUrl")]
+    [InlineData("""{"Storage":{"DatabaseFile":"a/b.db"}}""", "must be a file name")]
+    [InlineData("""{"ModelLoader":{"MaxLoadedModels":0}}""", "MaxLoadedModels")]
+    public async Task An_invalid_setting_fails_at_start_naming_the_field(string json, string expected)
+    {
+        using var home = new TempFolder();
+        await using var provider = Compose(home, json);
+        var failure = Assert.ThrowsAny<Exception>(provider.ValidateMedHelmOptions);
+        var failures = failure switch
+        {
+            OptionsValidationException e => e.Failures,
+            AggregateException a => a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures),
+            _ => throw new Xunit.Sdk.XunitException($"unexpected {failure.GetType().Name}: {failure.Message}"),
+        };
+        Assert.Contains(failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Environment_variables_override_the_file()
+    {
+        using var home = new TempFolder();
+        Environment.SetEnvironmentVariable("MEDHELM__Storage__DatabaseFile", "from-env.db");
+        try
+        {
+            await using var provider = Compose(home, """{"Storage":{"DatabaseFile":"from-file.db"}}""");
+            Assert.EndsWith("from-env.db", provider.GetRequiredService<MedHelmPaths>().DatabasePath, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MEDHELM__Storage__DatabaseFile", null);
+        }
+    }
+}
