@@ -63,6 +63,7 @@ public static class MedHelmServiceCollectionExtensions
             PrivateFolder.Ensure(Path.GetDirectoryName(paths.DatabasePath)!);
             return sp.GetRequiredService<IResultsDatabaseFactory>().OpenAsync(paths.DatabasePath, create: true).GetAwaiter().GetResult();
         });
+        services.AddSingleton(sp => new Lazy<IResultsDatabase>(sp.GetRequiredService<IResultsDatabase>));
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<IResultsDatabase>());
         services.AddSingleton<IJuryStore>(sp => sp.GetRequiredService<IResultsDatabase>());
         services.AddSingleton<IDatasetStore>(sp => sp.GetRequiredService<IResultsDatabase>());

@@ -203,7 +203,8 @@ public sealed class AgreementCommandTests
         {
             var now = DateTimeOffset.UtcNow;
             await store.SaveRunAsync(new RunRecord(
-                "two", now, now, """{"models":[{"name":"alpha"},{"name":"beta"}],"benchmarks":[]}""", "test", null, "test machine", RunStatus.Completed));
+                "two", now, now, """{"plan":{"benchmarks":[],"models":["alpha","beta"],"jury":[],"mode":"corrected"},"models":[{"name":"alpha"},{"name":"beta"}],"benchmarks":[]}""",
+                "test", null, "test machine", RunStatus.Completed));
         }
 
         var ambiguous = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--run", "two"], home.Folder);

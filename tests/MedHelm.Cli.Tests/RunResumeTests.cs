@@ -201,7 +201,10 @@ public sealed class RunResumeTests(ITestOutputHelper output)
         // without a jury exactly the 13 open-ended benchmarks are skipped; every closed one is scored
         Assert.Equal(13, result.StdOut.Split('\n').Count(l => l.StartsWith("skipped  ", StringComparison.Ordinal) && l.Contains("LLM jury", StringComparison.Ordinal)));
         Assert.Equal(13, result.StdOut.Split('\n').Count(l => l.StartsWith("skipped  ", StringComparison.Ordinal)));
-        Assert.Equal(24, result.StdOut.Split('\n').Count(l => l.StartsWith("tiny ", StringComparison.Ordinal)));
+        // the leaderboard: one row per closed benchmark (the sub-run breakdown follows it)
+        var leaderboard = result.StdOut.Split("Sub-runs:")[0];
+        Assert.Equal(24, leaderboard.Split('\n').Count(l => l.StartsWith("tiny ", StringComparison.Ordinal)));
+        Assert.Contains("† synthetic stand-in", leaderboard, StringComparison.Ordinal);
         Assert.Contains("run demo completed: ", result.StdOut, StringComparison.Ordinal);
 
         using var show = JsonDocument.Parse((await ShowAsync(home, "demo")).StdOut);

@@ -70,8 +70,8 @@ public interface IJuryStore
     Task SaveJuryScoresAsync(string runId, string metric, IReadOnlyList<(long RequestId, double Value)> scores, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Imported datasets and their instances.</summary>
-public interface IDatasetStore
+/// <summary>Imported datasets and their instances (and, for browsing, the benchmarks defined by imported files).</summary>
+public interface IDatasetStore : IImportedBenchmarks
 {
     /// <summary>
     /// Stores a validated dataset and its instances in one transaction, keyed by benchmark and the SHA-256 of its source

@@ -13,7 +13,7 @@ namespace MedHelm.Application.Runs;
 /// The optional BERTScore step of a run: after the jury, a BERT-family embedding model scores every stored open-ended
 /// answer that has a reference, stored as a secondary score. Only counts are reported, never text.
 /// </summary>
-public sealed class BertScoreStep(IJuryStore store, IAuditLog audit, IModelLoader loader)
+public sealed class BertScoreStep(IModelLoader loader)
 {
     /// <summary>How many scores are computed between two commits (a stopped step keeps what it computed).</summary>
     private const int CommitEvery = 32;
@@ -22,8 +22,9 @@ public sealed class BertScoreStep(IJuryStore store, IAuditLog audit, IModelLoade
     /// Scores every answer without a <see cref="BertScoreMetric.MetricName"/> row yet (a resume computes only the missing
     /// ones; nothing to compute loads no model), committed every few answers.
     /// </summary>
-    public async Task RunAsync(string runId, PlannedRun run, ScoringMode mode, IRunObserver observer, CancellationToken cancellationToken)
+    public async Task RunAsync(IResultsDatabase store, string runId, PlannedRun run, ScoringMode mode, IRunObserver observer, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(observer);
         if (run.BertScore is not { } model)
@@ -95,7 +96,7 @@ public sealed class BertScoreStep(IJuryStore store, IAuditLog audit, IModelLoade
             }
         }
 
-        await audit.AppendAuditAsync(runId, "bertscore_scored", JsonSerializer.Serialize(new
+        await store.AppendAuditAsync(runId, "bertscore_scored", JsonSerializer.Serialize(new
         {
             model = model.Name,
             sha256 = model.Sha256,

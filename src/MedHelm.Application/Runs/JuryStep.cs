@@ -16,8 +16,6 @@ namespace MedHelm.Application.Runs;
 /// then each instance's score, (mean − 1) / 4 over every stored judge × criterion rating, becomes the main score.
 /// </summary>
 public sealed class JuryStep(
-    IJuryStore store,
-    IAuditLog audit,
     IModelLoader loader,
     RunPlanner planner,
     ModelResolver resolver,
@@ -28,9 +26,9 @@ public sealed class JuryStep(
     /// Rates what is not rated yet (a judge that already rated a request in this run is not asked again) and stores the
     /// jury scores.
     /// </summary>
-    public async Task RunAsync(
-        string runId, PlannedRun run, IRunObserver observer, CancellationToken cancellationToken)
+    public async Task RunAsync(IResultsDatabase store, string runId, PlannedRun run, IRunObserver observer, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(observer);
         if (run.Juried.Count == 0 || run.Plan.Jury.Count == 0)
@@ -105,7 +103,7 @@ public sealed class JuryStep(
             });
         }
 
-        await audit.AppendAuditAsync(runId, "jury_scored", summary.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        await store.AppendAuditAsync(runId, "jury_scored", summary.ToJsonString(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ModelLease<JudgeClient>> OpenJudgeAsync(string argument, string name, AccessTier tier, JuryOptions jury, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ namespace MedHelm.Application.Runs;
 /// flight; a resume (<see cref="RunRequest.Resume"/>) computes only what is not stored.
 /// </summary>
 public sealed class RunOrchestrator(
-    IResultsDatabase database,
+    Lazy<IResultsDatabase> databaseSource,
     RunPlanner planner,
     IModelLoader loader,
     JuryStep jury,
@@ -34,7 +34,8 @@ public sealed class RunOrchestrator(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
-        var planned = await planner.PlanAsync(database, request, observer, cancellationToken).ConfigureAwait(false);
+        var planned = await planner.PlanAsync(databaseSource, request, observer, cancellationToken).ConfigureAwait(false);
+        var database = databaseSource.Value;
         var (runId, plan, existing, models) = (planned.RunId, planned.Plan, planned.Existing, planned.Models);
         var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
 
@@ -116,10 +117,10 @@ public sealed class RunOrchestrator(
 
             // The jury: open-ended outputs rated by each judge in turn, then scored.
             await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await jury.RunAsync(runId, planned, observer, cancellationToken).ConfigureAwait(false);
+            await jury.RunAsync(database, runId, planned, observer, cancellationToken).ConfigureAwait(false);
 
             // BERTScore: after the jury, whose judges are released by then: one model in memory at a time.
-            await bertScore.RunAsync(runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);
+            await bertScore.RunAsync(database, runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -99,15 +99,19 @@ public sealed class RunPlanner(
     /// <summary>Serving defaults of models given as files.</summary>
     public ModelDefaults FileModelDefaults => new(demo.Value.Sequences, demo.Value.ContextPerSequence);
 
-    /// <summary>Plans <paramref name="request"/> against <paramref name="database"/>.</summary>
-    public async Task<PlannedRun> PlanAsync(IResultsDatabase database, RunRequest request, IRunObserver observer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans <paramref name="request"/> against the results database, which is opened (and created) only after the
+    /// checks that need no database: a refused BERTScore model leaves no database behind.
+    /// </summary>
+    public async Task<PlannedRun> PlanAsync(Lazy<IResultsDatabase> databaseSource, RunRequest request, IRunObserver observer, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(databaseSource);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
 
-        // A given BERTScore model is checked (and hashed) before anything else.
+        // A given BERTScore model is checked (and hashed) before anything else, the database included, is written.
         var bertScore = request.BertScoreModel is { } bertArgument ? PrepareBertScoreModel(bertArgument) : null;
+        var database = databaseSource.Value;
 
         Evaluation.Results.RunRecord? existing = null;
         RunManifest? stored = null;

@@ -3,7 +3,6 @@ using MedHelm.Cli.Hosting;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
-using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
 
@@ -109,7 +108,7 @@ internal static class BenchmarksCommand
             return await body(new BenchmarkBrowser(null));
         }
 
-        await using var store = await SqliteResultStore.OpenAsync(host.DatabasePath, token);
+        await using var store = await host.OpenExistingDatabaseAsync(token);
         return await body(new BenchmarkBrowser(store));
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MedHelm.Application.Runs;
+using MedHelm.Cli.Rendering;
 
 namespace MedHelm.Cli.Commands;
 

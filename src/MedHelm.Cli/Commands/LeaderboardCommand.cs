@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Reports;
-using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
 
@@ -20,7 +19,7 @@ internal static class LeaderboardCommand
                 throw new FileNotFoundException($"There is no results database at {databasePath} yet; run scripts/demo.sh or medhelm demo first.");
             }
 
-            await using var store = await SqliteResultStore.OpenAsync(databasePath, token);
+            await using var store = await host.OpenExistingDatabaseAsync(token);
             var id = parse.GetValue(runId);
             LeaderboardReport board;
             try

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Security.Cryptography;
+using MedHelm.Application.Models;
 using MedHelm.Gguf;
 using MedHelm.Gguf.TestModels;
 
@@ -53,7 +53,7 @@ internal static class ModelsCommand
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
             TestModelFactory.Write(spec, file.FullName);
-            Console.Out.WriteLine($"{file.FullName}  {new FileInfo(file.FullName).Length} bytes  sha256 {Sha256(file.FullName)}");
+            Console.Out.WriteLine($"{file.FullName}  {new FileInfo(file.FullName).Length} bytes  sha256 {ModelFiles.Sha256(file.FullName)}");
             return Task.FromResult(CommandRunner.Ok);
         }));
         return command;
@@ -69,7 +69,7 @@ internal static class ModelsCommand
             var gguf = GgufReader.Read(path);
             GgufModelValidator.Validate(gguf);
             Console.Out.WriteLine($"file          {path}");
-            Console.Out.WriteLine($"sha256        {Sha256(path)}");
+            Console.Out.WriteLine($"sha256        {ModelFiles.Sha256(path)}");
             Console.Out.WriteLine($"gguf version  {gguf.Version}");
             Console.Out.WriteLine($"architecture  {gguf.Architecture}");
             Console.Out.WriteLine($"tensors       {gguf.Tensors.Count}");
@@ -86,11 +86,5 @@ internal static class ModelsCommand
             return Task.FromResult(CommandRunner.Ok);
         }));
         return command;
-    }
-
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -1,9 +1,9 @@
 using System.CommandLine;
+using MedHelm.Application.Ports;
 using System.Globalization;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Reports;
 using MedHelm.Cli.Hosting;
-using MedHelm.Storage;
 
 namespace MedHelm.Cli.Commands;
 
@@ -73,7 +73,7 @@ internal static class RunsCommand
         return command;
     }
 
-    private static async Task<SqliteResultStore> OpenExistingAsync(CliHost host, CancellationToken cancellationToken)
+    private static async Task<IResultsDatabase> OpenExistingAsync(CliHost host, CancellationToken cancellationToken)
     {
         var databasePath = host.DatabasePath;
         if (!File.Exists(databasePath))
@@ -81,6 +81,6 @@ internal static class RunsCommand
             throw new FileNotFoundException($"There is no results database at {databasePath} yet; start a run with `medhelm run` first.");
         }
 
-        return await SqliteResultStore.OpenAsync(databasePath, cancellationToken);
+        return await host.OpenExistingDatabaseAsync(cancellationToken);
     }
 }

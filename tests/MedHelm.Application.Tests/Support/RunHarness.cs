@@ -55,9 +55,9 @@ public sealed class RunHarness : IAsyncDisposable
         await using var database = await OpenDatabaseAsync();
         var resolver = new ModelResolver(Paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(Endpoints), NullLoggerFactory.Instance);
         var planner = new RunPlanner(resolver, Paths, MsOptions.Create(new JuryOptions()), MsOptions.Create(new DemoOptions()), MsOptions.Create(new EhrSqlDatabaseOptions()));
-        var jury = new JuryStep(database, database, Loader, planner, resolver, MsOptions.Create(new JuryOptions()), NullLoggerFactory.Instance);
-        var bertScore = new BertScoreStep(database, database, Loader);
-        var orchestrator = new RunOrchestrator(database, planner, Loader, jury, bertScore, NullLoggerFactory.Instance);
+        var jury = new JuryStep(Loader, planner, resolver, MsOptions.Create(new JuryOptions()), NullLoggerFactory.Instance);
+        var bertScore = new BertScoreStep(Loader);
+        var orchestrator = new RunOrchestrator(new Lazy<IResultsDatabase>(database), planner, Loader, jury, bertScore, NullLoggerFactory.Instance);
         return await orchestrator.ExecuteAsync(request, Observer, cancellationToken);
     }
 

@@ -3,7 +3,7 @@ using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Application.Reports;
 
-namespace MedHelm.Cli.Commands;
+namespace MedHelm.Cli.Rendering;
 
 /// <summary>What <c>run</c> and <c>demo</c> print on stdout when a run completes: numbers and names, never patient text.</summary>
 internal static class RunSummaryText
@@ -13,7 +13,10 @@ internal static class RunSummaryText
         var text = new StringBuilder();
         var leaderboard = await new RunReportBuilder(database).BuildLeaderboardAsync(outcome.RunId, cancellationToken);
         text.AppendLine(RunReportTextFormatter.FormatLeaderboard(leaderboard.Rows));
-        text.Append(RunReportTextFormatter.FormatSubRuns(leaderboard.Rows));
+        if (RunReportTextFormatter.FormatSubRuns(leaderboard.Rows) is { Length: > 0 } subRuns)
+        {
+            text.AppendLine().Append(subRuns);
+        }
         if (outcome.Judges.Count > 0 && outcome.JuriedBenchmarks.Count > 0)
         {
             var juryReports = await RunJuryReports.BuildAsync(database, outcome.RunId, outcome.Judges, outcome.JuriedBenchmarks, cancellationToken);

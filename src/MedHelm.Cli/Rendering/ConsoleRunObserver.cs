@@ -4,7 +4,7 @@ using MedHelm.Application.Runs;
 using MedHelm.Evaluation.Running;
 using Spectre.Console;
 
-namespace MedHelm.Cli.Commands;
+namespace MedHelm.Cli.Rendering;
 
 /// <summary>
 /// Draws a run on stderr: notices as lines; progress on a terminal as one Spectre.Console bar per model × benchmark
