@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MedHelm.Application.Errors;
 
 namespace MedHelm.Application.Models;
 
@@ -38,7 +39,7 @@ public sealed class ModelManifest
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{name} is not valid JSON (line {e.LineNumber + 1}): {e.Message}", e);
+            throw new RequestValidationException($"{name} is not valid JSON (line {e.LineNumber + 1}): {e.Message}", e);
         }
 
         using (document)
@@ -46,7 +47,7 @@ public sealed class ModelManifest
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Array)
             {
-                throw new InvalidDataException($"{name} must be an object with a \"models\" array.");
+                throw new RequestValidationException($"{name} must be an object with a \"models\" array.");
             }
 
             var entries = new List<ModelManifestEntry>();
@@ -60,7 +61,7 @@ public sealed class ModelManifest
                         return s;
                     }
 
-                    return required ? throw new InvalidDataException($"{name}: models[{index}] needs a non-empty string \"{field}\".") : "";
+                    return required ? throw new RequestValidationException($"{name}: models[{index}] needs a non-empty string \"{field}\".") : "";
                 }
 
                 var modelName = Field("name");
@@ -68,7 +69,7 @@ public sealed class ModelManifest
                 var sha = Field("sha256").ToLowerInvariant();
                 if (sha.Length != 64 || !sha.All(Uri.IsHexDigit))
                 {
-                    throw new InvalidDataException($"{name}: models[{index}].sha256 must be 64 hexadecimal characters.");
+                    throw new RequestValidationException($"{name}: models[{index}].sha256 must be 64 hexadecimal characters.");
                 }
 
                 entries.Add(new ModelManifestEntry(modelName, file, sha, Field("quantization"), Field("chatTemplate"), Field("license"), Field("source", required: false) is { Length: > 0 } s ? s : null));
@@ -78,7 +79,7 @@ public sealed class ModelManifest
             var duplicate = entries.GroupBy(e => e.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null)
             {
-                throw new InvalidDataException($"{name}: the model name \"{duplicate.Key}\" appears more than once.");
+                throw new RequestValidationException($"{name}: the model name \"{duplicate.Key}\" appears more than once.");
             }
 
             return new ModelManifest(path, entries);
@@ -89,13 +90,13 @@ public sealed class ModelManifest
     public ModelManifestEntry? FindByFile(string modelPath) =>
         Entries.FirstOrDefault(e => string.Equals(System.IO.Path.GetFileName(e.File), System.IO.Path.GetFileName(modelPath), StringComparison.Ordinal));
 
-    /// <summary>Throws when <paramref name="modelPath"/> is listed with another SHA-256.</summary>
+    /// <summary>Throws a <see cref="ConflictException"/> when <paramref name="modelPath"/> is listed with another SHA-256.</summary>
     public void Verify(string modelPath, string actualSha256)
     {
         var entry = FindByFile(modelPath);
         if (entry is not null && !string.Equals(entry.Sha256, actualSha256, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidDataException(
+            throw new ConflictException(
                 $"{modelPath} has SHA-256 {actualSha256}, but {System.IO.Path.GetFileName(Path)} lists {entry.Sha256} for {entry.Name}: " +
                 "the file is not the one the manifest describes (replace it, or update the manifest on purpose).");
         }

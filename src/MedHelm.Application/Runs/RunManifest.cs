@@ -119,6 +119,11 @@ public static class RunManifestJson
             }
 
             var manifest = document.RootElement.Deserialize(RunManifestJsonContext.Default.RunManifest);
+            if (manifest is { ManifestVersion: 0 })
+            {
+                manifest = manifest with { ManifestVersion = 1 }; // stored before the field existed
+            }
+
             if (manifest is { ManifestVersion: > RunManifest.CurrentVersion })
             {
                 throw new ConflictException(

@@ -1,0 +1,62 @@
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Options;
+using MedHelm.Core.Catalog;
+using MedHelm.Gguf.TestModels;
+using MedHelm.Inference.Llama.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace MedHelm.Application.Tests.Models;
+
+/// <summary>The model loader over the real llama.cpp runtime: leases, and the memory budget that decides how many models are loaded at once.</summary>
+public sealed class InProcessModelLoaderTests
+{
+    private static InProcessModelLoader Loader(string home, int maxLoaded)
+    {
+        var paths = new MedHelmPaths(home, new StorageOptions());
+        var resolver = new ModelResolver(paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(new EndpointsOptions()), NullLoggerFactory.Instance);
+        var runtime = new LlamaRuntimeOptions { RuntimeRoot = Path.Combine(RepositoryPaths.Root, "runtimes", "llama"), Threads = 1 };
+        return new InProcessModelLoader(resolver, paths, MsOptions.Create(runtime), MsOptions.Create(new ModelLoaderOptions { MaxLoadedModels = maxLoaded }), NullLoggerFactory.Instance);
+    }
+
+    [Fact]
+    public async Task A_second_model_waits_until_the_first_lease_is_given_back_when_the_budget_holds_one()
+    {
+        using var home = new TempFolder();
+        var first = home.PathOf("first.gguf");
+        var second = home.PathOf("second.gguf");
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, first);
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 2 }, second);
+        using var loader = Loader(home.Path, maxLoaded: 1);
+        var defaults = new ModelDefaults(Sequences: 2, ContextPerSequence: 512);
+
+        var lease = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None);
+        Assert.Equal(2, lease.Concurrency);
+        var waiting = loader.LeaseChatAsync(second, "second", AccessTier.Private, defaults, CancellationToken.None);
+        Assert.False(waiting.IsCompleted); // the budget is full: nothing is loaded until the first model is released
+
+        using var cancelled = new CancellationTokenSource();
+        var third = loader.LeaseChatAsync(second, "third", AccessTier.Private, defaults, cancelled.Token);
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
+
+        lease.Dispose();
+        lease.Dispose(); // giving a lease back twice releases one slot only
+        using var next = await waiting.WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(60)));
+        Assert.NotNull(next.Client);
+    }
+
+    [Fact]
+    public async Task An_unknown_model_is_not_found_and_takes_no_slot()
+    {
+        using var home = new TempFolder();
+        using var loader = Loader(home.Path, maxLoaded: 1);
+        await Assert.ThrowsAsync<Errors.NotFoundException>(() =>
+            loader.LeaseChatAsync(home.PathOf("missing.gguf"), "missing", AccessTier.Public, new ModelDefaults(), CancellationToken.None));
+        var model = home.PathOf("m.gguf");
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32 }, model);
+        using var lease = await loader.LeaseChatAsync(model, "m", AccessTier.Public, new ModelDefaults(1, 512), CancellationToken.None);
+        Assert.Equal(1, lease.Concurrency);
+    }
+}
