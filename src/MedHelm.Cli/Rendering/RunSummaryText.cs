@@ -13,10 +13,7 @@ internal static class RunSummaryText
         var text = new StringBuilder();
         var leaderboard = await new RunReportBuilder(database).BuildLeaderboardAsync(outcome.RunId, cancellationToken);
         text.AppendLine(RunReportTextFormatter.FormatLeaderboard(leaderboard.Rows));
-        if (RunReportTextFormatter.FormatSubRuns(leaderboard.Rows) is { Length: > 0 } subRuns)
-        {
-            text.AppendLine().Append(subRuns);
-        }
+        text.Append(RunReportTextFormatter.FormatSubRuns(leaderboard.Rows)); // the leaderboard table ends with a blank line
         if (outcome.Judges.Count > 0 && outcome.JuriedBenchmarks.Count > 0)
         {
             var juryReports = await RunJuryReports.BuildAsync(database, outcome.RunId, outcome.Judges, outcome.JuriedBenchmarks, cancellationToken);
