@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 namespace MedHelm.Core.Metrics;
 
 /// <summary>
-/// MedCalc-Bench accuracy (<c>medcalc_bench_accuracy</c>; HELM reports the statistic as
-/// <c>medcalc_bench_exact_match</c>): 1 when the answer is right for the calculator's category, else 0.
+/// MedCalc-Bench accuracy (<c>medcalc_bench_accuracy</c>, HELM's statistic name): 1 when the answer is right for the
+/// calculator's category, else 0.
 /// </summary>
 /// <remarks>
 /// <para><see cref="ScoringMode.Helm"/> (HELM <c>MedCalcBenchMetric</c>): the stripped output must equal the gold

@@ -1,4 +1,4 @@
-"""Input set for EHRSQL (HELM's EhrSqlAnnotator + EhrSqlMetric) on ehr_sql_schema.sql."""
+"""Input set for EHRSQL (HELM's EhrSqlAnnotator + EhrSqlMetric) on tests/MedHelm.Evaluation.Tests/Data/HelmReference/ehr_sql_schema.sql."""
 
 GOLD = "SELECT COUNT(*) FROM patient WHERE gender = 'male'"
 GOLD_ROWS = "SELECT drugname FROM medication WHERE patientunitstayid = 1"

@@ -13,8 +13,8 @@ python3-pydantic python3-requests python3-colorlog python3-mako. Two modules tha
 use (pyhocon, datasets) are not packaged; empty stand-ins are registered for them (see _stub_import_only_modules).
 
 Outputs (JSON Lines, one case per line, first line a header with the reference versions):
-  tests/MedHelm.Core.Tests/Metrics/Reference/{text,medcalc,medec,billing}.jsonl
-  tests/MedHelm.Evaluation.Tests/Data/HelmReference/ehr_sql.jsonl (+ ehr_sql_schema.sql, the database it ran on)
+  tests/MedHelm.Core.Tests/Metrics/Reference/{text,tokens,medcalc,medec,billing}.jsonl
+  tests/MedHelm.Evaluation.Tests/Data/HelmReference/ehr_sql.jsonl (run on ehr_sql_schema.sql beside it)
 
 Where the reference raises, the case records {"error": "<exception type>"} instead of numbers.
 """
@@ -24,7 +24,6 @@ import importlib
 import json
 import os
 import platform
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -146,11 +145,8 @@ def _write(path, header, rows):
 
 
 def _ehrsql(helm, header, out_dir):
-    schema_path = os.path.join(out_dir, "ehr_sql_schema.sql")
-    with open(os.path.join(HERE, "ehr_sql_schema.sql"), encoding="utf-8") as f:
+    with open(os.path.join(out_dir, "ehr_sql_schema.sql"), encoding="utf-8") as f:
         schema = f.read()
-    os.makedirs(out_dir, exist_ok=True)
-    shutil.copyfile(os.path.join(HERE, "ehr_sql_schema.sql"), schema_path)
     from helm.benchmark import runner
 
     rows = []
