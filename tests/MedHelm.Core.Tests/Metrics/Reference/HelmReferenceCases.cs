@@ -39,9 +39,10 @@ public sealed record HelmReferenceCase(string Id, JsonElement Input, IReadOnlyDi
 
     /// <summary>
     /// Compares what MedHelm computed with the reference; returns a description of each difference (none when equal
-    /// within 1e-9). <paramref name="actual"/> null means MedHelm reported the case as undefined.
+    /// within 1e-9). <paramref name="actual"/> null means MedHelm reported the case as undefined; every statistic the
+    /// reference reports must be there except those in <paramref name="notComputed"/>.
     /// </summary>
-    public IEnumerable<string> Differences(IReadOnlyDictionary<string, double>? actual, string? actualUndefined)
+    public IEnumerable<string> Differences(IReadOnlyDictionary<string, double>? actual, string? actualUndefined, IReadOnlySet<string> notComputed)
     {
         if (Error is not null)
         {
@@ -61,8 +62,14 @@ public sealed record HelmReferenceCase(string Id, JsonElement Input, IReadOnlyDi
 
         foreach (var (name, value) in Expected)
         {
+            if (notComputed.Contains(name))
+            {
+                continue;
+            }
+
             if (!actual.TryGetValue(name, out var got))
             {
+                yield return $"{Id}: MedHelm does not report {name}";
                 continue;
             }
 
