@@ -9,8 +9,9 @@ namespace MedHelm.Evaluation.Tests.Metrics;
 /// <summary>
 /// EHRSQL helm mode against HELM's own EhrSqlAnnotator + EhrSqlMetric, case by case (fixtures written by
 /// tests/MedHelm.Core.Tests/Metrics/Reference/generate.py on Data/HelmReference/ehr_sql_schema.sql). The one
-/// deliberate difference: predictions run on a read-only database, so SQL that writes (DELETE, CREATE) is invalid
-/// here while HELM runs it (and changes the database for the instances after it).
+/// deliberate difference: predictions run on a read-only database with ATTACH disabled, so SQL that writes (DELETE,
+/// CREATE, VACUUM) or attaches a database is invalid here while HELM runs it (and changes the database for the
+/// instances after it).
 /// </summary>
 public sealed class EhrSqlHelmReferenceTests : IDisposable
 {
@@ -21,6 +22,8 @@ public sealed class EhrSqlHelmReferenceTests : IDisposable
     {
         ["ehrsql-035"] = ("ehr_sql_query_validity", 0), // DELETE FROM patient
         ["ehrsql-036"] = ("ehr_sql_query_validity", 0), // CREATE TABLE t(x)
+        ["ehrsql-055"] = ("ehr_sql_query_validity", 0), // VACUUM
+        ["ehrsql-056"] = ("ehr_sql_query_validity", 0), // ATTACH DATABASE ':memory:' AS m (ATTACH is disabled)
     };
 
     private readonly TempFolder _folder = new();
@@ -100,7 +103,7 @@ public sealed class EhrSqlHelmReferenceTests : IDisposable
     [Fact]
     public void The_read_only_difference_is_real()
     {
-        // Without the read-only database these two would be valid, as in HELM: the fixture says so.
+        // Without the read-only database these would be valid, as in HELM: the fixture says so.
         var lines = File.ReadAllLines(Path.Combine(Folder, "ehr_sql.jsonl"));
         foreach (var id in ReadOnlyDatabase.Keys)
         {

@@ -13,6 +13,11 @@ PREDICTIONS = [
     "SELECT 2", "SELECT 2.0", "SELECT '2'", "SELECT COUNT(*) FROM patient", "SELECT * FROM nonexistent", "SELEC 1",
     "null", "I cannot answer this question.", "DELETE FROM patient", "CREATE TABLE t(x)", "PRAGMA user_version",
     "SELECT 1\x1c", "\x1fSELECT 2", "\u00a0SELECT 2\u2003",
+    "SELECT ';'", "SELECT 2 /* unterminated", "SELECT 2; /* unterminated", "SELECT 2;\v", "SELECT 2; --", "SELECT 2;\t\n",
+    "SELECT 2;\f\r", "<sql>SELECT 2</sql> and some text", "<sql>SELECT 2</sql><sql>SELECT 3</sql>", "SQL\nSELECT 2",
+    "sql\n\nSELECT 2", "WITH x AS (SELECT 2) SELECT * FROM x", "SELECT 2 LIMIT 1", "BEGIN", "VACUUM",
+    "ATTACH DATABASE ':memory:' AS m", "SELECT COUNT(*) FROM pragma_table_info('patient') WHERE 0", "  ;  ", "/* a */ ; /* b */",
+    "--only\n--comments\n", "SELECT 2 -- trailing\n; SELECT 3",
 ]
 
 
