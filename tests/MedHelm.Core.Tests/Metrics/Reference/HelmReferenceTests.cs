@@ -37,14 +37,29 @@ public sealed class HelmReferenceTests
         Assert.True(differences.Count == 0, $"{differences.Count} of {cases.Count} cases differ from HELM:\n{string.Join("\n", differences)}");
     }
 
+    /// <summary>
+    /// Texts on which punkt's trained model puts a sentence boundary that <see cref="SentenceSplitter"/> does not
+    /// (deliberate difference 3 of docs/metrics.md: "e.g.", "i.e.", "q.d." before a lower-case word, the initial "A."
+    /// in "Dr. A. B. Jones"). BLEU of a case with such a text is not compared; every other text must tokenize as NLTK.
+    /// </summary>
+    private static readonly string[] PunktBoundaryTexts =
+    [
+        "e.g. fever",
+        "Blood pressure was 150/95 mmHg versus 130/85 mmHg at the last visit, i.e. higher.",
+        "Pt. was seen by Dr. A. B. Jones at St. Mary's.",
+        "Take 2 tabs. q.d. with food.",
+        "approx. 5 mg i.e. a lot e.g. more",
+    ];
+
     [Fact]
     public void Text_metrics_equal_the_reference()
     {
+        var bleuSkipped = 0;
         AssertNoDifferences("text.jsonl", c =>
         {
             var gold = c.Text("gold");
             var prediction = c.Text("prediction");
-            return new Dictionary<string, double>
+            var scores = new Dictionary<string, double>
             {
                 ["exact_match"] = ExactMatch.Score(prediction, gold, ScoringMode.Helm),
                 ["rouge_1"] = Rouge.RougeN(gold, prediction, 1, ScoringMode.Helm).FMeasure,
@@ -52,7 +67,15 @@ public sealed class HelmReferenceTests
                 ["rouge_l"] = Rouge.RougeL(gold, prediction, ScoringMode.Helm).FMeasure,
                 ["bleu_4"] = Bleu.Score(gold, prediction, ScoringMode.Helm),
             };
+            if (PunktBoundaryTexts.Contains(gold) || PunktBoundaryTexts.Contains(prediction))
+            {
+                scores["bleu_4"] = c.Expected["bleu_4"];
+                bleuSkipped++;
+            }
+
+            return scores;
         }, "bleu_1"); // HELM also logs bleu_1 (BLEU-1); MedHelm does not compute it
+        Assert.Equal(4, bleuSkipped);
     }
 
     [Fact]
@@ -120,15 +143,12 @@ public sealed class HelmReferenceTests
             var want = expected.GetProperty("word_tokenize").EnumerateArray().Select(e => e.GetString()!).ToList();
             if (!want.SequenceEqual(Bleu.Tokenize(text)))
             {
-                differences.Add(id);
+                differences.Add(text);
             }
         }
 
-        Assert.Equal(PunktBoundaryDifferences, differences);
+        Assert.Equal(PunktBoundaryTexts.Order(StringComparer.Ordinal), differences.Order(StringComparer.Ordinal));
     }
-
-    // punkt splits after "e.g.", "i.e.", "q.d." before a lower-case word and after the initial "A." in "Dr. A. B. Jones".
-    private static readonly string[] PunktBoundaryDifferences = ["tokens-117", "tokens-233", "tokens-234", "tokens-257"];
 
     private static IEnumerable<(string Id, string Text, JsonElement Expected)> Tokens()
     {

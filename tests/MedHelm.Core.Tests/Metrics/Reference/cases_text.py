@@ -47,6 +47,27 @@ PAIRS = [
     ("one two three four five six seven", "seven six five four three two one"),
     ("Patient denies chest pain, shortness of breath, or palpitations.", "The patient denies chest pain and shortness of breath."),
     ("Start metoprolol 25 mg twice daily and recheck in 2 weeks.", "Begin metoprolol 25mg BID; recheck in two weeks."),
+    # longer answers, so that BLEU-4 has 4-grams to match across punctuation, quotes and contractions
+    ("The patient is a 67-year-old woman with type 2 diabetes mellitus who presents with chest pain. She doesn't smoke.",
+     "The patient is a 67-year-old woman with type 2 diabetes who presents with chest pain; she does not smoke."),
+    ("Continue lisinopril 10 mg daily. Check a basic metabolic panel in one week. Return if symptoms worsen.",
+     "Continue lisinopril 10 mg daily, check a basic metabolic panel in 1 week, and return if symptoms worsen."),
+    ("He was seen by Dr. Smith at 10 a.m. and was told he cannot drive for six months.",
+     "He was seen by Dr. Smith at 10 a.m. He was told he cannot drive for six months."),
+    ("**Assessment:** community-acquired pneumonia. **Plan:** start amoxicillin (1 g three times daily) for 5 days.",
+     "Assessment: community acquired pneumonia. Plan: start amoxicillin 1 g three times daily for 5 days."),
+    ("\u201cI\u2019m gonna be fine,\u201d the patient said, \u201cbut I can\u2019t sleep.\u201d",
+     "\"I'm going to be fine,\" the patient said, \"but I can't sleep.\""),
+    ("The MRI shows no acute infarct... There is mild chronic small-vessel disease.",
+     "The MRI shows no acute infarct. There is mild chronic small vessel disease."),
+    ("Blood pressure was 150/95 mmHg vs. 130/85 mmHg at the last visit (i.e., higher).",
+     "Blood pressure was 150/95 mmHg versus 130/85 mmHg at the last visit, i.e. higher."),
+    ("Take 1 tablet by mouth every 8 hours as needed for pain; do not exceed 3 tablets per day.",
+     "Take one tablet by mouth every 8 hours as needed for pain. Do not exceed 3 tablets per day."),
+    ("Patient's wife reports he's been more confused since Tuesday -- possibly a UTI?",
+     "The patient's wife reports that he has been more confused since Tuesday, possibly a UTI."),
+    ("Follow up with cardiology in 2-4 weeks; repeat echocardiogram in 6 months.",
+     "Follow up with cardiology in 2 to 4 weeks and repeat the echocardiogram in 6 months."),
 ]
 
 
