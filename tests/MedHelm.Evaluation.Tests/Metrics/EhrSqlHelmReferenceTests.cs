@@ -47,6 +47,7 @@ public sealed class EhrSqlHelmReferenceTests : IDisposable
     public void Helm_mode_equals_the_reference_case_by_case()
     {
         var lines = File.ReadAllLines(Path.Combine(Folder, "ehr_sql.jsonl"));
+        Assert.Equal("v0.5.16", JsonDocument.Parse(lines[0]).RootElement.GetProperty("tag").GetString());
         var differences = new List<string>();
         foreach (var line in lines.Skip(1))
         {

@@ -9,6 +9,9 @@ namespace MedHelm.Core.Tests.Metrics.Reference;
 /// </summary>
 public sealed record HelmReferenceCase(string Id, JsonElement Input, IReadOnlyDictionary<string, double> Expected, string? Error)
 {
+    /// <summary>The HELM release the fixtures come from (docs/metrics.md).</summary>
+    public const string PinnedTag = "v0.5.16";
+
     /// <summary>A string input field.</summary>
     public string Text(string field) => Input.GetProperty(field).GetString()!;
 
@@ -21,6 +24,7 @@ public sealed record HelmReferenceCase(string Id, JsonElement Input, IReadOnlyDi
         using (var header = JsonDocument.Parse(lines[0]))
         {
             Assert.Equal("stanford-crfm/helm", header.RootElement.GetProperty("reference").GetString());
+            Assert.Equal(PinnedTag, header.RootElement.GetProperty("tag").GetString());
         }
 
         for (var i = 1; i < lines.Length; i++)
