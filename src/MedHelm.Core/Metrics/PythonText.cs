@@ -114,8 +114,7 @@ public static partial class PythonText
                 continue;
             }
 
-            var rune = char.IsSurrogatePair(s, i) ? new Rune(s[i], s[i + 1]) : new Rune(c);
-            if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.DecimalDigitNumber)
+            if (!Rune.TryGetRuneAt(s, i, out var rune) || Rune.GetUnicodeCategory(rune) != UnicodeCategory.DecimalDigitNumber)
             {
                 return null;
             }
