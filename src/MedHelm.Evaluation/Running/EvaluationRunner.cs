@@ -463,9 +463,12 @@ public sealed partial class EvaluationRunner
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var failure = e is MetricInputFormatException format
-                ? $"the metric rejected the gold record (field '{format.Field}')"
-                : $"scoring failed with {e.GetType().Name}";
+            var failure = e switch
+            {
+                MetricInputFormatException format => $"the metric rejected the gold record (field '{format.Field}')",
+                ReferenceUndefinedException undefined => undefined.Message,
+                _ => $"scoring failed with {e.GetType().Name}",
+            };
             Log.ScoringFailed(_logger, request.RunId, instance.Id, failure);
             return new ScoredInstance(new Dictionary<string, double>(StringComparer.Ordinal) { [main] = 0 }, failure);
         }
