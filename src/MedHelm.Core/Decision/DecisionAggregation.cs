@@ -99,7 +99,8 @@ public static class DecisionAggregation
             .ThenBy(r => r.Model, StringComparer.Ordinal)
             .ToArray();
         var categories = benchmarks.Select(b => b.Category.Abbreviation).Distinct(StringComparer.Ordinal).OrderBy(CategoryOrder).ToArray();
-        return new DecisionTable(benchmarks.Select(b => b.Name).ToArray(), categories, ordered, table.JuryScale, options, notes);
+        return new DecisionTable(
+            benchmarks.Select(b => new DecisionBenchmark(b.Name, b.DisplayName, b.Category.Abbreviation, b.Subcategory, b.IsOpen)).ToArray(), categories, ordered, table.JuryScale, options, notes);
     }
 
     private static void AddWinRateNotes(IReadOnlyList<string> models, IReadOnlyList<BenchmarkDefinition> benchmarks, double[] raw, List<string> notes)

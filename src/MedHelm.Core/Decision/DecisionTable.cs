@@ -53,6 +53,14 @@ public sealed record DecisionCell(
     double? WinRate,
     ConfidenceInterval? NormalizedCi);
 
+/// <summary>A benchmark column of the decision table, with what the aggregation knows about it.</summary>
+/// <param name="Name">Run-spec name.</param>
+/// <param name="DisplayName">Human name.</param>
+/// <param name="Category">Category abbreviation (CDS, CNG, PCE, MRA, AW).</param>
+/// <param name="Subcategory">Subcategory name.</param>
+/// <param name="JuryScored">True for an open benchmark scored by the LLM jury.</param>
+public sealed record DecisionBenchmark(string Name, string DisplayName, string Category, string Subcategory, bool JuryScored);
+
 /// <summary>The mean normalized score of one category or subcategory.</summary>
 /// <param name="Name">Category abbreviation (CDS, CNG, PCE, MRA, AW) or subcategory name.</param>
 /// <param name="Mean">Plain mean of the model's normalized scores inside it.</param>
@@ -99,14 +107,14 @@ public sealed record DecisionRow(
 /// average, then model name. <see cref="Notes"/> says what could not be computed and why (one model: no win rate;
 /// plain scores: no intervals).
 /// </summary>
-/// <param name="Benchmarks">Run-spec names of the benchmarks, in catalog order.</param>
+/// <param name="Benchmarks">The benchmarks, in catalog order.</param>
 /// <param name="CategoryColumns">Category abbreviations present, in taxonomy order (Table 1's category columns).</param>
 /// <param name="Rows">One row per model.</param>
 /// <param name="JuryScale">The scale the input held jury scores on.</param>
 /// <param name="Options">The options it was computed with.</param>
 /// <param name="Notes">Plain-language notes on undefined quantities.</param>
 public sealed record DecisionTable(
-    IReadOnlyList<string> Benchmarks,
+    IReadOnlyList<DecisionBenchmark> Benchmarks,
     IReadOnlyList<string> CategoryColumns,
     IReadOnlyList<DecisionRow> Rows,
     JuryScale JuryScale,
