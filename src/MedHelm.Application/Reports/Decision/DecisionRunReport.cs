@@ -81,15 +81,6 @@ public sealed record JuryCost(string Judge, string Benchmark, bool Local, int Ra
 /// <summary>How much two judges agreed on one model's outputs of one benchmark.</summary>
 public sealed record JuryAgreementRow(string Benchmark, string Model, string First, string Second, int Instances, double Spearman, double Icc21);
 
-/// <summary>A benchmark of the report as the catalog (or its stored definition) describes it.</summary>
-/// <param name="Name">Run-spec name.</param>
-/// <param name="DisplayName">Display name.</param>
-/// <param name="Category">Category abbreviation (CDS, CNG, PCE, MRA, AW).</param>
-/// <param name="Subcategory">Subcategory.</param>
-/// <param name="Metric">The main metric.</param>
-/// <param name="JuryScored">True for an open-ended benchmark scored by the jury.</param>
-public sealed record DecisionBenchmark(string Name, string DisplayName, string Category, string Subcategory, string Metric, bool JuryScored);
-
 /// <summary>One model's answer to an example instance, with the jury's explanations.</summary>
 /// <param name="Model">The model.</param>
 /// <param name="Output">Its answer.</param>
@@ -106,7 +97,7 @@ public sealed record ExampleInstance(string Benchmark, string InstanceId, string
 /// Built by <see cref="DecisionRunReportBuilder"/>.
 /// </summary>
 /// <param name="Table">Table 1: win rates, macro averages, category means, with bootstrap intervals.</param>
-/// <param name="Benchmarks">The table's benchmarks, in its order.</param>
+/// <param name="Metrics">Each benchmark's main metric, by run-spec name.</param>
 /// <param name="Runs">The runs read.</param>
 /// <param name="Provenance">Per model × benchmark: runs, data, hashes, instances, sub-runs.</param>
 /// <param name="Usage">Per model × benchmark: tokens, time and cost.</param>
@@ -120,7 +111,7 @@ public sealed record ExampleInstance(string Benchmark, string InstanceId, string
 /// <param name="Notes">What could not be measured or computed, in words.</param>
 public sealed record DecisionRunReport(
     DecisionTable Table,
-    IReadOnlyList<DecisionBenchmark> Benchmarks,
+    IReadOnlyDictionary<string, string> Metrics,
     IReadOnlyList<ReportRun> Runs,
     IReadOnlyList<CellProvenance> Provenance,
     IReadOnlyList<Cost> Usage,
@@ -135,6 +126,10 @@ public sealed record DecisionRunReport(
 {
     /// <summary>The first line of a report that holds text.</summary>
     public const string PatientTextWarning = "CONTAINS PATIENT TEXT: this report includes prompts, outputs and references (made with --include-text); handle it as patient data.";
+
+    /// <summary>Table 1 with its sources (the runs), for the formatters shared with <c>report --scores</c>.</summary>
+    public DecisionReport ToDecisionReport() =>
+        new(Table, Runs.Select(r => new DecisionReportSource("run", r.RunId, null, $"{r.Results} results, {r.Status}, started {r.StartedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC")).ToArray());
 
     /// <summary>What the report says about peak memory: no run records it.</summary>
     public const string PeakMemoryNote = "Peak memory: not recorded (runs do not measure it).";

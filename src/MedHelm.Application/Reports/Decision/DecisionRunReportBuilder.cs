@@ -75,8 +75,7 @@ public sealed partial class DecisionRunReportBuilder
 
         return new DecisionRunReport(
             table,
-            table.Benchmarks.Select(b => definitions[b])
-                .Select(d => new DecisionBenchmark(d.Name, d.DisplayName, d.Category.Abbreviation, d.Subcategory, d.MainMetric, d.IsOpen)).ToArray(),
+            table.Benchmarks.ToDictionary(b => b.Name, b => definitions[b.Name].MainMetric, StringComparer.Ordinal),
             runs.Select(Describe).ToArray(),
             cells.Select(c => ProvenanceOf(c.Key.Model, c.Key.Benchmark, c.Value, files)).ToArray(),
             usage,

@@ -12,11 +12,10 @@ public static class DecisionCharts
     /// Models (rows, Table 1's order) × benchmarks (columns, grouped by category, catalog order): each cell's colour is
     /// the normalized score (white 0 → dark blue 1), its value printed inside; a missing cell is grey and hatched by title.
     /// </summary>
-    public static string Heatmap(DecisionTable table, IReadOnlyList<DecisionBenchmark> benchmarks)
+    public static string Heatmap(DecisionTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(benchmarks);
-        var columns = benchmarks.Select((b, i) => (b, i)).OrderBy(x => CategoryIndex(table, x.b.Category)).ThenBy(x => x.i).Select(x => x.b).ToArray();
+        var columns = table.Benchmarks.Select((b, i) => (b, i)).OrderBy(x => CategoryIndex(table, x.b.Category)).ThenBy(x => x.i).Select(x => x.b).ToArray();
         double left = 12 + 7 * Math.Max(8, table.Rows.Select(r => r.Model.Length).DefaultIfEmpty(8).Max());
         const double top = 150;
         var width = left + Cell * columns.Length + 20;

@@ -83,9 +83,10 @@ public static partial class DecisionHtmlReport
     private static void Detail(HtmlBuilder html, DecisionRunReport report)
     {
         html.Section("benchmarks", "Per benchmark");
-        foreach (var b in report.Benchmarks)
+        foreach (var b in report.Table.Benchmarks)
         {
-            html.H3($"{b.DisplayName} ({b.Name}) · {b.Category} · {b.Subcategory} · {b.Metric}{(b.JuryScored ? " (jury, normalized)" : "")}");
+            var metric = report.Metrics.GetValueOrDefault(b.Name, "");
+            html.H3($"{b.DisplayName} ({b.Name}) · {b.Category} · {b.Subcategory} · {metric}{(b.JuryScored ? " (jury, normalized)" : "")}");
             var rows = report.Table.Rows.Select(r => (r.Model, Cell: r.Cell(b.Name))).Where(x => x.Cell is not null).Select(x =>
             {
                 var prov = report.Provenance.FirstOrDefault(p => p.Model == x.Model && p.Benchmark == b.Name);
@@ -97,7 +98,7 @@ public static partial class DecisionHtmlReport
                 ];
             });
             var floors = report.Baselines.Where(f => f.Benchmark == b.Name)
-                .Select(f => (IReadOnlyList<string>)[$"floor: {f.Name}{(f.Metric != b.Metric ? $" ({f.Metric})" : "")}", F(f.Score), "–", "–", I(f.Instances), "–"]);
+                .Select(f => (IReadOnlyList<string>)[$"floor: {f.Name}{(f.Metric != metric ? $" ({f.Metric})" : "")}", F(f.Score), "–", "–", I(f.Instances), "–"]);
             html.Table($"detail-{b.Name}", ["Model", "Score", "95% CI", "Win rate here", "Instances", "Sub-runs"], rows.Concat(floors));
         }
 

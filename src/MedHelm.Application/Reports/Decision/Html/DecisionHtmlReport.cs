@@ -38,7 +38,7 @@ public static partial class DecisionHtmlReport
                + $"{report.Table.Rows.Count} model(s) × {report.Table.Benchmarks.Count} benchmark(s).");
         DataCaveat(html, report);
         Leaderboard(html, report);
-        html.Section("heatmap-section", "Normalized scores by benchmark").Raw("<div class=\"chart\">").Raw(Heatmap(report.Table, report.Benchmarks)).Raw("</div>")
+        html.Section("heatmap-section", "Normalized scores by benchmark").Raw("<div class=\"chart\">").Raw(Heatmap(report.Table)).Raw("</div>")
             .P("Each cell is a model's score on one benchmark on 0-1 (jury scores (x − 1) / 4); benchmarks grouped by MedHELM category. Hover a cell for its interval.").End();
         Categories(html, report);
         Costs(html, report);
