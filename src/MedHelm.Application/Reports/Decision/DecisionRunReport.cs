@@ -1,4 +1,5 @@
 using MedHelm.Application.Options;
+using MedHelm.Core.Catalog;
 using MedHelm.Core.Decision;
 
 namespace MedHelm.Application.Reports.Decision;
@@ -96,7 +97,7 @@ public sealed record ExampleInstance(string Benchmark, string InstanceId, string
 /// number came from, measured cost, the floors, jury agreement and, only on request, example instances with text.
 /// Built by <see cref="DecisionRunReportBuilder"/>.
 /// </summary>
-/// <param name="Table">Table 1: win rates, macro averages, category means, with bootstrap intervals.</param>
+/// <param name="Decision">Table 1 (win rates, macro averages, category means, with bootstrap intervals) and its sources.</param>
 /// <param name="Metrics">Each benchmark's main metric, by run-spec name.</param>
 /// <param name="Runs">The runs read.</param>
 /// <param name="Provenance">Per model × benchmark: runs, data, hashes, instances, sub-runs.</param>
@@ -110,7 +111,7 @@ public sealed record ExampleInstance(string Benchmark, string InstanceId, string
 /// <param name="IncludesText">True when the report holds prompt, output or reference text (possibly patient data).</param>
 /// <param name="Notes">What could not be measured or computed, in words.</param>
 public sealed record DecisionRunReport(
-    DecisionTable Table,
+    DecisionReport Decision,
     IReadOnlyDictionary<string, string> Metrics,
     IReadOnlyList<ReportRun> Runs,
     IReadOnlyList<CellProvenance> Provenance,
@@ -127,9 +128,23 @@ public sealed record DecisionRunReport(
     /// <summary>The first line of a report that holds text.</summary>
     public const string PatientTextWarning = "CONTAINS PATIENT TEXT: this report includes prompts, outputs and references (made with --include-text); handle it as patient data.";
 
-    /// <summary>Table 1 with its sources (the runs), for the formatters shared with <c>report --scores</c>.</summary>
-    public DecisionReport ToDecisionReport() =>
-        new(Table, Runs.Select(r => new DecisionReportSource("run", r.RunId, null, $"{r.Results} results, {r.Status}, started {r.StartedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC")).ToArray());
+    /// <summary>Table 1.</summary>
+    public DecisionTable Table => Decision.Table;
+
+    /// <summary>
+    /// The report of an external score table (<c>report --scores</c>): Table 1 only: no runs, so no provenance beyond
+    /// the file, no measured cost, no floors and no text.
+    /// </summary>
+    public static DecisionRunReport OfScores(DecisionReport decision, PricingOptions pricing)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(pricing);
+        return new DecisionRunReport(
+            decision,
+            decision.Table.Benchmarks.ToDictionary(b => b.Name, b => BuiltInBenchmarks.Find(b.Name)?.MainMetric ?? "", StringComparer.Ordinal),
+            [], [], [], [], [], [], [], [], pricing, false,
+            ["Computed from an external score table: no instances, so no measured cost, floors or provenance beyond the file."]);
+    }
 
     /// <summary>What the report says about peak memory: no run records it.</summary>
     public const string PeakMemoryNote = "Peak memory: not recorded (runs do not measure it).";

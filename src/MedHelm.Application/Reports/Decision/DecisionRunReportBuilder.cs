@@ -73,8 +73,10 @@ public sealed partial class DecisionRunReportBuilder
         var usage = cells.Select(c => CostModel.Price(UsageOf(c.Key.Model, c.Key.Benchmark, c.Value, segments), _pricing)).ToArray();
         notes.AddRange(TimeNotes(usage));
 
+        var sources = runs.Select(r => new DecisionReportSource(
+            "run", r.Run.RunId, null, $"{r.Counts.Results} results ({r.Counts.Computed} computed, {r.Counts.Reused} reused), {r.Run.Status.ToString().ToLowerInvariant()}")).ToArray();
         return new DecisionRunReport(
-            table,
+            new DecisionReport(table, sources),
             table.Benchmarks.ToDictionary(b => b.Name, b => definitions[b.Name].MainMetric, StringComparer.Ordinal),
             runs.Select(Describe).ToArray(),
             cells.Select(c => ProvenanceOf(c.Key.Model, c.Key.Benchmark, c.Value, files)).ToArray(),

@@ -42,7 +42,7 @@ public static class DecisionRunReportFormats
             text.Append(DecisionRunReport.PatientTextWarning).Append("\n\n");
         }
 
-        text.Append(new DecisionReportTextFormatter().Format(report.ToDecisionReport())).Append('\n');
+        text.Append(new DecisionReportTextFormatter().Format(report.Decision)).Append('\n');
         var currency = report.Pricing.Currency;
         text.Append(CultureInfo.InvariantCulture, $"Cost per model ({(currency.Length == 0 ? "no prices configured" : currency)}; device seconds = measured wall seconds × devices)\n");
         var models = new TextGrid(["model", "instances", "prompt tok", "completion tok", "reasoning tok", "wall s", "device s", "tok/s", "cost", "per point", .. report.Pricing.Hosted.Select(h => $"{h.Name} est/actual")]);
@@ -86,6 +86,19 @@ public static class DecisionRunReportFormats
         }
 
         data.AppendTo(text);
+        foreach (var e in report.Examples)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\nExample: {e.Benchmark} instance {e.InstanceId}\n--- prompt\n{e.Prompt}\n--- reference\n{e.Gold ?? "(none)"}\n");
+            foreach (var a in e.Answers)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"--- {a.Model} (score {F(a.Score)})\n{a.Output}\n");
+                foreach (var explanation in a.Explanations)
+                {
+                    text.Append("    ").Append(explanation).Append('\n');
+                }
+            }
+        }
+
         text.Append('\n');
         foreach (var note in report.Notes)
         {

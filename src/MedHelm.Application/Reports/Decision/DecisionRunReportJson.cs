@@ -24,7 +24,7 @@ public static class DecisionRunReportJson
         }
 
         json["generated_utc"] = generatedUtc.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var (key, value) in DecisionReportJsonFormatter.ToJson(report.ToDecisionReport()).ToArray())
+        foreach (var (key, value) in DecisionReportJsonFormatter.ToJson(report.Decision).ToArray())
         {
             json[key] = value?.DeepClone();
         }

@@ -145,6 +145,13 @@ public static partial class DecisionHtmlReport
     private static void Provenance(HtmlBuilder html, DecisionRunReport report)
     {
         html.Section("provenance", "Run provenance");
+        html.Table("sources", ["Source", "Name", "SHA-256", "Detail"], report.Decision.Sources.Select(x => (IReadOnlyList<string>)[x.Kind, x.Name, x.Sha256 ?? "–", x.Detail]));
+        if (report.Runs.Count == 0)
+        {
+            html.End();
+            return;
+        }
+
         html.Table("runs", ["Run", "Status", "Started (UTC)", "MedHelm", "llama.cpp", "Machine", "GPU", "Config SHA-256", "Models", "Judges", "Results"], report.Runs.Select(r => (IReadOnlyList<string>)
         [
             r.RunId, r.Status, r.StartedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), r.AppVersion, r.LlamaCpp ?? "–", r.Machine, r.Gpu ?? "–",

@@ -34,7 +34,7 @@ public static partial class DecisionHtmlReport
         }
 
         html.Raw("<h1>MedHELM decision report</h1>")
-            .P($"Generated {generatedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)} from run(s) {string.Join(", ", report.Runs.Select(r => r.RunId))}: "
+            .P($"Generated {generatedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)} from {string.Join(", ", report.Decision.Sources.Select(r => $"{r.Kind} {r.Name}"))}: "
                + $"{report.Table.Rows.Count} model(s) × {report.Table.Benchmarks.Count} benchmark(s).");
         DataCaveat(html, report);
         Leaderboard(html, report);
