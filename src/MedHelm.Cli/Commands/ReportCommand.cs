@@ -87,7 +87,7 @@ internal static class ReportCommand
     }
 
     /// <summary>Prints <paramref name="text"/>, or writes it beside <paramref name="target"/> and moves it over it (never a half-written report).</summary>
-    private static async Task<int> WriteAsync(string text, FileInfo? target, CancellationToken token)
+    internal static async Task<int> WriteAsync(string text, FileInfo? target, CancellationToken token)
     {
         if (target is null)
         {
