@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MedHelm.Core.Catalog;
 
 namespace MedHelm.Core.Decision;
@@ -37,6 +38,7 @@ internal sealed class DecisionBootstrap
     public List<string> Notes { get; } = [];
 
     /// <summary>Runs <see cref="DecisionOptions.BootstrapReplicates"/> replicates over <paramref name="table"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call with long loops: skip tier-0 code
     public static DecisionBootstrap Run(ScoreTable table, IReadOnlyList<string> models, DecisionOptions options)
     {
         var benchmarks = table.Benchmarks;
@@ -208,6 +210,7 @@ internal sealed class DecisionBootstrap
         }
 
         /// <summary>Writes the redrawn scores of this benchmark into <paramref name="raw"/> (row-major models × benchmarks).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Draw(double[] raw, int benchmarks)
         {
             Array.Clear(_sums);
@@ -254,6 +257,7 @@ internal sealed class DecisionBootstrap
             return new SubRunGroup(slots, values, shared);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Draw(DecisionRandom random, double[] sums, int[] subRunCounts)
         {
             if (Shared)

@@ -21,7 +21,8 @@ public static class McNemar
         ArgumentOutOfRangeException.ThrowIfNegative(onlySecondCorrect);
         var n = onlyFirstCorrect + onlySecondCorrect;
         var k = Math.Min(onlyFirstCorrect, onlySecondCorrect);
-        var p = n == 0 ? 1.0 : Math.Min(1.0, 2 * BinomialLowerTailHalf(n, k));
+        // k ≥ (n − 1) / 2 puts at least half the symmetric distribution in the tail: p is exactly 1
+        var p = 2 * k >= n - 1 ? 1.0 : Math.Min(1.0, 2 * BinomialLowerTailHalf(n, k));
         return new McNemarResult(onlyFirstCorrect, onlySecondCorrect, p);
     }
 

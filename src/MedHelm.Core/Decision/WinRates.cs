@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MedHelm.Core.Decision;
 
 /// <summary>The win rates of a models × benchmarks score matrix.</summary>
@@ -66,6 +68,7 @@ public static class WinRates
     /// <paramref name="perBenchmark"/>, <paramref name="means"/> and <paramref name="counts"/> receive the results
     /// (NaN where undefined).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Compute(double[] scores, int models, int benchmarks, double[] perBenchmark, double[] means, int[] counts)
     {
         Array.Fill(perBenchmark, double.NaN);
