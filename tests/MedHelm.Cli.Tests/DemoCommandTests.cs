@@ -58,7 +58,7 @@ public sealed class DemoCommandTests
         Assert.StartsWith(home.PathOf("data", "reports"), wrote, StringComparison.Ordinal);
         var page = await File.ReadAllTextAsync(wrote);
         Assert.Contains("http-equiv=\"Content-Security-Policy\"", page, StringComparison.Ordinal);
-        Assert.Contains("medhelm-test-llama-2l-128-b", page, StringComparison.Ordinal);
+        Assert.Contains("medhelm-test-llama-1l-64", page, StringComparison.Ordinal);
         Assert.Contains("always flag an error", page, StringComparison.Ordinal);
 
         // the leaderboard command reads the same file

@@ -23,7 +23,6 @@ public sealed record DemoRequest(string? Model, IReadOnlyList<string> Benchmarks
 public sealed class DemoRunBuilder(MedHelmPaths paths, ModelResolver resolver, IOptions<DemoOptions> options)
 {
     private static readonly int[] JudgeSeeds = [101, 202, 303];
-    private static readonly int[] ModelSeeds = [42, 43];
 
     /// <summary>Where the demo writes the decision report of run <paramref name="runId"/>: data/reports/RUN_ID.html (owner-only folder).</summary>
     public string ReportPath(string runId)
@@ -39,11 +38,16 @@ public sealed class DemoRunBuilder(MedHelmPaths paths, ModelResolver resolver, I
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
         var demo = options.Value;
-        // two generated models (same shape, other weights) so the report has a leaderboard to rank; or the one asked for
+        // two generated models so the report has a leaderboard to rank: the configured one and a smaller, cheaper one
+        // (1 layer, 64 wide, like the judges), so the cost chart has two different costs; or the one model asked for
         IReadOnlyList<string> models = request.Model is { } asked
             ? [asked]
-            : ModelSeeds.Select((seed, i) => Ensure($"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}{(i == 0 ? "" : $"-{(char)('a' + i)}")}.gguf",
-                new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = seed }, $"demo model {i + 1}", observer)).ToArray();
+            :
+            [
+                Ensure($"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}.gguf",
+                    new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = 42 }, "demo model 1", observer),
+                Ensure("medhelm-test-llama-1l-64.gguf", new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 43 }, "demo model 2 (smaller)", observer),
+            ];
 
         // a refused model stops the demo before anything is written (the run checks it too)
         foreach (var model in models)
