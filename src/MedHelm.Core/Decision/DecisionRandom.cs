@@ -23,6 +23,17 @@ public sealed class DecisionRandom
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>A generator with the given 256-bit state (not all zero), for checking against reference vectors.</summary>
+    internal DecisionRandom(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        if ((s0 | s1 | s2 | s3) == 0)
+        {
+            throw new ArgumentException("The state must not be all zero.");
+        }
+
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>A generator for the stream named <paramref name="key"/> under <paramref name="seed"/>.</summary>
     public static DecisionRandom ForStream(ulong seed, string key)
     {
@@ -72,7 +83,7 @@ public sealed class DecisionRandom
     /// <summary>A uniform double in [0, 1) (the top 53 bits).</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
-    private static ulong SplitMix64(ref ulong x)
+    internal static ulong SplitMix64(ref ulong x)
     {
         x += 0x9E3779B97F4A7C15UL;
         var z = x;

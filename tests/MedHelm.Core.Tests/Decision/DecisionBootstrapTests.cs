@@ -171,6 +171,19 @@ public class DecisionBootstrapTests
     }
 
     [Fact]
+    public void The_generators_match_their_reference_vectors()
+    {
+        // xoshiro256** from state {1, 2, 3, 4}: the reference vector of Blackman and Vigna's C code as the rand_xoshiro
+        // crate tests it (11520, 0, 1509978240, 1215971899390074240)
+        var xoshiro = new DecisionRandom(1, 2, 3, 4);
+        Assert.Equal([11520UL, 0UL, 1509978240UL, 1215971899390074240UL], Enumerable.Range(0, 4).Select(_ => xoshiro.NextUInt64()));
+
+        // SplitMix64 from seed 1234567 (Vigna's splitmix64.c; the Rosetta Code task's vector)
+        var x = 1234567UL;
+        Assert.Equal([6457827717110365317UL, 3203168211198807973UL, 9817491932198370423UL], Enumerable.Range(0, 3).Select(_ => DecisionRandom.SplitMix64(ref x)));
+    }
+
+    [Fact]
     public void The_generator_is_deterministic_and_draws_every_value_of_a_bound()
     {
         var a = new DecisionRandom(5);

@@ -29,7 +29,7 @@ public sealed class DecisionReportTextFormatter : IDecisionReportFormatter
         }
 
         var intervals = table.Options.BootstrapReplicates > 0 && table.Rows.Any(r => r.MacroAverageCi is not null);
-        text.Append(CultureInfo.InvariantCulture, $"method    MedHELM Table 1: mean win rate, win SD, macro average of normalized scores (jury (x - 1) / 4), SD, category means");
+        text.Append("method    MedHELM Table 1: mean win rate, win SD, macro average of normalized scores (jury (x - 1) / 4), SD, category means");
         text.Append(intervals
             ? string.Create(CultureInfo.InvariantCulture, $"; {table.Options.Confidence:P0} percentile bootstrap, {table.Options.BootstrapReplicates} replicates, seed {table.Options.Seed}\n")
             : "\n");
@@ -57,16 +57,17 @@ public sealed class DecisionReportTextFormatter : IDecisionReportFormatter
 
     private static void AppendTable1(StringBuilder text, DecisionTable table, bool intervals)
     {
+        var ci = string.Create(CultureInfo.InvariantCulture, $"{table.Options.Confidence * 100:0.#}% CI");
         List<string> header = ["Model", "Win rate"];
         if (intervals)
         {
-            header.Add("95% CI");
+            header.Add(ci);
         }
 
         header.AddRange(["Win SD", "Macro-avg"]);
         if (intervals)
         {
-            header.Add("95% CI");
+            header.Add(ci);
         }
 
         header.Add("SD");
@@ -111,7 +112,8 @@ public sealed class DecisionReportTextFormatter : IDecisionReportFormatter
     private static void AppendComparison(StringBuilder text, PairedComparisonResult comparison)
     {
         text.Append(CultureInfo.InvariantCulture, $"Paired comparison: {comparison.First} - {comparison.Second} (normalized; MDE at 80% power, alpha 0.05)\n");
-        var grid = new TextGrid(["Benchmark", "Pairs", comparison.First, comparison.Second, "Difference", "95% CI", "McNemar b/c", "p", "MDE", "Note"]);
+        var ci = string.Create(CultureInfo.InvariantCulture, $"{comparison.Options.Confidence * 100:0.#}% CI");
+        var grid = new TextGrid(["Benchmark", "Pairs", comparison.First, comparison.Second, "Difference", ci, "McNemar b/c", "p", "MDE", "Note"]);
         foreach (var c in comparison.Benchmarks)
         {
             grid.Add([

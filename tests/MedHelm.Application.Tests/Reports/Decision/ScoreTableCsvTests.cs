@@ -28,6 +28,15 @@ public class ScoreTableCsvTests
     }
 
     [Fact]
+    public void A_byte_order_mark_crlf_line_ends_and_quoted_names_are_read()
+    {
+        var check = Read("\uFEFFmodel,benchmark,score\r\n\"Model, with comma\",pubmed_qa,0.8\r\nB,pubmed_qa,0.7\r\n");
+
+        Assert.True(check.Problems.IsValid, string.Join("\n", check.Problems.Lines()));
+        Assert.Equal(["Model, with comma", "B"], check.Table!.Models);
+    }
+
+    [Fact]
     public void A_decimal_comma_is_a_row_of_the_wrong_width()
     {
         var problems = Problems("model,benchmark,score\na,pubmed_qa,0.8\ng,medec,0,5\n");
