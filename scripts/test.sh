@@ -15,6 +15,8 @@ done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/install-runtime.sh" --source || exit 1
+# chromium for the HTML report's browser test (a Slow test: --fast neither runs it nor installs the browser)
+if [ ${#filter[@]} -eq 0 ]; then "$root/scripts/install-test-deps.sh" || exit 1; fi
 "$root/scripts/build-batched-bench.sh" cpu || exit 1   # llama.cpp's own bench, the reference of `medhelm bench`
 dotnet build MedHelm.OnPrem.sln -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed (build)"; exit 1; }
 log="$(mktemp)"

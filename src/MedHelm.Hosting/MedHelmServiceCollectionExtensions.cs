@@ -85,6 +85,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EndpointsOptions>, EndpointsOptionsValidator>();
         services.AddOptions<JuryOptions>().Bind(configuration.GetSection(JuryOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JuryOptions>, JuryOptionsValidator>();
+        services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PricingOptions>, PricingOptionsValidator>();
         services.AddOptions<EhrSqlDatabaseOptions>().Bind(configuration.GetSection(EhrSqlDatabaseOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }

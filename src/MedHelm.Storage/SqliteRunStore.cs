@@ -178,7 +178,8 @@ public sealed class SqliteRunStore : IRunStore
                     SELECT l.model, l.benchmark, l.instance_id, q.request_key, l.origin, s.metric, s.value, c.output,
                            c.prompt_tokens, c.completion_tokens, c.elapsed_ms,
                            (SELECT json_group_object(x.metric, x.value) FROM scores x
-                            WHERE x.run_id = l.run_id AND x.request_id = l.request_id AND x.is_main = 0)
+                            WHERE x.run_id = l.run_id AND x.request_id = l.request_id AND x.is_main = 0),
+                           c.reasoning_tokens
                     FROM run_completions l
                     JOIN requests q ON q.id = l.request_id
                     JOIN completions c ON c.request_id = l.request_id
@@ -208,6 +209,7 @@ public sealed class SqliteRunStore : IRunStore
                     {
                         Secondary = reader.IsDBNull(11) ? new Dictionary<string, double>()
                             : JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(11)) ?? [],
+                        ReasoningTokens = NullableLong(reader, 12),
                     });
                 }
 

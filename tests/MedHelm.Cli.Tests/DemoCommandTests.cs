@@ -47,11 +47,19 @@ public sealed class DemoCommandTests
         command.CommandText = "SELECT COUNT(*) FROM jury_ratings WHERE rating IS NULL";
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
 
-        // BERTScore with the generated BERT model: one secondary score per open-ended answer (every bundled sample has a reference)
+        // BERTScore with the generated BERT model: one secondary score per open-ended answer of each of the two models
         var openEnded = BuiltInBenchmarks.All.Count(EvaluationRunner.NeedsJury);
         command.CommandText = "SELECT COUNT(*) FROM scores WHERE metric = 'bertscore_f1' AND is_main = 0";
-        Assert.Equal((long)openEnded, (long)(await command.ExecuteScalarAsync())!);
-        Assert.Contains($"bertscore (medhelm-test-bert): scoring {openEnded} answer(s)", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal(2L * openEnded, (long)(await command.ExecuteScalarAsync())!);
+        Assert.Contains($"bertscore (medhelm-test-bert): scoring {2 * openEnded} answer(s)", result.StdErr, StringComparison.Ordinal);
+
+        // last, the decision report of the run as one HTML file under data/reports, its path printed
+        var wrote = result.StdOut.Split('\n').Last(l => l.StartsWith("wrote ", StringComparison.Ordinal))["wrote ".Length..].Trim();
+        Assert.StartsWith(home.PathOf("data", "reports"), wrote, StringComparison.Ordinal);
+        var page = await File.ReadAllTextAsync(wrote);
+        Assert.Contains("http-equiv=\"Content-Security-Policy\"", page, StringComparison.Ordinal);
+        Assert.Contains("medhelm-test-llama-1l-64", page, StringComparison.Ordinal);
+        Assert.Contains("always flag an error", page, StringComparison.Ordinal);
 
         // the leaderboard command reads the same file
         var board = await CliProcess.RunAsync(["leaderboard"], home.Folder);

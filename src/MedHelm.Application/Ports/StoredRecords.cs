@@ -45,6 +45,9 @@ public sealed record RunResultRow(
 {
     /// <summary>The instance's secondary statistics (e.g. MedEC sentence accuracy), by name; empty when its metric has none.</summary>
     public IReadOnlyDictionary<string, double> Secondary { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Reasoning tokens (a reasoning model's separated thinking), when recorded.</summary>
+    public long? ReasoningTokens { get; init; }
 }
 
 /// <summary>A model's recorded identity.</summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace MedHelm.Application.Runs;
 
 /// <summary>What the demo was asked for.</summary>
-/// <param name="Model">A Models name or GGUF file instead of the generated test model, or null.</param>
+/// <param name="Model">A Models name or GGUF file instead of the two generated test models, or null.</param>
 /// <param name="Benchmarks">A subset of the bundled benchmarks (empty: every one).</param>
 /// <param name="MaxInstances">Instances per benchmark (null: Demo:MaxInstances; 0: all).</param>
 /// <param name="Mode">Scoring mode, or null for corrected.</param>
@@ -16,12 +16,20 @@ namespace MedHelm.Application.Runs;
 public sealed record DemoRequest(string? Model, IReadOnlyList<string> Benchmarks, int? MaxInstances, string? Mode, bool Jury = true, bool BertScore = true);
 
 /// <summary>
-/// The demo: generates (once; same settings, same bytes) a tiny random-weight model, three random-weight judges and a
-/// random-weight BERT model, and turns a <see cref="DemoRequest"/> into the run of every bundled sample.
+/// The demo: generates (once; same settings, same bytes) two tiny random-weight models, three random-weight judges and a
+/// random-weight BERT model, and turns a <see cref="DemoRequest"/> into the run of every bundled sample; the CLI then
+/// writes the decision report (<see cref="ReportPath"/>).
 /// </summary>
 public sealed class DemoRunBuilder(MedHelmPaths paths, ModelResolver resolver, IOptions<DemoOptions> options)
 {
     private static readonly int[] JudgeSeeds = [101, 202, 303];
+
+    /// <summary>Where the demo writes the decision report of run <paramref name="runId"/>: data/reports/RUN_ID.html (owner-only folder).</summary>
+    public string ReportPath(string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return Path.Combine(PrivateFolder.Ensure(Path.Combine(paths.DataFolder, "reports")), runId + ".html");
+    }
 
     /// <summary>The run request of the demo; generates the models it needs, telling <paramref name="observer"/>.</summary>
     /// <exception cref="Errors.ConflictException">The model is in models/manifest.json with another SHA-256.</exception>
@@ -30,12 +38,23 @@ public sealed class DemoRunBuilder(MedHelmPaths paths, ModelResolver resolver, I
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
         var demo = options.Value;
-        var model = request.Model ?? Ensure($"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}.gguf",
-            new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = 42 }, "the demo model", observer);
+        // two generated models so the report has a leaderboard to rank: the configured one and a smaller, cheaper one
+        // (1 layer, 64 wide, like the judges), so the cost chart has two different costs; or the one model asked for
+        IReadOnlyList<string> models = request.Model is { } asked
+            ? [asked]
+            :
+            [
+                Ensure($"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}.gguf",
+                    new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = 42 }, "demo model 1", observer),
+                Ensure("medhelm-test-llama-1l-64.gguf", new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 43 }, "demo model 2 (smaller)", observer),
+            ];
 
         // a refused model stops the demo before anything is written (the run checks it too)
-        var resolved = resolver.Resolve(model, demo.Sequences, demo.ContextPerSequence);
-        ModelManifest.Load(paths.Resolve("models/manifest.json")).Verify(resolved.Path, ModelFiles.Sha256(resolved.Path));
+        foreach (var model in models)
+        {
+            var resolved = resolver.Resolve(model, demo.Sequences, demo.ContextPerSequence);
+            ModelManifest.Load(paths.Resolve("models/manifest.json")).Verify(resolved.Path, ModelFiles.Sha256(resolved.Path));
+        }
 
         // a demo judge is the smallest model that decodes a verdict under the grammar (its ratings are noise)
         IReadOnlyList<string> jury = !request.Jury
@@ -48,7 +67,7 @@ public sealed class DemoRunBuilder(MedHelmPaths paths, ModelResolver resolver, I
             ? null
             : Ensure("medhelm-test-bert.gguf", new TestModelSpec { Kind = TestModelKind.Bert, Layers = 1, Embd = 64, Seed = 404 }, "the demo BERTScore model", observer);
         return new RunRequest(
-            request.Benchmarks, request.Benchmarks.Count == 0 ? RunSuites.Demo : null, [model], jury,
+            request.Benchmarks, request.Benchmarks.Count == 0 ? RunSuites.Demo : null, models, jury,
             (request.MaxInstances ?? demo.MaxInstances) is > 0 and var n ? n : null, RunId: null, Resume: false, request.Mode, bertScore, Samples: true);
     }
 

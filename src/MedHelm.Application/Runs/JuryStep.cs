@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MedHelm.Application.Models;
@@ -61,7 +62,7 @@ public sealed class JuryStep(
             {
                 var indices = Enumerable.Range(0, w.Items.Count)
                     .Where(i => !string.IsNullOrWhiteSpace(w.Items[i].Response) && !judged.Contains((w.Candidates[i].RequestId, name))).ToArray();
-                return (w.Rubric, w.Benchmark.Definition.Access, Candidates: indices.Select(i => w.Candidates[i]).ToArray(), Items: indices.Select(i => w.Items[i]).ToArray());
+                return (w.Rubric, w.Benchmark.Definition.Name, w.Benchmark.Definition.Access, Candidates: indices.Select(i => w.Candidates[i]).ToArray(), Items: indices.Select(i => w.Items[i]).ToArray());
             }).Where(p => p.Items.Length > 0).ToArray();
             if (pending.Length == 0)
             {
@@ -71,10 +72,14 @@ public sealed class JuryStep(
 
             observer.Notice($"jury: {name}: rating {pending.Sum(p => p.Items.Length)} output(s)");
             using var judge = await OpenJudgeAsync(run.Plan.Jury[j], name, pending.Max(p => p.Access), juryOptions, cancellationToken).ConfigureAwait(false);
-            foreach (var (rubric, _, candidates, items) in pending)
+            foreach (var (rubric, benchmarkName, _, candidates, items) in pending)
             {
                 var llmJury = new LlmJury([judge.Client], rubric, VerdictSchema.For(rubric, juryOptions.MaxExplanationChars), logger);
+                var watch = Stopwatch.StartNew();
                 var results = await llmJury.RateAllAsync(items, new JuryRunOptions { MaxConcurrencyPerJudge = judge.Concurrency }, cancellationToken).ConfigureAwait(false);
+                await store.AppendAuditAsync(
+                    runId, UsageAudit.JuryRated, UsageAudit.Detail(name, benchmarkName, items.Length, 0, watch.Elapsed, !resolver.IsEndpoint(run.Plan.Jury[j])), cancellationToken)
+                    .ConfigureAwait(false);
                 var outcomes = Enumerable.Range(0, results.Count).Where(i => results[i].Judges.Count > 0)
                     .Select(i => (candidates[i].RequestId, results[i].Judges[0])).ToArray();
                 await store.SaveJudgeOutcomesAsync(runId, outcomes, cancellationToken).ConfigureAwait(false);

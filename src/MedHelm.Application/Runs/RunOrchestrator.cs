@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
@@ -104,7 +105,13 @@ public sealed class RunOrchestrator(
                             StoreSecondaryMetrics = true,
                             Ledger = new LedgerContext(ledger, model.Identity, benchmark.DatasetSha256, model.DecodingExtras),
                         };
+                        var watch = Stopwatch.StartNew();
                         var outcome = await runner.ExecuteAsync(evaluation, lease.Client, progress.For(Key(model, benchmark)), cancellationToken).ConfigureAwait(false);
+                        await database.AppendAuditAsync(
+                            runId,
+                            UsageAudit.BenchmarkEvaluated,
+                            UsageAudit.Detail(model.Name, benchmark.Definition.Name, outcome.Computed, outcome.Reused, watch.Elapsed, model.Endpoint is null),
+                            cancellationToken).ConfigureAwait(false);
                         computed += outcome.Computed;
                         reused += outcome.Reused;
                         if (outcome.Rejected.Count > 0)

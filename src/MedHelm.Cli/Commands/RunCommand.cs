@@ -52,10 +52,16 @@ internal static class RunCommand
     /// <summary>Runs <paramref name="request"/> with progress on stderr, then prints the leaderboard and the jury's report.</summary>
     internal static async Task<int> RunAsync(CliHost host, RunRequest request, ConsoleRunObserver observer, CancellationToken cancellationToken)
     {
-        var outcome = await host.Service<RunOrchestrator>().ExecuteAsync(request, observer, cancellationToken);
-        var report = await RunSummaryText.BuildAsync(host.Database, outcome, cancellationToken);
-        await Console.Out.WriteAsync(report);
+        await ExecuteAsync(host, request, observer, cancellationToken);
         return CommandRunner.Ok;
+    }
+
+    /// <summary>Runs <paramref name="request"/> and prints its summary; returns the outcome.</summary>
+    internal static async Task<RunOutcome> ExecuteAsync(CliHost host, RunRequest request, ConsoleRunObserver observer, CancellationToken cancellationToken)
+    {
+        var outcome = await host.Service<RunOrchestrator>().ExecuteAsync(request, observer, cancellationToken);
+        await Console.Out.WriteAsync(await RunSummaryText.BuildAsync(host.Database, outcome, cancellationToken));
+        return outcome;
     }
 
     internal static IReadOnlyList<string> Split(string? value) =>

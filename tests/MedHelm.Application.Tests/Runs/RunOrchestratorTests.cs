@@ -72,7 +72,13 @@ public sealed class RunOrchestratorTests
         await using (var database = await harness.OpenDatabaseAsync())
         {
             Assert.Equal(RunStatus.Completed, (await database.GetRunAsync("crashed"))!.Status);
-            Assert.Equal(["run_started", "run_failed", "run_resumed", "run_completed"], (await database.GetAuditAsync("crashed")).Select(e => e.Event));
+            var audit = await database.GetAuditAsync("crashed");
+            Assert.Equal(["run_started", "run_failed", "run_resumed", "run_completed"], audit.Select(e => e.Event).Where(e => e != UsageAudit.BenchmarkEvaluated));
+
+            // the failed attempt measured nothing; the resume measured its one benchmark (counts and seconds, no text)
+            var measured = Assert.Single(UsageAudit.Read(audit));
+            Assert.Equal((SegmentKind.Evaluation, "tiny", Closed, 3, 3, true), (measured.Kind, measured.Model, measured.Benchmark, measured.Computed, measured.Reused, measured.Local));
+            Assert.True(measured.WallSeconds > 0);
         }
     }
 
