@@ -32,6 +32,9 @@ public interface IRunStore
 
     /// <summary>A model's recorded identity, or null.</summary>
     Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Every recorded model, by name.</summary>
+    Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The request ledger: every model call keyed, stored as it finishes, reused by resumed and identical runs.</summary>
@@ -105,6 +108,12 @@ public interface IResultsDatabase : IRunStore, ILedgerStore, IJuryStore, IDatase
 {
     /// <summary>Where the database lives (for messages).</summary>
     string Location { get; }
+
+    /// <summary>The service's durable run queue.</summary>
+    IRunQueue Queue { get; }
+
+    /// <summary>The service's hashed API tokens.</summary>
+    IApiTokenStore Tokens { get; }
 }
 
 /// <summary>Opens the results database a request names (the configured one, or a host's <c>--db</c> file).</summary>

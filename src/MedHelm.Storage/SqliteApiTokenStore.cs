@@ -1,0 +1,86 @@
+using System.Text.Json;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Ports;
+using Microsoft.Data.Sqlite;
+using static MedHelm.Storage.SqliteSql;
+
+namespace MedHelm.Storage;
+
+/// <summary>API tokens (table <c>api_tokens</c>): the secret's SHA-256 only; each creation is audited in the same transaction.</summary>
+public sealed class SqliteApiTokenStore : IApiTokenStore
+{
+    private const string Columns = "id, name, role, secret_sha256, created_utc, revoked_utc";
+
+    private readonly SqliteDataSource _dataSource;
+
+    /// <summary>The tokens of <paramref name="dataSource"/>.</summary>
+    public SqliteApiTokenStore(SqliteDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+    }
+
+    /// <inheritdoc />
+    public Task AddTokenAsync(StoredApiToken token, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _dataSource.WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var insert = Command(
+                    transaction,
+                    "INSERT INTO api_tokens (id, name, role, secret_sha256, created_utc) VALUES ($id, $name, $role, $hash, $now) ON CONFLICT (id) DO NOTHING");
+                insert.Parameters.AddWithValue("$id", token.Id);
+                insert.Parameters.AddWithValue("$name", token.Name);
+                insert.Parameters.AddWithValue("$role", token.Role.ToString().ToLowerInvariant());
+                insert.Parameters.AddWithValue("$hash", token.SecretSha256);
+                insert.Parameters.AddWithValue("$now", FormatTime(token.CreatedUtc));
+                if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    throw new ConflictException("A token with this id exists already.");
+                }
+
+                await SqliteAuditLog.InsertAsync(
+                    transaction, null, "token_created", JsonSerializer.Serialize(new { id = token.Id, name = token.Name, role = token.Role.ToString().ToLowerInvariant() }), ct)
+                    .ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredApiToken?> FindTokenAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var rows = await ReadAsync($"SELECT {Columns} FROM api_tokens WHERE id = $id", id, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredApiToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_utc, id", null, cancellationToken);
+
+    private Task<IReadOnlyList<StoredApiToken>> ReadAsync(string sql, string? id, CancellationToken cancellationToken) =>
+        _dataSource.ReadAsync<IReadOnlyList<StoredApiToken>>(
+            async (connection, ct) =>
+            {
+                using var command = Command(connection, sql);
+                command.Parameters.AddWithValue("$id", (object?)id ?? DBNull.Value);
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                var list = new List<StoredApiToken>();
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    list.Add(Read(reader));
+                }
+
+                return list;
+            },
+            cancellationToken);
+
+    private static StoredApiToken Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        Enum.Parse<AccessRole>(reader.GetString(2), ignoreCase: true),
+        reader.GetString(3),
+        ParseTime(reader.GetString(4)),
+        reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)));
+}
