@@ -48,6 +48,8 @@ internal static class MedHelmCommandLine
             DatasetsCommand.Build(),
             AgreementCommand.Build(),
             EhrSqlCommand.Build(),
+            ServeCommand.Build(),
+            AuthCommand.Build(),
         };
         return root;
     }

@@ -14,7 +14,7 @@ public static class AuditApi
     /// <summary>Maps the group.</summary>
     public static RouteGroupBuilder MapAuditApiV1(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1").WithTags("Access");
+        var group = app.MapApiGroup("/api/v1", "Access");
         group.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new CallerView(Roles.Caller(user), user.FindFirstValue(ClaimTypes.Role) ?? "")))
             .RequireRole(AccessRole.Viewer).WithSummary("The caller's token name and role.");
         group.MapGet("/audit", AuditAsync).RequireRole(AccessRole.Admin).WithSummary("The audit log (of one run with runId), oldest first.");

@@ -14,7 +14,7 @@ public static class BenchmarksApi
     /// <summary>Maps the group.</summary>
     public static RouteGroupBuilder MapBenchmarksApiV1(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/benchmarks").WithTags("Benchmarks");
+        var group = app.MapApiGroup("/api/v1/benchmarks", "Benchmarks");
         group.MapGet("/", ListAsync).RequireRole(AccessRole.Viewer).WithSummary("Every benchmark: built in, or defined by an imported definition file.");
         group.MapGet("/{name}", ShowAsync).RequireRole(AccessRole.Viewer).WithSummary("One benchmark's definition.");
         group.MapGet("/{name}/prompt", PromptAsync).RequireRole(AccessRole.Operator)

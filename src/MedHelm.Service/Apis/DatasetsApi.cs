@@ -23,7 +23,7 @@ public static class DatasetsApi
     /// <summary>Maps the group.</summary>
     public static RouteGroupBuilder MapDatasetsApiV1(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/datasets").WithTags("Datasets");
+        var group = app.MapApiGroup("/api/v1/datasets", "Datasets");
         group.MapGet("/", async (IDatasetStore store, CancellationToken ct) => TypedResults.Ok(await store.ListDatasetsAsync(ct)))
             .RequireRole(AccessRole.Viewer).WithSummary("Every import: benchmark, access tier, instances per split, source hash.");
         group.MapPost("/", UploadAsync).RequireRole(AccessRole.Operator)

@@ -35,7 +35,7 @@ public static class ModelsApi
     /// <summary>Maps the group.</summary>
     public static RouteGroupBuilder MapModelsApiV1(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/models").WithTags("Models");
+        var group = app.MapApiGroup("/api/v1/models", "Models");
         group.MapGet("/", ListAsync).RequireRole(AccessRole.Viewer).WithSummary("Configured models and endpoints, and every recorded model.");
         group.MapPost("/", RegisterAsync).RequireRole(AccessRole.Admin)
             .WithSummary("Record a GGUF file under a name after checking its header and its SHA-256 against the given one.");

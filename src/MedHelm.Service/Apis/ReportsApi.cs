@@ -13,7 +13,7 @@ public static class ReportsApi
     /// <summary>Maps the group.</summary>
     public static RouteGroupBuilder MapReportsApiV1(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1").WithTags("Reports");
+        var group = app.MapApiGroup("/api/v1", "Reports");
         group.MapGet("/leaderboard", LeaderboardAsync).RequireRole(AccessRole.Viewer)
             .WithSummary("Model × benchmark scores of one run (runId), or the latest result of every instance across runs.");
         group.MapGet("/runs/{runId}/report", ReportAsync).RequireRole(AccessRole.Viewer)

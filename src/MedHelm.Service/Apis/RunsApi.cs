@@ -38,7 +38,7 @@ public static class RunsApi
     /// <summary>Maps the group.</summary>
     public static RouteGroupBuilder MapRunsApiV1(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/runs").WithTags("Runs");
+        var group = app.MapApiGroup("/api/v1/runs", "Runs");
         group.MapPost("/", CreateAsync).RequireRole(AccessRole.Operator).WithSummary("Queue a run.");
         group.MapGet("/", ListAsync).RequireRole(AccessRole.Viewer).WithSummary("Every run, newest first.");
         group.MapGet("/{runId}", GetAsync).RequireRole(AccessRole.Viewer).WithSummary("A run's status with live progress.");
