@@ -57,6 +57,7 @@ public static class ServiceCompositionExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseUtf8BodiesOnly();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthChecks("/health/live", HealthJson.Options(_ => false)).AllowAnonymous();

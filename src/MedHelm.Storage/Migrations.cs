@@ -233,9 +233,25 @@ internal static class Migrations
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":5}');
         """,
 
-        // 6: the service: its durable run queue (one row per run the service executes; the request as JSON) and hashed
-        // API tokens (the secret's SHA-256 only).
+        // 6: the service: its durable run queue (one row per run the service executes; the request as JSON), hashed
+        // API tokens (the secret's SHA-256 only), and the audit chain: each audit row's SHA-256 over its fields and the
+        // previous row's hash (AuditChain), append-only like the audit table.
         """
+        CREATE TABLE audit_chain (
+            audit_id  INTEGER PRIMARY KEY,
+            sha256    TEXT NOT NULL
+        );
+
+        CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit chain is append-only');
+        END;
+
+        CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit chain is append-only');
+        END;
+
         CREATE TABLE run_queue (
             run_id        TEXT PRIMARY KEY,
             request_json  TEXT NOT NULL,

@@ -202,4 +202,7 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AuditEvent>> GetAuditAsync(string? runId, CancellationToken cancellationToken = default) => Audit.GetAuditAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<AuditChainVerification> VerifyAuditChainAsync(CancellationToken cancellationToken = default) => Audit.VerifyAuditChainAsync(cancellationToken);
 }

@@ -110,5 +110,14 @@ public sealed class AccessTests
         var accesses = (await service.Database.GetAuditAsync(null)).Where(e => e.Event == "patient_text_accessed").ToArray();
         Assert.Equal(3, accesses.Length);
         Assert.All(accesses, e => Assert.Contains("test-Operator", e.DetailJson, StringComparison.Ordinal));
+
+        // the audit log (admin) holds the run, the token creations and the accesses, chained intact
+        var admin = await service.ClientAsync(AccessRole.Admin);
+        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit");
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("event").GetString() == "token_created");
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("event").GetString() == "run_completed");
+        var chain = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify");
+        Assert.True(chain.GetProperty("intact").GetBoolean());
+        Assert.Equal(audit.GetArrayLength(), chain.GetProperty("rowsChecked").GetInt32());
     }
 }

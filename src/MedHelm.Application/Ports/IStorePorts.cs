@@ -101,6 +101,19 @@ public interface IAuditLog
 
     /// <summary>The events of a run (or every event), oldest first.</summary>
     Task<IReadOnlyList<AuditEvent>> GetAuditAsync(string? runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks the SHA-256 chain over every audit row and reports the first broken link.</summary>
+    Task<AuditChainVerification> VerifyAuditChainAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What checking the audit chain found.</summary>
+/// <param name="RowsChecked">Rows whose link was checked (up to the first broken one).</param>
+/// <param name="FirstBrokenId">The audit row id of the first broken link, or null when the chain is whole.</param>
+/// <param name="Problem">What is wrong there (changed, removed, not chained), or null.</param>
+public sealed record AuditChainVerification(long RowsChecked, long? FirstBrokenId, string? Problem)
+{
+    /// <summary>True when every row is linked and unchanged.</summary>
+    public bool Intact => FirstBrokenId is null;
 }
 
 /// <summary>Everything the application layer stores: one results database.</summary>

@@ -50,6 +50,7 @@ internal static class MedHelmCommandLine
             EhrSqlCommand.Build(),
             ServeCommand.Build(),
             AuthCommand.Build(),
+            AuditCommand.Build(),
         };
         return root;
     }

@@ -18,6 +18,8 @@ public static class AuditApi
         group.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new CallerView(Roles.Caller(user), user.FindFirstValue(ClaimTypes.Role) ?? "")))
             .RequireRole(AccessRole.Viewer).WithSummary("The caller's token name and role.");
         group.MapGet("/audit", AuditAsync).RequireRole(AccessRole.Admin).WithSummary("The audit log (of one run with runId), oldest first.");
+        group.MapGet("/audit/verify", async (IAuditLog audit, CancellationToken ct) => TypedResults.Ok(await audit.VerifyAuditChainAsync(ct)))
+            .RequireRole(AccessRole.Admin).WithSummary("Check the SHA-256 chain over the audit log; names the first broken link.");
         return group;
     }
 

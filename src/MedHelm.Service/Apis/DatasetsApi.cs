@@ -51,7 +51,16 @@ public static class DatasetsApi
             throw new RequestValidationException("The body must be multipart/form-data with the files in 'files' (and optionally 'definition').");
         }
 
-        var form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit, ValueCountLimit = 64 }, ct);
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit, ValueCountLimit = 64 }, ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            throw new RequestValidationException("The multipart body is malformed (a part or the closing boundary is missing).", e);
+        }
+
         var files = form.Files.GetFiles("files");
         var definition = form.Files.GetFile("definition");
         if (files.Count == 0)

@@ -27,7 +27,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
 
         if (status >= 500)
         {
-            LogUnexpected(logger, exception.GetType().Name, httpContext.Request.Method, (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)");
+            var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint;
+            LogUnexpected(logger, exception.GetType().Name, httpContext.Request.Method, endpoint?.RoutePattern.RawText ?? "(no endpoint)");
         }
 
         httpContext.Response.StatusCode = status;
@@ -60,11 +61,27 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
     private static string Generic(int status) => status switch
     {
         StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
+        StatusCodes.Status415UnsupportedMediaType => "Request bodies are read as UTF-8 only.",
         _ => "A parameter or the body is missing, has the wrong type or is not valid JSON.",
     };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ErrorType} on {Method} {Route}")]
     private static partial void LogUnexpected(ILogger logger, string errorType, string method, string route);
+}
+
+/// <summary>Refuses (415) a request body declared in a charset other than UTF-8, before any endpoint tries to decode it.</summary>
+internal static class Utf8BodiesOnly
+{
+    public static IApplicationBuilder UseUtf8BodiesOnly(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+            && type.Charset.HasValue && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BadHttpRequestException("charset", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        await next(context);
+    });
 }
 
 /// <summary>Cuts what a request sent (route and query values, and values an endpoint recorded) out of an error message.</summary>
