@@ -51,30 +51,13 @@ public sealed class SqliteApiTokenStore : IApiTokenStore
     public async Task<StoredApiToken?> FindTokenAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
-        var rows = await ReadAsync($"SELECT {Columns} FROM api_tokens WHERE id = $id", id, cancellationToken).ConfigureAwait(false);
+        var rows = await _dataSource.ReadListAsync($"SELECT {Columns} FROM api_tokens WHERE id = $p", id, Read, cancellationToken).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredApiToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_utc, id", null, cancellationToken);
-
-    private Task<IReadOnlyList<StoredApiToken>> ReadAsync(string sql, string? id, CancellationToken cancellationToken) =>
-        _dataSource.ReadAsync<IReadOnlyList<StoredApiToken>>(
-            async (connection, ct) =>
-            {
-                using var command = Command(connection, sql);
-                command.Parameters.AddWithValue("$id", (object?)id ?? DBNull.Value);
-                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                var list = new List<StoredApiToken>();
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    list.Add(Read(reader));
-                }
-
-                return list;
-            },
-            cancellationToken);
+        _dataSource.ReadListAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_utc, id", null, Read, cancellationToken);
 
     private static StoredApiToken Read(SqliteDataReader reader) => new(
         reader.GetString(0),

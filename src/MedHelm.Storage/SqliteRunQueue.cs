@@ -24,60 +24,46 @@ public sealed class SqliteRunQueue : IRunQueue
     }
 
     /// <inheritdoc />
-    public Task EnqueueAsync(string runId, RunRequest request, string requestedBy, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        ArgumentNullException.ThrowIfNull(request);
-        return _dataSource.WriteAsync(
+    public Task EnqueueAsync(string runId, RunRequest request, string requestedBy, CancellationToken cancellationToken = default) =>
+        QueueAsync(
+            runId, request, requestedBy, "run_queued",
             async (transaction, ct) =>
             {
-                using (var exists = Command(transaction, "SELECT (SELECT COUNT(*) FROM run_queue WHERE run_id = $run) + (SELECT COUNT(*) FROM runs WHERE run_id = $run)"))
+                using var exists = Command(transaction, "SELECT (SELECT COUNT(*) FROM run_queue WHERE run_id = $run) + (SELECT COUNT(*) FROM runs WHERE run_id = $run)");
+                exists.Parameters.AddWithValue("$run", runId);
+                if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0)
                 {
-                    exists.Parameters.AddWithValue("$run", runId);
-                    if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0)
-                    {
-                        throw new ConflictException("A run with this id already exists; choose another id, or resume that run.");
-                    }
+                    throw new ConflictException("A run with this id already exists; choose another id, or resume that run.");
                 }
-
-                await UpsertAsync(transaction, runId, request, requestedBy, "run_queued", ct).ConfigureAwait(false);
             },
             cancellationToken);
-    }
 
     /// <inheritdoc />
-    public Task RequeueAsync(string runId, RunRequest request, string requestedBy, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        ArgumentNullException.ThrowIfNull(request);
-        return _dataSource.WriteAsync(
+    public Task RequeueAsync(string runId, RunRequest request, string requestedBy, CancellationToken cancellationToken = default) =>
+        QueueAsync(
+            runId, request, requestedBy, "run_requeued",
             async (transaction, ct) =>
             {
-                using (var state = Command(transaction, "SELECT state FROM run_queue WHERE run_id = $run"))
+                using var state = Command(transaction, "SELECT state FROM run_queue WHERE run_id = $run");
+                state.Parameters.AddWithValue("$run", runId);
+                if (await state.ExecuteScalarAsync(ct).ConfigureAwait(false) is string s && s is "queued" or "running")
                 {
-                    state.Parameters.AddWithValue("$run", runId);
-                    if (await state.ExecuteScalarAsync(ct).ConfigureAwait(false) is string s && s is "queued" or "running")
-                    {
-                        throw new ConflictException($"The run is {s}; only a run that ended can be resumed.");
-                    }
+                    throw new ConflictException($"The run is {s}; only a run that ended can be resumed.");
                 }
-
-                await UpsertAsync(transaction, runId, request, requestedBy, "run_requeued", ct).ConfigureAwait(false);
             },
             cancellationToken);
-    }
 
     /// <inheritdoc />
     public async Task<QueuedRun?> GetQueuedAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
-        var rows = await ReadAsync($"SELECT {Columns} FROM run_queue WHERE run_id = $run", runId, cancellationToken).ConfigureAwait(false);
+        var rows = await _dataSource.ReadListAsync($"SELECT {Columns} FROM run_queue WHERE run_id = $p", runId, Read, cancellationToken).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<QueuedRun>> ListQueuedAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync($"SELECT {Columns} FROM run_queue ORDER BY enqueued_utc DESC, run_id", null, cancellationToken);
+        _dataSource.ReadListAsync($"SELECT {Columns} FROM run_queue ORDER BY enqueued_utc DESC, run_id", null, Read, cancellationToken);
 
     /// <inheritdoc />
     public Task<QueuedRun?> ClaimNextAsync(CancellationToken cancellationToken = default) =>
@@ -166,6 +152,21 @@ public sealed class SqliteRunQueue : IRunQueue
             cancellationToken);
     }
 
+    /// <summary>Checks (<paramref name="check"/> throws to refuse) and stores the run as queued, with its audit row, in one transaction.</summary>
+    private Task QueueAsync(
+        string runId, RunRequest request, string requestedBy, string auditEvent, Func<SqliteTransaction, CancellationToken, Task> check, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        ArgumentNullException.ThrowIfNull(request);
+        return _dataSource.WriteAsync(
+            async (transaction, ct) =>
+            {
+                await check(transaction, ct).ConfigureAwait(false);
+                await UpsertAsync(transaction, runId, request, requestedBy, auditEvent, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
     private static async Task UpsertAsync(SqliteTransaction transaction, string runId, RunRequest request, string requestedBy, string auditEvent, CancellationToken ct)
     {
         using var insert = Command(
@@ -182,23 +183,6 @@ public sealed class SqliteRunQueue : IRunQueue
         await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         await SqliteAuditLog.InsertAsync(transaction, runId, auditEvent, JsonSerializer.Serialize(new { requested_by = requestedBy }), ct).ConfigureAwait(false);
     }
-
-    private Task<IReadOnlyList<QueuedRun>> ReadAsync(string sql, string? runId, CancellationToken cancellationToken) =>
-        _dataSource.ReadAsync<IReadOnlyList<QueuedRun>>(
-            async (connection, ct) =>
-            {
-                using var command = Command(connection, sql);
-                command.Parameters.AddWithValue("$run", (object?)runId ?? DBNull.Value);
-                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                var list = new List<QueuedRun>();
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    list.Add(Read(reader));
-                }
-
-                return list;
-            },
-            cancellationToken);
 
     private static QueuedRun Read(SqliteDataReader reader) => new(
         reader.GetString(0),

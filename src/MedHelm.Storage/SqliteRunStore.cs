@@ -259,7 +259,7 @@ public sealed class SqliteRunStore : IRunStore
     public async Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var models = await ReadModelsAsync("WHERE name = $name", name, cancellationToken).ConfigureAwait(false);
+        var models = await ReadModelsAsync("WHERE name = $p", name, cancellationToken).ConfigureAwait(false);
         return models.Count == 0 ? null : models[0];
     }
 
@@ -268,22 +268,12 @@ public sealed class SqliteRunStore : IRunStore
         ReadModelsAsync("", null, cancellationToken);
 
     private Task<IReadOnlyList<StoredModel>> ReadModelsAsync(string where, string? name, CancellationToken cancellationToken) =>
-        _dataSource.ReadAsync<IReadOnlyList<StoredModel>>(
-            async (connection, ct) =>
-            {
-                using var command = Command(connection, $"SELECT name, path, sha256, size_bytes, architecture, quantization, parameters FROM models {where} ORDER BY name");
-                command.Parameters.AddWithValue("$name", (object?)name ?? DBNull.Value);
-                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                var models = new List<StoredModel>();
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    models.Add(new StoredModel(
-                        reader.GetString(0), NullableString(reader, 1), NullableString(reader, 2), NullableLong(reader, 3),
-                        NullableString(reader, 4), NullableString(reader, 5), NullableLong(reader, 6)));
-                }
-
-                return models;
-            },
+        _dataSource.ReadListAsync(
+            $"SELECT name, path, sha256, size_bytes, architecture, quantization, parameters FROM models {where} ORDER BY name",
+            name,
+            reader => new StoredModel(
+                reader.GetString(0), NullableString(reader, 1), NullableString(reader, 2), NullableLong(reader, 3),
+                NullableString(reader, 4), NullableString(reader, 5), NullableLong(reader, 6)),
             cancellationToken);
 
     /// <summary>
