@@ -59,6 +59,27 @@ public sealed class SqliteApiTokenStore : IApiTokenStore
     public Task<IReadOnlyList<StoredApiToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
         _dataSource.ReadListAsync($"SELECT {Columns} FROM api_tokens ORDER BY created_utc, id", null, Read, cancellationToken);
 
+    /// <inheritdoc />
+    public Task<bool> RevokeTokenAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return _dataSource.WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var update = Command(transaction, "UPDATE api_tokens SET revoked_utc = $now WHERE id = $id AND revoked_utc IS NULL");
+                update.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
+                update.Parameters.AddWithValue("$id", id);
+                if (await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    return false;
+                }
+
+                await SqliteAuditLog.InsertAsync(transaction, null, "token_revoked", JsonSerializer.Serialize(new { id }), ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
     private static StoredApiToken Read(SqliteDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),

@@ -69,7 +69,7 @@ public sealed class AccessTests
     }
 
     [Fact]
-    public async Task A_tampered_secret_of_a_real_token_is_refused()
+    public async Task A_tampered_secret_or_a_revoked_token_is_refused()
     {
         await using var service = new TestService();
         var token = await service.Services.GetRequiredService<Application.Access.ApiTokenService>().CreateAsync(AccessRole.Admin, "t", CancellationToken.None);
@@ -79,6 +79,11 @@ public sealed class AccessTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/runs")).StatusCode);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/runs")).StatusCode);
+
+        Assert.True(await service.Database.Tokens.RevokeTokenAsync(token.Id));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/runs")).StatusCode);
+        Assert.False(await service.Database.Tokens.RevokeTokenAsync(token.Id));
+        Assert.Contains(await service.Database.GetAuditAsync(null), e => e.Event == "token_revoked" && e.DetailJson.Contains(token.Id, StringComparison.Ordinal));
     }
 
     [Fact]

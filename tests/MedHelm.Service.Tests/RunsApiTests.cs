@@ -176,6 +176,52 @@ public sealed class RunsApiTests
         Assert.False(string.IsNullOrWhiteSpace(failed.GetProperty("error").GetString()));
     }
 
+    [Fact]
+    [Trait("Category", TestCategories.Slow)]
+    public async Task Fifty_clients_read_status_and_leaderboards_while_a_run_writes_without_an_error()
+    {
+        var loader = new ScriptedLoader { Answer = async (_, _, ct) => { await Task.Delay(5, ct); return "A"; } };
+        await using var service = new TestService(loader);
+        var operatorClient = await service.ClientAsync(AccessRole.Operator);
+        var body = new { models = new[] { service.Model() }, benchmarks = new[] { "medbullets" }, samples = true, jury = new[] { "none" }, runId = "busy" };
+        Assert.Equal(HttpStatusCode.Accepted, (await operatorClient.PostAsJsonAsync("/api/v1/runs", body)).StatusCode);
+
+        var viewer = await service.ClientAsync(AccessRole.Viewer);
+        var readers = Enumerable.Range(0, 50).Select(async i =>
+        {
+            var reads = 0;
+            while (true)
+            {
+                var url = (i % 3) switch { 0 => "/api/v1/runs/busy", 1 => "/api/v1/leaderboard?runId=busy", _ => "/api/v1/runs/busy/results" };
+                using var response = await viewer.GetAsync(url);
+                Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{url}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                reads++;
+                if (url == "/api/v1/runs/busy" && response.StatusCode == HttpStatusCode.OK
+                    && (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() is "completed" or "failed")
+                {
+                    return reads;
+                }
+
+                if (i % 3 != 0 && (await service.Database.Queue.GetQueuedAsync("busy"))!.State is QueueState.Completed or QueueState.Failed)
+                {
+                    return reads;
+                }
+
+                await Task.Delay(20); // a client polls; 50 tight loops would only starve the run on two cores
+            }
+        }).ToArray();
+        var counts = await Task.WhenAll(readers);
+
+        var run = await TestService.WaitForAsync(viewer, "busy", "completed", "failed");
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        var results = await viewer.GetFromJsonAsync<JsonElement>("/api/v1/runs/busy/results");
+        Assert.Equal(loader.Calls, run.GetProperty("computed").GetInt32());
+        Assert.Equal(run.GetProperty("results").GetInt32(), results.EnumerateArray().Select(r => r.GetProperty("instanceId").GetString() + r.GetProperty("benchmark").GetString()).Distinct().Count());
+        var board = await viewer.GetFromJsonAsync<JsonElement>("/api/v1/leaderboard?runId=busy");
+        Assert.Equal(run.GetProperty("results").GetInt32(), board.EnumerateArray().Sum(r => r.GetProperty("instances").GetInt32()));
+        Assert.True(counts.Sum() >= 50);
+    }
+
     internal static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailFragment)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -100,4 +100,7 @@ public interface IApiTokenStore
 
     /// <summary>Every token, oldest first.</summary>
     Task<IReadOnlyList<StoredApiToken>> ListTokensAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes a token (it authenticates no more) and audits it; false when there is no such token or it was revoked already.</summary>
+    Task<bool> RevokeTokenAsync(string id, CancellationToken cancellationToken = default);
 }

@@ -7,7 +7,7 @@ namespace MedHelm.Cli.Commands;
 /// <summary><c>medhelm auth create-token|list-tokens</c>: API tokens of the web service (stored hashed in the results database).</summary>
 internal static class AuthCommand
 {
-    public static Command Build() => new("auth", "API tokens for the web service (`medhelm serve`).") { CreateToken(), ListTokens() };
+    public static Command Build() => new("auth", "API tokens for the web service (`medhelm serve`).") { CreateToken(), ListTokens(), RevokeToken() };
 
     private static Command CreateToken()
     {
@@ -21,6 +21,23 @@ internal static class AuthCommand
             var created = await host.Service<ApiTokenService>().CreateAsync(accessRole, parse.GetValue(name) ?? $"{parse.GetValue(role)}-token", token);
             await Console.Out.WriteLineAsync(created.Token);
             await Console.Error.WriteLineAsync($"token {created.Id} ({created.Name}, {parse.GetValue(role)}) created; it is shown only now. Use it as: Authorization: Bearer <token>");
+            return CommandRunner.Ok;
+        }));
+        return command;
+    }
+
+    private static Command RevokeToken()
+    {
+        var id = new Argument<string>("id") { Description = "The token's id (the 12 hex characters after mh_; see `auth list-tokens`)." };
+        var command = new Command("revoke-token", "Revoke an API token: it is refused from the next request on.") { id };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
+        {
+            if (!await host.Database.Tokens.RevokeTokenAsync(parse.GetValue(id)!, token))
+            {
+                throw new Application.Errors.NotFoundException("There is no such token, or it was revoked already (see `medhelm auth list-tokens`).");
+            }
+
+            await Console.Out.WriteLineAsync($"token {parse.GetValue(id)} revoked");
             return CommandRunner.Ok;
         }));
         return command;
