@@ -57,9 +57,10 @@ public static class ServiceCompositionExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseUtf8BodiesOnly();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body
+
         app.MapHealthChecks("/health/live", HealthJson.Options(_ => false)).AllowAnonymous();
         app.MapHealthChecks("/health/ready", HealthJson.Options(r => r.Tags.Contains("ready"))).RequireRole(AccessRole.Viewer);
         app.MapOpenApi().RequireRole(AccessRole.Viewer);
