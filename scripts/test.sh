@@ -21,8 +21,16 @@ log="$(mktemp)"
 # -m:1: one test project at a time. The model-running projects slow each other down far beyond their own work when
 # they share two cores (llama.cpp's threads spin at their barriers): measured here, the suite's tests take 10 min 46 s
 # one project at a time against about 15 min all at once (MedHelm.Inference.Llama.Tests: 7 s alone, 6 min in parallel).
-dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo -m:1 "${filter[@]}" 2>&1 | tee "$log"
+results="$root/TestResults/test-sh"
+rm -rf "$results"
+dotnet test MedHelm.OnPrem.sln -c Release --no-build --nologo -m:1 "${filter[@]}" --logger trx --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The ten slowest tests, from the TRX files (duration="hh:mm:ss.fffffff" testName="..."), so a slow suite says why.
+echo
+echo "Slowest tests:"
+cat "$results"/*.trx 2>/dev/null | grep -o '<UnitTestResult [^>]*>' \
+  | sed -nE 's/.*testName="([^"]*)".*duration="([0-9]+):([0-9]+):([0-9.]+)".*/\2 \3 \4 \1/p' \
+  | awk '{s=$1*3600+$2*60+$3; $1=$2=$3=""; sub(/^ +/, ""); printf "%8.1f s  %s\n", s, $0}' | sort -rn | head -10
 # dotnet test prints one "Passed!/Failed!/Skipped!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test project.
 summary="$(grep -E '(Passed|Failed|Skipped)! +- Failed: +[0-9]+' "$log" | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
   | awk '{f+=$1; p+=$2; s+=$3; n++} END {printf "%d %d %d %d", p, f, s, n}')"

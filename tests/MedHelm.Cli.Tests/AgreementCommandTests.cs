@@ -20,6 +20,39 @@ public sealed class AgreementCommandTests
     private const string Header = "instance_id,benchmark,rater_id,accuracy,completeness,clarity\n";
 
     [Fact]
+    public async Task The_agreement_command_prints_the_table_and_names_the_line_of_a_bad_value()
+    {
+        using var folder = new TempFolder("medhelm-agreement-");
+        var ratings = folder.File("ratings.csv");
+        var jury = folder.File("jury.csv");
+        var metrics = folder.File("metrics.csv");
+        await File.WriteAllTextAsync(ratings,
+            "instance_id,benchmark,rater_id,accuracy,completeness,clarity\n" +
+            "i1,aci_bench,r1,5,4,5\ni1,aci_bench,r2,4,4,4\ni2,aci_bench,r1,2,2,3\ni2,aci_bench,r2,2,3,3\n" +
+            "i3,aci_bench,r1,4,3,4\ni3,aci_bench,r2,3,3,4\ni4,aci_bench,r1,1,2,1\ni4,aci_bench,r2,2,1,1\n");
+        await File.WriteAllTextAsync(jury,
+            "instance_id,benchmark,judge,accuracy,completeness,clarity\n" +
+            "i1,aci_bench,a,5,5,4\ni2,aci_bench,a,3,3,3\ni3,aci_bench,a,4,4,4\ni4,aci_bench,a,1,1,2\n");
+        await File.WriteAllTextAsync(metrics, "instance_id,benchmark,rouge_l,bertscore\ni1,aci_bench,0.5,0.9\ni2,aci_bench,0.2,0.7\ni3,aci_bench,0.4,0.8\n");
+
+        var table = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury, "--metric-scores", metrics]);
+        var json = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury, "--json"]);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("LLM jury", table.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Clinician-clinician", table.StdOut, StringComparison.Ordinal);
+        Assert.Contains("(r1 vs r2)", table.StdOut, StringComparison.Ordinal);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Contains("\"comparison\":\"LLM jury\",\"n\":4", json.StdOut, StringComparison.Ordinal);
+
+        await File.AppendAllTextAsync(jury, "i5,aci_bench,a,5,seven,4\n");
+        var bad = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury]);
+
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("error: jury.csv line 6, column 'completeness': the value is not a number.", bad.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Trait("Category", TestCategories.Slow)]
     public async Task Agreement_over_a_finished_run_compares_the_clinicians_with_its_jury_rouge_and_bertscore()
     {

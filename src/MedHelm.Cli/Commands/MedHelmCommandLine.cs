@@ -48,6 +48,7 @@ internal static class MedHelmCommandLine
             DatasetsCommand.Build(),
             AgreementCommand.Build(),
             EhrSqlCommand.Build(),
+            ReportCommand.Build(),
             ServeCommand.Build(),
             AuthCommand.Build(),
             AuditCommand.Build(),

@@ -75,14 +75,20 @@ internal static class MetricsCommand
                         metric = result.Metric,
                         mode = scoringMode == ScoringMode.Helm ? "helm" : "corrected",
                         instances = result.Lines.Count,
+                        undefined = result.Lines.Count(l => l.Undefined is not null),
                         aggregate = result.Aggregate,
-                        lines = result.Lines.Select(l => new { line = l.Line, scores = l.Scores }),
+                        lines = result.Lines.Select(l => new { line = l.Line, scores = l.Scores, undefined = l.Undefined }),
                     };
                     await Console.Out.WriteLineAsync(JsonSerializer.Serialize(payload));
                 }
                 else
                 {
                     await Console.Out.WriteLineAsync($"metric {result.Metric}, mode {(scoringMode == ScoringMode.Helm ? "helm" : "corrected")}, {result.Lines.Count} instances");
+                    foreach (var undefined in result.Lines.Where(l => l.Undefined is not null))
+                    {
+                        await Console.Out.WriteLineAsync($"  line {undefined.Line}: {undefined.Undefined} (left out of the aggregate)");
+                    }
+
                     foreach (var (key, value) in result.Aggregate.OrderBy(kv => kv.Key == result.Metric ? 0 : 1).ThenBy(kv => kv.Key, StringComparer.Ordinal))
                     {
                         await Console.Out.WriteLineAsync($"  {key,-40} {value.ToString("0.0000", CultureInfo.InvariantCulture)}");

@@ -64,7 +64,15 @@ public sealed partial class BillingCodeF1 : MeanMetric
     public static SetScores Score(string? prediction, string gold, ScoringMode mode)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        return SetScores.Compare(ExtractCodes(gold, mode), ExtractCodes(prediction, mode));
+        var goldCodes = ExtractCodes(gold, mode);
+        var predictedCodes = ExtractCodes(mode == ScoringMode.Helm ? PythonText.Strip(prediction) : prediction, mode);
+        if (mode == ScoringMode.Helm && goldCodes.Count == 0 && predictedCodes.Count == 0)
+        {
+            // MultiLabelBinarizer(classes=[]) gives zero-width label matrices and scikit-learn's scores raise.
+            throw new ReferenceUndefinedException("ValueError", "no billing code in either the gold or the answer");
+        }
+
+        return SetScores.Compare(goldCodes, predictedCodes);
     }
 
     /// <summary>The de-duplicated code set found in the text.</summary>
@@ -94,7 +102,9 @@ public sealed partial class BillingCodeF1 : MeanMetric
         return codes;
     }
 
-    [GeneratedRegex(@"\b[A-Z]\d{1,3}(?:\.\d{1,4})?\.?\b")]
+    // HELM's \b[A-Z]\d{1,3}(?:\.\d{1,4})?\.?\b with Python's word characters (letters, every numeric character such
+    // as ² or ½, and '_'; not combining marks), which differ from .NET's \w.
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_])[A-Z]\d{1,3}(?:\.\d{1,4})?\.?(?:(?<=[\p{L}\p{N}_])(?![\p{L}\p{N}_])|(?<![\p{L}\p{N}_])(?=[\p{L}\p{N}_]))")]
     private static partial Regex HelmCode();
 
     // Category (letter, digit, digit-or-letter), then an optional subcategory of 1-4 characters, dotted or not.

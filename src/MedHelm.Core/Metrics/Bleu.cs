@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace MedHelm.Core.Metrics;
 
 /// <summary>
@@ -7,14 +5,17 @@ namespace MedHelm.Core.Metrics;
 /// </summary>
 /// <remarks>
 /// <see cref="ScoringMode.Helm"/> reproduces HELM's <c>bleu_4</c>: NLTK <c>sentence_bleu</c> with
-/// <c>weights=(0, 0, 0, 1)</c>, i.e. only the clipped 4-gram precision times the brevity penalty, no smoothing
-/// (a prediction with no matching 4-gram scores 0). <see cref="ScoringMode.Corrected"/> is conventional BLEU-4:
-/// the geometric mean of the clipped 1- to 4-gram precisions (weights 0.25 each) times the brevity penalty,
-/// with NLTK's smoothing method 1 (a zero n-gram match count is replaced by 0.1). Both return 0 when no unigram
-/// matches. Tokenization approximates NLTK's <c>word_tokenize</c> (Treebank rules) in both modes.
+/// <c>weights=(0, 0, 0, 1)</c>, i.e. only the clipped 4-gram precision times the brevity penalty, no smoothing: with
+/// no matching 4-gram NLTK substitutes <c>sys.float_info.min</c> (2.2e-308) for the precision, and so does this.
+/// <see cref="ScoringMode.Corrected"/> is conventional BLEU-4: the geometric mean of the clipped 1- to 4-gram
+/// precisions (weights 0.25 each) times the brevity penalty, with NLTK's smoothing method 1 (a zero n-gram match
+/// count is replaced by 0.1). Both return 0 when no unigram matches. Tokenization: <see cref="Tokenize"/>.
 /// </remarks>
-public static partial class Bleu
+public static class Bleu
 {
+    // sys.float_info.min: what NLTK's method0 puts in place of a zero precision.
+    private const double PythonFloatMin = 2.2250738585072014E-308;
+
     /// <summary>Scores one prediction; 0..1.</summary>
     public static double Score(string? reference, string? prediction, ScoringMode mode) =>
         Score(Tokenize(reference), Tokenize(prediction), mode);
@@ -53,12 +54,7 @@ public static partial class Bleu
         double logSum;
         if (mode == ScoringMode.Helm)
         {
-            if (numerators[3] == 0)
-            {
-                return 0; // NLTK returns ~2.2e-308 (sys.float_info.min) here.
-            }
-
-            logSum = Math.Log(numerators[3] / denominators[3]);
+            logSum = Math.Log(numerators[3] == 0 ? PythonFloatMin : numerators[3] / denominators[3]);
         }
         else
         {
@@ -89,70 +85,23 @@ public static partial class Bleu
     }
 
     /// <summary>
-    /// Approximates NLTK <c>word_tokenize</c>: splits punctuation, quotes, brackets and English contractions
-    /// ("don't" → "do", "n't") off words, and a period that ends a sentence. Case is kept.
+    /// NLTK <c>word_tokenize</c>: the text is split into sentences (<see cref="SentenceSplitter"/>, an approximation of
+    /// NLTK's trained punkt model), then each sentence is tokenized exactly as NLTK's Treebank tokenizer does
+    /// (<see cref="TreebankWordTokenizer"/>). Case is kept.
     /// </summary>
     public static List<string> Tokenize(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        var tokens = new List<string>();
+        if (string.IsNullOrEmpty(text))
         {
-            return [];
+            return tokens;
         }
 
-        var t = StartQuote().Replace(text, "``");
-        t = OpeningQuote().Replace(t, "$1 `` ");
-        t = Ellipsis().Replace(t, " ... ");
-        t = CommaColon().Replace(t, " $1 $2");
-        t = CommaColonEnd().Replace(t, " $1 ");
-        t = Symbols().Replace(t, " $0 ");
-        t = SentencePeriod().Replace(t, "$1 . ");
-        t = QuestionBang().Replace(t, " $0 ");
-        t = Brackets().Replace(t, " $0 ");
-        t = DoubleDash().Replace(t, " -- ");
-        t = " " + t.Replace("\"", " '' ", StringComparison.Ordinal) + " ";
-        t = SingleQuote().Replace(t, "$1 ' ");
-        t = ContractionA().Replace(t, "$1 $2 ");
-        t = ContractionB().Replace(t, "$1 $2 ");
-        return [.. t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)];
+        foreach (var sentence in SentenceSplitter.Split(text))
+        {
+            tokens.AddRange(TreebankWordTokenizer.Tokenize(sentence));
+        }
+
+        return tokens;
     }
-
-    [GeneratedRegex("^\"")]
-    private static partial Regex StartQuote();
-
-    [GeneratedRegex("([ (\\[{<])\"")]
-    private static partial Regex OpeningQuote();
-
-    [GeneratedRegex("\\.\\.\\.")]
-    private static partial Regex Ellipsis();
-
-    [GeneratedRegex("([:,])([^\\d])")]
-    private static partial Regex CommaColon();
-
-    [GeneratedRegex("([:,])$")]
-    private static partial Regex CommaColonEnd();
-
-    [GeneratedRegex("[;@#$%&]")]
-    private static partial Regex Symbols();
-
-    // A period after a non-period character, followed by optional closing brackets/quotes and white space or the end.
-    [GeneratedRegex("([^.\\s])\\.(?=[\\]\\)}>\"']*(?:\\s|$))")]
-    private static partial Regex SentencePeriod();
-
-    [GeneratedRegex("[?!]")]
-    private static partial Regex QuestionBang();
-
-    [GeneratedRegex("[\\]\\[(){}<>]")]
-    private static partial Regex Brackets();
-
-    [GeneratedRegex("--")]
-    private static partial Regex DoubleDash();
-
-    [GeneratedRegex("([^'])' ")]
-    private static partial Regex SingleQuote();
-
-    [GeneratedRegex("([^' ])('[sS]|'[mM]|'[dD]|') ")]
-    private static partial Regex ContractionA();
-
-    [GeneratedRegex("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ")]
-    private static partial Regex ContractionB();
 }

@@ -20,11 +20,14 @@ public static class ExactMatch
     public static double Score(string? prediction, string gold, ScoringMode mode, IReadOnlyList<char>? validLetters = null)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        var goldTrimmed = gold.Trim();
         if (mode == ScoringMode.Helm)
         {
-            return string.Equals((prediction ?? string.Empty).Trim(), goldTrimmed, StringComparison.Ordinal) ? 1 : 0;
+            // HELM strips the completion, scores an empty one 0, and compares it with the stripped gold (Python strip()).
+            var output = PythonText.Strip(prediction);
+            return output.Length > 0 && string.Equals(output, PythonText.Strip(gold), StringComparison.Ordinal) ? 1 : 0;
         }
+
+        var goldTrimmed = gold.Trim();
 
         if (goldTrimmed.Length != 1)
         {

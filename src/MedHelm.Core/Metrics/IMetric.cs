@@ -46,7 +46,7 @@ public abstract class MeanMetric : IMetric
         Mean(instances, Name);
 
     /// <summary>Mean of every key over the instances that carry it; <paramref name="mainName"/> is always present.</summary>
-    protected static Dictionary<string, double> Mean(IReadOnlyList<IReadOnlyDictionary<string, double>> instances, string mainName)
+    public static Dictionary<string, double> Mean(IReadOnlyList<IReadOnlyDictionary<string, double>> instances, string mainName)
     {
         ArgumentNullException.ThrowIfNull(instances);
         var sums = new Dictionary<string, (double Sum, int Count)>(StringComparer.Ordinal) { [mainName] = (0, 0) };

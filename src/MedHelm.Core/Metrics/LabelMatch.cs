@@ -48,7 +48,7 @@ public sealed class LabelMatch : MeanMetric
         ArgumentNullException.ThrowIfNull(gold);
         if (mode == ScoringMode.Helm)
         {
-            return string.Equals((prediction ?? string.Empty).Trim(), gold.Trim(), StringComparison.Ordinal) ? 1 : 0;
+            return ExactMatch.Score(prediction, gold, ScoringMode.Helm);
         }
 
         var answer = Extract(prediction, labels ?? [gold.Trim()]);

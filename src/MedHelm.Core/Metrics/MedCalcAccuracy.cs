@@ -1,11 +1,12 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace MedHelm.Core.Metrics;
 
 /// <summary>
-/// MedCalc-Bench accuracy (<c>medcalc_bench_accuracy</c>; HELM reports the statistic as
-/// <c>medcalc_bench_exact_match</c>): 1 when the answer is right for the calculator's category, else 0.
+/// MedCalc-Bench accuracy (<c>medcalc_bench_accuracy</c>, HELM's statistic name): 1 when the answer is right for the
+/// calculator's category, else 0.
 /// </summary>
 /// <remarks>
 /// <para><see cref="ScoringMode.Helm"/> (HELM <c>MedCalcBenchMetric</c>): the stripped output must equal the gold
@@ -55,15 +56,18 @@ public sealed partial class MedCalcAccuracy : MeanMetric
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(lowerLimit);
         ArgumentNullException.ThrowIfNull(upperLimit);
-        var output = (prediction ?? string.Empty).Trim();
-        var cat = category.Trim().ToLowerInvariant();
-        return mode == ScoringMode.Helm
-            ? ScoreHelm(output, cat, gold, lowerLimit, upperLimit)
-            : ScoreCorrected(output, cat, gold, lowerLimit, upperLimit);
+        if (mode == ScoringMode.Helm)
+        {
+            // HELM strips the completion (Python str.strip()) and compares the category as given, case included.
+            return ScoreHelm(PythonText.Strip(prediction), category, gold, lowerLimit, upperLimit);
+        }
+
+        return ScoreCorrected((prediction ?? string.Empty).Trim(), category.Trim().ToLowerInvariant(), gold, lowerLimit, upperLimit);
     }
 
     private static double ScoreHelm(string output, string category, string gold, string lower, string upper)
     {
+        // Every ValueError inside check_in_range (float(), strptime, the duration pattern, an unknown category) scores 0.
         switch (category)
         {
             case "risk" or "severity" or "diagnosis":
@@ -74,9 +78,10 @@ public sealed partial class MedCalcAccuracy : MeanMetric
                     return HelmDays(lower) is { } lo && HelmDays(upper) is { } hi && HelmDays(output) is { } p && lo <= p && p <= hi ? 1 : 0;
                 }
 
-                return StrictDate(output) is { } d && StrictDate(lower) is { } dl && StrictDate(upper) is { } du && dl <= d && d <= du ? 1 : 0;
+                return PythonText.StrptimeMonthDayYear(output) is { } d && PythonText.StrptimeMonthDayYear(upper) is { } du
+                    && PythonText.StrptimeMonthDayYear(lower) is { } dl && dl <= d && d <= du ? 1 : 0;
             case "physical" or "dosage conversion":
-                return PythonFloat(output) is { } v && PythonFloat(lower) is { } l && PythonFloat(upper) is { } u && l <= v && v <= u ? 1 : 0;
+                return PythonText.Float(lower) is { } l && PythonText.Float(upper) is { } u && PythonText.Float(output) is { } v && l <= v && v <= u ? 1 : 0;
             default:
                 return 0; // "Category ... not supported" is raised inside a try that returns 0.
         }
@@ -112,8 +117,7 @@ public sealed partial class MedCalcAccuracy : MeanMetric
     }
 
     /// <summary>Python <c>float(text)</c>: the whole text (surrounding white space allowed) must be one number.</summary>
-    internal static double? PythonFloat(string text) =>
-        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && !double.IsNaN(v) ? v : null;
+    internal static double? PythonFloat(string text) => PythonText.Float(text) is { } v && !double.IsNaN(v) ? v : null;
 
     /// <summary>The first number in the text ("≈ 1,234.5 mL" → 1234.5); digits glued to a letter ("CHA2DS2") are skipped.</summary>
     internal static double? FirstNumber(string text)
@@ -133,11 +137,11 @@ public sealed partial class MedCalcAccuracy : MeanMetric
         return PythonFloat(s);
     }
 
-    private static int? HelmDays(string text)
+    // HELM's parse_duration: re.match (a prefix), Unicode digits read by int().
+    private static BigInteger? HelmDays(string text)
     {
         var m = HelmDuration().Match(text);
-        return m.Success && int.TryParse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture, out var d) ? (w * 7) + d : null;
+        return m.Success ? (PythonText.BigInt(m.Groups[1].Value)!.Value * 7) + PythonText.BigInt(m.Groups[2].Value)!.Value : null;
     }
 
     private static int? LooseDays(string text)
@@ -160,13 +164,6 @@ public sealed partial class MedCalcAccuracy : MeanMetric
         return (w * 7) + d;
     }
 
-    // strptime("%m/%d/%Y"): 1-2 digit month and day, 4-digit year, nothing else.
-    private static DateOnly? StrictDate(string text)
-    {
-        var m = StrictDatePattern().Match(text);
-        return m.Success ? MakeDate(m.Groups[3].Value, m.Groups[1].Value, m.Groups[2].Value) : null;
-    }
-
     private static DateOnly? LooseDate(string text)
     {
         var us = UsDatePattern().Match(text);
@@ -187,7 +184,7 @@ public sealed partial class MedCalcAccuracy : MeanMetric
         return y is >= 1 and <= 9999 && mo is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(y, mo) ? new DateOnly(y, mo, d) : null;
     }
 
-    [GeneratedRegex(@"^\('([0-9]+) weeks', '([0-9]+) days'\)")]
+    [GeneratedRegex(@"^\('(\d+) weeks', '(\d+) days'\)")]
     private static partial Regex HelmDuration();
 
     [GeneratedRegex(@"\(\s*'?\s*[0-9]+\s*(?:weeks?)?\s*'?\s*,\s*'?\s*[0-9]+\s*(?:days?)?\s*'?\s*\)", RegexOptions.IgnoreCase)]
@@ -201,9 +198,6 @@ public sealed partial class MedCalcAccuracy : MeanMetric
 
     [GeneratedRegex(@"([0-9]+)\s*(?:days?|d)(?![a-z])", RegexOptions.IgnoreCase)]
     private static partial Regex DaysPattern();
-
-    [GeneratedRegex(@"^(1[0-2]|0[1-9]|[1-9])/(3[01]|[12][0-9]|0[1-9]|[1-9])/([0-9]{4})$")]
-    private static partial Regex StrictDatePattern();
 
     [GeneratedRegex(@"(?<![0-9])([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?![0-9])")]
     private static partial Regex UsDatePattern();

@@ -1,10 +1,11 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace MedHelm.Core.Metrics;
 
 /// <summary>What a MedEC answer says: no error (sentence id −1), an error in sentence N, or an error with no usable id (−2).</summary>
-public readonly record struct MedecAnswer(bool ErrorFlag, int SentenceId);
+public readonly record struct MedecAnswer(bool ErrorFlag, BigInteger SentenceId);
 
 /// <summary>
 /// MedEC error detection: <c>medec_error_flag_accuracy</c> (main) and <c>medec_error_sentence_accuracy</c>.
@@ -48,7 +49,7 @@ public sealed partial class MedecMetrics : MeanMetric
     public static (double Flag, double Sentence) Score(string? prediction, string gold, ScoringMode mode)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        var expected = ParseGold(gold);
+        var expected = ParseGold(gold, mode);
         var actual = ParsePrediction(prediction, mode);
         var flag = expected.ErrorFlag == actual.ErrorFlag ? 1 : 0;
         var sentence = expected.ErrorFlag && actual.ErrorFlag
@@ -57,35 +58,49 @@ public sealed partial class MedecMetrics : MeanMetric
         return (flag, sentence);
     }
 
-    /// <summary>Gold: "CORRECT" (after stripping) means no error; otherwise the leading digits are the sentence id (−1 if none).</summary>
-    public static MedecAnswer ParseGold(string gold)
+    /// <summary>
+    /// Reads the gold text. Helm (HELM from MedHELM v1 on): every period is deleted, the rest stripped; "CORRECT" means
+    /// no error, otherwise the whole text must be an integer (Python <c>int()</c>) to give the sentence id, else −1 —
+    /// so HELM's own "&lt;id&gt; &lt;corrected sentence&gt;" gold has id −1 and sentence accuracy 0 on every error note.
+    /// Corrected: "CORRECT" (stripped, case and periods ignored) means no error; otherwise the leading digits are the id.
+    /// </summary>
+    public static MedecAnswer ParseGold(string gold, ScoringMode mode)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        var text = gold.Trim();
-        if (text == "CORRECT")
+        if (mode == ScoringMode.Helm)
+        {
+            var text = PythonText.Strip(gold.Replace(".", "", StringComparison.Ordinal));
+            return text == "CORRECT"
+                ? new MedecAnswer(false, -1)
+                : new MedecAnswer(true, PythonText.BigInt(text) ?? -1);
+        }
+
+        var trimmed = gold.Trim();
+        if (trimmed.Replace(".", "", StringComparison.Ordinal).Trim().Equals("CORRECT", StringComparison.OrdinalIgnoreCase))
         {
             return new MedecAnswer(false, -1);
         }
 
-        var m = LeadingDigits().Match(text);
-        return new MedecAnswer(true, m.Success ? ParseId(m.Groups[1].Value) : -1);
+        var m = LeadingDigits().Match(trimmed);
+        return new MedecAnswer(true, m.Success ? PythonText.BigInt(m.Groups[1].Value)!.Value : -1);
     }
 
     /// <summary>Reads a model answer.</summary>
     public static MedecAnswer ParsePrediction(string? prediction, ScoringMode mode)
     {
-        var text = (prediction ?? string.Empty).Trim();
         if (mode == ScoringMode.Helm)
         {
-            if (text == "CORRECT")
+            var stripped = PythonText.Strip(prediction);
+            if (stripped == "CORRECT")
             {
                 return new MedecAnswer(false, -1);
             }
 
-            var m = LeadingDigits().Match(text);
-            return new MedecAnswer(true, m.Success ? ParseId(m.Groups[1].Value) : -2);
+            var m = LeadingDigits().Match(stripped);
+            return new MedecAnswer(true, m.Success ? PythonText.BigInt(m.Groups[1].Value)!.Value : -2);
         }
 
+        var text = (prediction ?? string.Empty).Trim();
         var firstLine = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
         var core = firstLine.Trim(' ', '\t', '*', '_', '`', '"', '\'', '.', '!', ':', '#');
         if (string.Equals(core, "CORRECT", StringComparison.OrdinalIgnoreCase))
@@ -94,14 +109,10 @@ public sealed partial class MedecMetrics : MeanMetric
         }
 
         var id = TolerantId().Match(firstLine);
-        return new MedecAnswer(true, id.Success ? ParseId(id.Groups[1].Value) : -2);
+        return new MedecAnswer(true, id.Success ? PythonText.BigInt(id.Groups[1].Value)!.Value : -2);
     }
 
-    // Python int() of a huge digit string succeeds; an id that does not fit in an int cannot match any gold id.
-    private static int ParseId(string digits) =>
-        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : int.MaxValue;
-
-    [GeneratedRegex("^([0-9]+)")]
+    [GeneratedRegex(@"^(\d+)")]
     private static partial Regex LeadingDigits();
 
     [GeneratedRegex(@"^[\s*_`""'\[(#]*(?:(?:sentence|error)?\s*(?:id|number|no\.?)?\s*[:#]?\s*)?([0-9]+)", RegexOptions.IgnoreCase)]

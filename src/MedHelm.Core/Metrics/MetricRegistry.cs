@@ -107,7 +107,6 @@ public static class MetricRegistry
             index[m.Name] = m;
         }
 
-        index["medcalc_bench_exact_match"] = index[MedCalcAccuracy.MetricName];
         index["medcalc_bench"] = index[MedCalcAccuracy.MetricName];
         index["medec"] = index[MedecMetrics.FlagAccuracy];
         index[MedecMetrics.SentenceAccuracy] = index[MedecMetrics.FlagAccuracy];

@@ -20,7 +20,7 @@ public static class PorterStemmer
         ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"), ("bli", "ble"),
         ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"), ("ization", "ize"), ("ation", "ate"),
         ("ator", "ate"), ("alism", "al"), ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"),
-        ("iviti", "ive"), ("biliti", "ble"), ("fulli", "ful"), ("lessli", "less"),
+        ("iviti", "ive"), ("biliti", "ble"), ("fulli", "ful"),
     ];
 
     private static readonly (string Suffix, string Replacement)[] Step3Rules =

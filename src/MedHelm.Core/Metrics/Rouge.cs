@@ -44,23 +44,29 @@ public static class Rouge
         var ascii = true;
         foreach (var rune in text.EnumerateRunes())
         {
-            var lower = Rune.ToLowerInvariant(rune);
-            bool keep;
-            if (lower.Value is (>= 'a' and <= 'z') or (>= '0' and <= '9'))
+            if (mode == ScoringMode.Helm)
             {
-                keep = true;
-            }
-            else
-            {
-                keep = mode == ScoringMode.Corrected && Rune.IsLetterOrDigit(lower);
-                if (keep)
+                // Python str.lower() (İ becomes "i" + a combining dot), then everything outside [a-z0-9] separates.
+                foreach (var c in PythonText.LowerToAscii(rune))
                 {
-                    ascii = false;
+                    if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9'))
+                    {
+                        current.Append(c);
+                    }
+                    else if (current.Length > 0)
+                    {
+                        tokens.Add(Finish(current, ascii: true));
+                    }
                 }
+
+                continue;
             }
 
-            if (keep)
+            var lower = Rune.ToLowerInvariant(rune);
+            var asciiChar = lower.Value is (>= 'a' and <= 'z') or (>= '0' and <= '9');
+            if (asciiChar || Rune.IsLetterOrDigit(lower))
             {
+                ascii &= asciiChar;
                 current.Append(lower.ToString());
             }
             else if (current.Length > 0)

@@ -73,15 +73,23 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
     public IReadOnlyDictionary<string, double> Score(string? prediction, GoldRecord gold, ScoringMode mode)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        var goldQuery = gold.RequireString("query").Trim();
+        var isImpossible = gold.OptionalBool("is_impossible") ?? false;
         return mode == ScoringMode.Helm
-            ? ScoreHelm((prediction ?? string.Empty).Trim(), goldQuery, gold.OptionalObjectValues("value"))
-            : ScoreCorrected(prediction, goldQuery, gold.OptionalBool("is_impossible") ?? false);
+            ? ScoreHelm(PythonText.Strip(prediction), PythonText.Strip(gold.RequireString("query")), isImpossible, gold.OptionalObjectValues("value"))
+            : ScoreCorrected(prediction, gold.RequireString("query").Trim(), isImpossible);
     }
 
-    private Dictionary<string, double> ScoreHelm(string output, string goldQuery, IReadOnlyList<string>? values)
+    private Dictionary<string, double> ScoreHelm(string output, string goldQuery, bool isImpossible, IReadOnlyList<string>? values)
     {
-        var goldRows = goldQuery.Length == 0 ? [] : _runner.Execute(goldQuery, allowTrailingText: false).Rows;
+        // EhrSqlAnnotator: the gold query runs first; an SQL error leaves its result empty, but a second statement
+        // raises sqlite3.ProgrammingError, which HELM does not catch.
+        var goldResult = _runner.Execute(goldQuery, allowTrailingText: false);
+        if (goldResult.Error == SqliteQueryRunner.OneStatementError)
+        {
+            throw new ReferenceUndefinedException("ProgrammingError", "the gold SQL holds more than one statement");
+        }
+
+        var goldRows = goldResult.Rows;
         var goldFromValues = goldRows.Count == 0 && values is { Count: > 0 };
         var goldNonEmpty = goldRows.Count > 0 || goldFromValues;
 
@@ -90,6 +98,7 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
             ? new SqlQueryResult([], "No query generated")
             : _runner.Execute(sql, allowTrailingText: false);
 
+        // EhrSqlMetric.
         double accuracy = 0;
         if (goldQuery.Length > 0)
         {
@@ -103,9 +112,11 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
             }
         }
 
-        var answerable = goldQuery.Length > 0;
+        var answerable = !isImpossible && goldQuery.Length > 0;
         var predictedAnswerable = output.Length > 0;
-        return Stats(accuracy, predictedAnswerable && predicted.Succeeded, answerable, predictedAnswerable, goldError: false);
+        var stats = Stats(accuracy, predictedAnswerable && predicted.Succeeded, answerable, predictedAnswerable, goldError: false);
+        stats.Remove(GoldError);
+        return stats;
     }
 
     private Dictionary<string, double> ScoreCorrected(string? prediction, string goldQuery, bool isImpossible)
@@ -142,16 +153,16 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
     }
 
     /// <summary>
-    /// Means of accuracy and validity; HELM's answerability precision = Σ correct-answerable / Σ predicted-answerable
-    /// and recall = Σ correct-answerable / Σ gold-answerable (HELM sums the precision and recall numerators together,
-    /// which doubles them; <see cref="ScoringMode.Helm"/> reproduces that through <see cref="AggregateHelm"/>).
+    /// Helm: the mean of every per-instance statistic, as HELM's statistics report them. Corrected: means of accuracy
+    /// and validity; answerability precision = Σ correct-answerable / Σ predicted-answerable and recall =
+    /// Σ correct-answerable / Σ gold-answerable; <c>ehr_sql_gold_query_error</c> the number of failing gold queries.
     /// </summary>
     public IReadOnlyDictionary<string, double> Aggregate(IReadOnlyList<IReadOnlyDictionary<string, double>> instances, ScoringMode mode)
     {
         ArgumentNullException.ThrowIfNull(instances);
         if (mode == ScoringMode.Helm)
         {
-            return AggregateHelm(instances);
+            return MeanMetric.Mean(instances, MetricName);
         }
 
         double Sum(string key) => instances.Sum(i => i.GetValueOrDefault(key));
@@ -169,22 +180,6 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
         };
     }
 
-    /// <summary>HELM's <c>compute</c>: like <see cref="Aggregate"/> but with the precision and recall numerators summed together.</summary>
-    public static IReadOnlyDictionary<string, double> AggregateHelm(IReadOnlyList<IReadOnlyDictionary<string, double>> instances)
-    {
-        ArgumentNullException.ThrowIfNull(instances);
-        double Sum(string key) => instances.Sum(i => i.GetValueOrDefault(key));
-        var n = instances.Count;
-        var correct = Sum(PrecisionAnswerable) + Sum(RecallAnswerable);
-        return new Dictionary<string, double>
-        {
-            [MetricName] = n == 0 ? 0 : Sum(MetricName) / n,
-            [Validity] = n == 0 ? 0 : Sum(Validity) / n,
-            [PrecisionAnswerable] = Sum(TotalPredicted) is var p && p > 0 ? correct / p : 0,
-            [RecallAnswerable] = Sum(TotalGold) is var g && g > 0 ? correct / g : 0,
-        };
-    }
-
     /// <summary>The SQL a model output contains, per mode (empty when none).</summary>
     public static string ExtractSql(string? output, ScoringMode mode)
     {
@@ -196,8 +191,9 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
 
         if (mode == ScoringMode.Helm)
         {
+            text = PythonText.Strip(output);
             var tagged = HelmSqlTag().Match(text);
-            var sql = (tagged.Success ? tagged.Groups[1].Value.Trim() : text).Replace("`", "", StringComparison.Ordinal).Trim();
+            var sql = PythonText.Strip(PythonText.Strip(tagged.Success ? tagged.Groups[1].Value : text).Replace("`", "", StringComparison.Ordinal));
             return HelmSqlLine().Replace(sql, "");
         }
 
@@ -238,7 +234,8 @@ public sealed partial class EhrSqlExecutionAccuracy : IMetric, IDisposable
     /// <inheritdoc />
     public void Dispose() => _runner.Dispose();
 
-    [GeneratedRegex(@"<\s*sql\s*>(.*?)<\/?\s*sql\s*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    // HELM's <\s*sql\s*>(.*?)<\/?\s*sql\s*> with Python's \s (which includes U+001C-U+001F).
+    [GeneratedRegex(@"<[\s\x1c-\x1f]*sql[\s\x1c-\x1f]*>(.*?)<\/?[\s\x1c-\x1f]*sql[\s\x1c-\x1f]*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex HelmSqlTag();
 
     [GeneratedRegex(@"^sql\n", RegexOptions.Multiline)]

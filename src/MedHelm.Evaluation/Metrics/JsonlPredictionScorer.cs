@@ -5,7 +5,9 @@ using MedHelm.Core.Metrics;
 namespace MedHelm.Evaluation.Metrics;
 
 /// <summary>Scores of one JSONL line.</summary>
-public sealed record LineScore(int Line, IReadOnlyDictionary<string, double> Scores);
+/// <param name="Undefined">Set (and <paramref name="Scores"/> empty) when helm mode reports the line as undefined
+/// because HELM's own code raises on it; such lines are left out of the aggregate.</param>
+public sealed record LineScore(int Line, IReadOnlyDictionary<string, double> Scores, string? Undefined = null);
 
 /// <summary>Per-line scores and the aggregate of a whole prediction file.</summary>
 public sealed record PredictionFileScore(string Metric, ScoringMode Mode, IReadOnlyList<LineScore> Lines, IReadOnlyDictionary<string, double> Aggregate);
@@ -86,10 +88,17 @@ public static class JsonlPredictionScorer
                 throw new PredictionFileFormatException(name, lineNumber, "", $"line longer than {MaxLineLength} characters");
             }
 
-            lines.Add(new LineScore(lineNumber, ScoreLine(line, name, lineNumber, metric, mode)));
+            try
+            {
+                lines.Add(new LineScore(lineNumber, ScoreLine(line, name, lineNumber, metric, mode)));
+            }
+            catch (ReferenceUndefinedException e)
+            {
+                lines.Add(new LineScore(lineNumber, new Dictionary<string, double>(StringComparer.Ordinal), e.Message));
+            }
         }
 
-        var aggregate = metric.Aggregate(lines.Select(l => l.Scores).ToList(), mode);
+        var aggregate = metric.Aggregate(lines.Where(l => l.Undefined is null).Select(l => l.Scores).ToList(), mode);
         return new PredictionFileScore(metric.Name, mode, lines, aggregate);
     }
 

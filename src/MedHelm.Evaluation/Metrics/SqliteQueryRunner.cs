@@ -19,6 +19,9 @@ public sealed record SqlQueryResult(IReadOnlyList<object?[]> Rows, string? Error
 /// </summary>
 public sealed class SqliteQueryRunner : IDisposable
 {
+    /// <summary>Python's <c>sqlite3.ProgrammingError</c> for text after the first statement.</summary>
+    public const string OneStatementError = "You can only execute one statement at a time.";
+
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly TimeSpan _timeout;
@@ -53,8 +56,11 @@ public sealed class SqliteQueryRunner : IDisposable
 
     /// <summary>Runs the first statement of <paramref name="sql"/>.</summary>
     /// <param name="sql">SQL text.</param>
-    /// <param name="allowTrailingText">False: a second statement after the first is an error (Python's sqlite3
-    /// "You can only execute one statement at a time"). True: anything after the first statement is ignored.</param>
+    /// <param name="allowTrailingText">False: as Python's <c>sqlite3</c> <c>cursor.execute</c> decides — anything but
+    /// white space and comments after the first statement (a second statement, even a bare <c>;</c>) is the error
+    /// <see cref="OneStatementError"/>, and text with no statement at all (empty, comments, bare semicolons) runs
+    /// and returns no rows. True: anything after the first statement is ignored, and text with no statement is an
+    /// error.</param>
     /// <param name="cancellationToken">Interrupts the query.</param>
     public SqlQueryResult Execute(string sql, bool allowTrailingText, CancellationToken cancellationToken = default)
     {
@@ -95,21 +101,14 @@ public sealed class SqliteQueryRunner : IDisposable
                 return Fail(db, rc, timedOut());
             }
 
-            if (stmt is null || stmt.IsInvalid)
+            if (!allowTrailingText && HasMoreThanComments(tail))
             {
-                return new SqlQueryResult([], "no SQL statement");
+                return new SqlQueryResult([], OneStatementError);
             }
 
-            if (!allowTrailingText && !string.IsNullOrWhiteSpace(tail))
+            if (stmt is null || stmt.IsInvalid)
             {
-                var rc2 = raw.sqlite3_prepare_v2(db, tail, out var next, out _);
-                using (next)
-                {
-                    if (rc2 != raw.SQLITE_OK || (next is not null && !next.IsInvalid))
-                    {
-                        return new SqlQueryResult([], "You can only execute one statement at a time.");
-                    }
-                }
+                return allowTrailingText ? new SqlQueryResult([], "no SQL statement") : new SqlQueryResult([], null);
             }
 
             var rows = new List<object?[]>();
@@ -149,6 +148,52 @@ public sealed class SqliteQueryRunner : IDisposable
                 rows.Add(row);
             }
         }
+    }
+
+    // Python's sqlite3 (CPython's lstrip_sql): skips ' ', \t, \f, \n, \r, "--" line comments and "/* */" comments;
+    // anything else left after the first statement is an error.
+    private static bool HasMoreThanComments(string? tail)
+    {
+        if (string.IsNullOrEmpty(tail))
+        {
+            return false;
+        }
+
+        var i = 0;
+        while (i < tail.Length)
+        {
+            var c = tail[i];
+            if (c is ' ' or '\t' or '\f' or '\n' or '\r')
+            {
+                i++;
+            }
+            else if (c == '-' && i + 1 < tail.Length && tail[i + 1] == '-')
+            {
+                var end = tail.IndexOf('\n', i + 2);
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                i = end + 1;
+            }
+            else if (c == '/' && i + 1 < tail.Length && tail[i + 1] == '*')
+            {
+                var end = tail.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                i = end + 2;
+            }
+            else
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private SqlQueryResult Fail(sqlite3 db, int rc, bool timedOut)

@@ -11,7 +11,11 @@ public sealed class TempHome : IDisposable
     {
         var settings = new Dictionary<string, object>
         {
-            ["Inference"] = new { Backend = "cpu", RuntimeRoot = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama"), Threads = 2 },
+            // One llama.cpp thread per engine. xunit runs test classes side by side, so several CLI processes decode at
+            // once; with two threads each, a thread waiting at llama.cpp's per-operation barrier for a descheduled peer
+            // spins away its time slice. Measured here on a loaded machine: the same 12-instance run (1-layer tiny
+            // model, four benchmarks) took 321 s with Threads 2 and 23 s with Threads 1.
+            ["Inference"] = new { Backend = "cpu", RuntimeRoot = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama"), Threads = 1 },
             ["Storage"] = new { DataFolder = "data", DatabaseFile = "medhelm.db" },
             // the longest bundled prompts (MedCalc-Bench, and ACI-Bench's judge prompts) need ~9k tokens of context
             ["Demo"] = new { ModelsFolder = "data/models", Layers = 1, Embedding = 64, Sequences = 4, ContextPerSequence = 12288 },

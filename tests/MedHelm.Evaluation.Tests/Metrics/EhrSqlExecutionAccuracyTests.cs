@@ -178,9 +178,11 @@ public sealed class EhrSqlExecutionAccuracyTests : IDisposable
         Assert.Equal(0.5, corrected[EhrSqlExecutionAccuracy.MetricName]);
         Assert.Equal(1.0, corrected["ehr_sql_precision_answerable"]);
         Assert.Equal(0.5, corrected["ehr_sql_recall_answerable"]);
-        var helm = _metric.Aggregate([a, b], ScoringMode.Helm);
-        Assert.Equal(2.0, helm["ehr_sql_precision_answerable"]); // HELM sums both numerators
-        Assert.Equal(1.0, helm["ehr_sql_recall_answerable"]);
+        var helm = _metric.Aggregate([a, b], ScoringMode.Helm); // HELM's statistics: the mean of each per-instance value
+        Assert.Equal(0.5, helm["ehr_sql_precision_answerable"]);
+        Assert.Equal(0.5, helm["ehr_sql_recall_answerable"]);
+        Assert.Equal(0.5, helm["ehr_sql_total_predicted_answerable"]);
+        Assert.Equal(1.0, helm["ehr_sql_total_ground_truth_answerable"]);
     }
 
     [Fact]

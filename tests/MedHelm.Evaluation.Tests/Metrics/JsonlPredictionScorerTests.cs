@@ -41,6 +41,23 @@ public sealed class JsonlPredictionScorerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_line_on_which_helm_raises_is_undefined_in_helm_mode_and_left_out_of_the_aggregate()
+    {
+        const string lines = """
+            {"prediction": "E11.65, I10", "gold": "E11.65"}
+            {"prediction": "no code here", "gold": "none either"}
+            """;
+        var helm = await JsonlPredictionScorer.ScoreAsync(new StringReader(lines), "codes.jsonl", Metric("mimiciv_billing_code_f1"), ScoringMode.Helm);
+        Assert.Null(helm.Lines[0].Undefined);
+        Assert.Contains("ValueError", helm.Lines[1].Undefined);
+        Assert.Empty(helm.Lines[1].Scores);
+        Assert.Equal(2.0 / 3, helm.Aggregate[BillingCodeF1.F1Name], 12);
+        var corrected = await JsonlPredictionScorer.ScoreAsync(new StringReader(lines), "codes.jsonl", Metric("mimiciv_billing_code_f1"), ScoringMode.Corrected);
+        Assert.All(corrected.Lines, l => Assert.Null(l.Undefined));
+        Assert.Equal(1.0 / 3, corrected.Aggregate[BillingCodeF1.F1Name], 12);
+    }
+
+    [Fact]
     public async Task Blank_lines_are_skipped_and_line_numbers_kept()
     {
         var file = _folder.Write("p.jsonl", "{\"prediction\":\"A.\",\"gold\":\"A\"}\n\n{\"prediction\":null,\"gold\":\"B\"}\n");

@@ -1,4 +1,3 @@
-using MedHelm.Cli.Tests.Support;
 using MedHelm.Evaluation.Jury;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
@@ -7,14 +6,14 @@ using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace MedHelm.Cli.Tests;
+namespace MedHelm.Application.Tests.Runs;
 
 /// <summary>
-/// The jury with real local judges: three generated random-weight llama models, each behind its own batched engine,
-/// decoding under the verdict grammar. Random weights produce nonsense explanations, but the grammar must still make
-/// every verdict parse with scores 1-5.
+/// The jury with real local judges, in-process: three generated random-weight llama models, each behind its own
+/// batched engine, decoding under the verdict grammar. Random weights produce nonsense explanations, but the grammar
+/// must still make every verdict parse with scores 1-5.
 /// </summary>
-public sealed class JuryLocalJudgesTests : IDisposable
+public sealed class LocalJudgesTests : IDisposable
 {
     private readonly TempFolder _folder = new("medhelm-jury-tests-");
 
@@ -22,7 +21,7 @@ public sealed class JuryLocalJudgesTests : IDisposable
     [Trait("Category", TestCategories.Slow)]
     public async Task Three_generated_judges_rate_every_output_with_no_parse_failure()
     {
-        LlamaRuntime.Initialize(Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
+        LlamaRuntime.Initialize(Path.Combine(RepositoryPaths.Root, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
         var clients = new List<LlamaChatClient>();
         try
         {
@@ -85,38 +84,6 @@ public sealed class JuryLocalJudgesTests : IDisposable
                 c.Dispose();
             }
         }
-    }
-
-    [Fact]
-    public async Task The_agreement_command_prints_the_table_and_names_the_line_of_a_bad_value()
-    {
-        var ratings = _folder.File("ratings.csv");
-        var jury = _folder.File("jury.csv");
-        var metrics = _folder.File("metrics.csv");
-        await File.WriteAllTextAsync(ratings,
-            "instance_id,benchmark,rater_id,accuracy,completeness,clarity\n" +
-            "i1,aci_bench,r1,5,4,5\ni1,aci_bench,r2,4,4,4\ni2,aci_bench,r1,2,2,3\ni2,aci_bench,r2,2,3,3\n" +
-            "i3,aci_bench,r1,4,3,4\ni3,aci_bench,r2,3,3,4\ni4,aci_bench,r1,1,2,1\ni4,aci_bench,r2,2,1,1\n");
-        await File.WriteAllTextAsync(jury,
-            "instance_id,benchmark,judge,accuracy,completeness,clarity\n" +
-            "i1,aci_bench,a,5,5,4\ni2,aci_bench,a,3,3,3\ni3,aci_bench,a,4,4,4\ni4,aci_bench,a,1,1,2\n");
-        await File.WriteAllTextAsync(metrics, "instance_id,benchmark,rouge_l,bertscore\ni1,aci_bench,0.5,0.9\ni2,aci_bench,0.2,0.7\ni3,aci_bench,0.4,0.8\n");
-
-        var table = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury, "--metric-scores", metrics]);
-        var json = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury, "--json"]);
-
-        Assert.True(table.ExitCode == 0, table.ToString());
-        Assert.Contains("LLM jury", table.StdOut, StringComparison.Ordinal);
-        Assert.Contains("Clinician-clinician", table.StdOut, StringComparison.Ordinal);
-        Assert.Contains("(r1 vs r2)", table.StdOut, StringComparison.Ordinal);
-        Assert.True(json.ExitCode == 0, json.ToString());
-        Assert.Contains("\"comparison\":\"LLM jury\",\"n\":4", json.StdOut, StringComparison.Ordinal);
-
-        await File.AppendAllTextAsync(jury, "i5,aci_bench,a,5,seven,4\n");
-        var bad = await CliProcess.RunAsync(["agreement", "--ratings", ratings, "--jury", jury]);
-
-        Assert.Equal(1, bad.ExitCode);
-        Assert.Contains("error: jury.csv line 6, column 'completeness': the value is not a number.", bad.StdErr, StringComparison.Ordinal);
     }
 
     public void Dispose() => _folder.Dispose();
