@@ -56,6 +56,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<AgreementInputBuilder>();
         services.AddSingleton<DemoRunBuilder>();
         services.AddSingleton<DatasetImportService>();
+        services.AddSingleton<Application.Access.ApiTokenService>();
+        services.AddSingleton<RunQueueService>();
         services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
         services.AddSingleton<IResultsDatabase>(sp =>
         {

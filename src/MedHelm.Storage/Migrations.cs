@@ -232,5 +232,50 @@ internal static class Migrations
         INSERT INTO audit (at_utc, event, detail_json)
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":5}');
         """,
+
+        // 6: the service: its durable run queue (one row per run the service executes; the request as JSON), hashed
+        // API tokens (the secret's SHA-256 only), and the audit chain: each audit row's SHA-256 over its fields and the
+        // previous row's hash (AuditChain), append-only like the audit table.
+        """
+        CREATE TABLE audit_chain (
+            audit_id  INTEGER PRIMARY KEY,
+            sha256    TEXT NOT NULL
+        );
+
+        CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit chain is append-only');
+        END;
+
+        CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit chain is append-only');
+        END;
+
+        CREATE TABLE run_queue (
+            run_id        TEXT PRIMARY KEY,
+            request_json  TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+            enqueued_utc  TEXT NOT NULL,
+            started_utc   TEXT,
+            finished_utc  TEXT,
+            error         TEXT,
+            requested_by  TEXT NOT NULL
+        );
+
+        CREATE INDEX ix_run_queue_state ON run_queue (state, enqueued_utc);
+
+        CREATE TABLE api_tokens (
+            id             TEXT PRIMARY KEY,
+            name           TEXT NOT NULL,
+            role           TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+            secret_sha256  TEXT NOT NULL,
+            created_utc    TEXT NOT NULL,
+            revoked_utc    TEXT
+        );
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":6}');
+        """,
     ];
 }

@@ -51,5 +51,17 @@ public sealed class SqliteAuditLog : IAuditLog
         command.Parameters.AddWithValue("$event", eventName);
         command.Parameters.AddWithValue("$detail", detailJson);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        AuditChain.Extend(transaction);
     }
+
+    /// <inheritdoc />
+    public Task<AuditChainVerification> VerifyAuditChainAsync(CancellationToken cancellationToken = default) =>
+        _dataSource.ReadAsync(
+            (connection, ct) =>
+            {
+                // one snapshot: rows appended meanwhile are not half-seen
+                using var transaction = connection.BeginTransaction(deferred: true);
+                return Task.FromResult(AuditChain.Verify(transaction, ct));
+            },
+            cancellationToken);
 }

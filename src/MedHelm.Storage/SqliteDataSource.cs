@@ -78,6 +78,24 @@ public sealed class SqliteDataSource : IDisposable, IAsyncDisposable
         return await read(connection, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The rows of <paramref name="sql"/> (one parameter <c>$p</c>, null as NULL), each made by <paramref name="read"/>.</summary>
+    internal Task<IReadOnlyList<T>> ReadListAsync<T>(string sql, object? parameter, Func<SqliteDataReader, T> read, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<T>>(
+            async (connection, ct) =>
+            {
+                using var command = SqliteSql.Command(connection, sql);
+                command.Parameters.AddWithValue("$p", parameter ?? DBNull.Value);
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                var list = new List<T>();
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    list.Add(read(reader));
+                }
+
+                return list;
+            },
+            cancellationToken);
+
     /// <summary>
     /// Runs <paramref name="write"/> in one <c>BEGIN IMMEDIATE</c> transaction under the write lock, committing when it
     /// returns and rolling back when it throws. Keep writes short: the next writer waits for this one.

@@ -155,6 +155,8 @@ public sealed class SqliteDataSourceBuilder
             record.ExecuteNonQuery();
         }
 
+        // rows written by migrations (and, once, every row older than the chain) join the audit chain
+        AuditChain.Extend(transaction);
         transaction.Commit();
     }
 }

@@ -37,6 +37,8 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
         Jury = new SqliteJuryStore(dataSource);
         Datasets = new SqliteDatasetStore(dataSource);
         Audit = new SqliteAuditLog(dataSource);
+        Queue = new SqliteRunQueue(dataSource);
+        Tokens = new SqliteApiTokenStore(dataSource);
     }
 
     /// <summary>The database file's data source.</summary>
@@ -56,6 +58,16 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
 
     /// <summary>The audit log.</summary>
     public SqliteAuditLog Audit { get; }
+
+    /// <summary>The service's run queue.</summary>
+    public SqliteRunQueue Queue { get; }
+
+    /// <summary>The service's API tokens.</summary>
+    public SqliteApiTokenStore Tokens { get; }
+
+    IRunQueue IResultsDatabase.Queue => Queue;
+
+    IApiTokenStore IResultsDatabase.Tokens => Tokens;
 
     /// <inheritdoc />
     public string Location => DataSource.Path;
@@ -109,6 +121,9 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
 
     /// <inheritdoc />
     public Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default) => Runs.GetModelAsync(name, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken = default) => Runs.ListModelsAsync(cancellationToken);
 
     // ILedgerStore
 
@@ -187,4 +202,7 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AuditEvent>> GetAuditAsync(string? runId, CancellationToken cancellationToken = default) => Audit.GetAuditAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<AuditChainVerification> VerifyAuditChainAsync(CancellationToken cancellationToken = default) => Audit.VerifyAuditChainAsync(cancellationToken);
 }

@@ -258,26 +258,25 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <summary>The recorded model, or null.</summary>
-    public Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _dataSource.ReadAsync<StoredModel?>(
-            async (connection, ct) =>
-            {
-                using var command = Command(connection, "SELECT name, path, sha256, size_bytes, architecture, quantization, parameters FROM models WHERE name = $name");
-                command.Parameters.AddWithValue("$name", name);
-                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    return null;
-                }
-
-                return new StoredModel(
-                    reader.GetString(0), NullableString(reader, 1), NullableString(reader, 2), NullableLong(reader, 3),
-                    NullableString(reader, 4), NullableString(reader, 5), NullableLong(reader, 6));
-            },
-            cancellationToken);
+        var models = await ReadModelsAsync("WHERE name = $p", name, cancellationToken).ConfigureAwait(false);
+        return models.Count == 0 ? null : models[0];
     }
+
+    /// <summary>Every recorded model, by name.</summary>
+    public Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken = default) =>
+        ReadModelsAsync("", null, cancellationToken);
+
+    private Task<IReadOnlyList<StoredModel>> ReadModelsAsync(string where, string? name, CancellationToken cancellationToken) =>
+        _dataSource.ReadListAsync(
+            $"SELECT name, path, sha256, size_bytes, architecture, quantization, parameters FROM models {where} ORDER BY name",
+            name,
+            reader => new StoredModel(
+                reader.GetString(0), NullableString(reader, 1), NullableString(reader, 2), NullableLong(reader, 3),
+                NullableString(reader, 4), NullableString(reader, 5), NullableLong(reader, 6)),
+            cancellationToken);
 
     /// <summary>
     /// Each instance's main score (secondary statistics stay in <c>scores</c> with is_main = 0) of one run, or — when

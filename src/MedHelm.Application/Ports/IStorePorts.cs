@@ -32,6 +32,9 @@ public interface IRunStore
 
     /// <summary>A model's recorded identity, or null.</summary>
     Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Every recorded model, by name.</summary>
+    Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The request ledger: every model call keyed, stored as it finishes, reused by resumed and identical runs.</summary>
@@ -98,6 +101,19 @@ public interface IAuditLog
 
     /// <summary>The events of a run (or every event), oldest first.</summary>
     Task<IReadOnlyList<AuditEvent>> GetAuditAsync(string? runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks the SHA-256 chain over every audit row and reports the first broken link.</summary>
+    Task<AuditChainVerification> VerifyAuditChainAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What checking the audit chain found.</summary>
+/// <param name="RowsChecked">Rows whose link was checked (up to the first broken one).</param>
+/// <param name="FirstBrokenId">The audit row id of the first broken link, or null when the chain is whole.</param>
+/// <param name="Problem">What is wrong there (changed, removed, not chained), or null.</param>
+public sealed record AuditChainVerification(long RowsChecked, long? FirstBrokenId, string? Problem)
+{
+    /// <summary>True when every row is linked and unchanged.</summary>
+    public bool Intact => FirstBrokenId is null;
 }
 
 /// <summary>Everything the application layer stores: one results database.</summary>
@@ -105,6 +121,12 @@ public interface IResultsDatabase : IRunStore, ILedgerStore, IJuryStore, IDatase
 {
     /// <summary>Where the database lives (for messages).</summary>
     string Location { get; }
+
+    /// <summary>The service's durable run queue.</summary>
+    IRunQueue Queue { get; }
+
+    /// <summary>The service's hashed API tokens.</summary>
+    IApiTokenStore Tokens { get; }
 }
 
 /// <summary>Opens the results database a request names (the configured one, or a host's <c>--db</c> file).</summary>

@@ -49,6 +49,9 @@ internal static class MedHelmCommandLine
             AgreementCommand.Build(),
             EhrSqlCommand.Build(),
             ReportCommand.Build(),
+            ServeCommand.Build(),
+            AuthCommand.Build(),
+            AuditCommand.Build(),
         };
         return root;
     }

@@ -1,0 +1,131 @@
+using System.Security.Claims;
+using System.Text.Json;
+using MedHelm.Application.Datasets;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Ports;
+using MedHelm.Service.Access;
+using MedHelm.Service.Errors;
+using MedHelm.Service.Options;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Service.Apis;
+
+/// <summary><c>/api/v1/datasets</c>: imports (list) and upload + import through <see cref="DatasetImportService"/> (as <c>medhelm datasets import</c>).</summary>
+public static class DatasetsApi
+{
+    /// <summary>What an upload imported.</summary>
+    public sealed record ImportView(string Benchmark, string Access, int Instances, string Splits, string Sha256, bool Stored, IReadOnlyList<string> Notes);
+
+    /// <summary>Maps the group.</summary>
+    public static RouteGroupBuilder MapDatasetsApiV1(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapApiGroup("/api/v1/datasets", "Datasets");
+        group.MapGet("/", async (IDatasetStore store, CancellationToken ct) => TypedResults.Ok(await store.ListDatasetsAsync(ct)))
+            .RequireRole(AccessRole.Viewer).WithSummary("Every import: benchmark, access tier, instances per split, source hash.");
+        group.MapPost("/", UploadAsync).RequireRole(AccessRole.Operator)
+            .Accepts<IFormFileCollection>("multipart/form-data")
+            .WithSummary("Upload a benchmark's files (form field 'benchmark' and files 'files', or a 'definition' file) and import them; at most Service:MaxUploadBytes.");
+        return group;
+    }
+
+    private static async Task<Results<Created<ImportView>, ProblemHttpResult>> UploadAsync(
+        HttpContext context, DatasetImportService importer, MedHelmPaths paths, IOptions<ServiceOptions> options, IAuditLog audit, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var limit = options.Value.MaxUploadBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
+        if (context.Request.ContentLength > limit)
+        {
+            throw new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (!context.Request.HasFormContentType)
+        {
+            throw new RequestValidationException("The body must be multipart/form-data with the files in 'files' (and optionally 'definition').");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit, ValueCountLimit = 64 }, ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            throw new RequestValidationException("The multipart body is malformed (a part or the closing boundary is missing).", e);
+        }
+
+        var files = form.Files.GetFiles("files");
+        var definition = form.Files.GetFile("definition");
+        if (files.Count == 0)
+        {
+            throw new RequestValidationException("files: at least one data file is required.");
+        }
+
+        var folder = Path.Combine(paths.DataFolder, "uploads", Guid.NewGuid().ToString("N"));
+        PrivateFolder.Ensure(folder);
+        try
+        {
+            var dataFolder = Path.Combine(folder, "data");
+            Directory.CreateDirectory(dataFolder);
+            foreach (var file in files)
+            {
+                await SaveAsync(file, dataFolder, ct);
+            }
+
+            var definitionPath = definition is null ? null : await SaveAsync(definition, folder, ct);
+            var benchmark = form["benchmark"].ToString();
+            RequestEcho.Record(context, [benchmark, .. files.Select(f => f.FileName), definition?.FileName]);
+            var result = await importer.ImportAsync(new DatasetSource(benchmark.Length == 0 ? null : benchmark, dataFolder, definitionPath), ct);
+            if (result.Outcome is not { } outcome || result.Check.Dataset is not { } dataset)
+            {
+                var problem = new ProblemDetails
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "The files are not valid; nothing was imported.",
+                    Detail = $"{result.Check.Report.TotalProblems} problem(s).",
+                };
+                problem.Extensions["problems"] = result.Check.Report.Lines().ToArray();
+                return TypedResults.Problem(problem);
+            }
+
+            await audit.AppendAuditAsync(null, "dataset_uploaded", JsonSerializer.Serialize(new
+            {
+                benchmark = result.Check.Benchmark, sha256 = outcome.SourceSha256, stored = outcome.Stored, by = Roles.Caller(user),
+            }), ct);
+            return TypedResults.Created("/api/v1/datasets", new ImportView(
+                result.Check.Benchmark, result.Check.Access.ToString().ToLowerInvariant(), dataset.Count, result.Check.Splits, outcome.SourceSha256, outcome.Stored, result.Notes));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Saves an uploaded file under its bare name; a name with a path, a leading dot or odd characters is refused.</summary>
+    private static async Task<string> SaveAsync(IFormFile file, string folder, CancellationToken ct)
+    {
+        var name = file.FileName;
+        if (name.Length is 0 or > 200 || name != Path.GetFileName(name) || name.StartsWith('.') || name.Any(c => char.IsControl(c) || c is '/' or '\\' or ':')
+            || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            throw new RequestValidationException("files: each file name must be a plain name (no folders, no leading dot, at most 200 characters).");
+        }
+
+        var path = Path.Combine(folder, name);
+        if (File.Exists(path))
+        {
+            throw new RequestValidationException("files: two files have the same name.");
+        }
+
+        await using var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+        await file.CopyToAsync(target, ct);
+        return path;
+    }
+}

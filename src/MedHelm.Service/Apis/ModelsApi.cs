@@ -1,0 +1,104 @@
+using System.Security.Claims;
+using System.Text.Json;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Options;
+using MedHelm.Application.Ports;
+using MedHelm.Service.Access;
+using MedHelm.Service.Errors;
+using MedHelm.Service.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Service.Apis;
+
+/// <summary><c>/api/v1/models</c>: the configured models and endpoints, the recorded ones, and registering a file with its SHA-256.</summary>
+public static class ModelsApi
+{
+    /// <summary>A model the service knows.</summary>
+    /// <param name="Name">Its name.</param>
+    /// <param name="Kind">configured (Models section), endpoint (Endpoints section) or recorded (registered, or used by a run).</param>
+    /// <param name="FileName">The GGUF file's name (local models).</param>
+    /// <param name="Sha256">The recorded SHA-256, when recorded.</param>
+    /// <param name="SizeBytes">The recorded size.</param>
+    /// <param name="Architecture">The recorded architecture.</param>
+    /// <param name="Quantization">The recorded quantization.</param>
+    public sealed record ModelView(string Name, string Kind, string? FileName, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization);
+
+    /// <summary>The body of <c>POST /api/v1/models</c>.</summary>
+    /// <param name="Name">The name to record it under.</param>
+    /// <param name="Path">The GGUF file, inside Service:ModelFolder (relative paths resolve there).</param>
+    /// <param name="Sha256">The SHA-256 the file must have (lower- or upper-case hex).</param>
+    public sealed record RegisterModelBody(string? Name, string? Path, string? Sha256);
+
+    /// <summary>Maps the group.</summary>
+    public static RouteGroupBuilder MapModelsApiV1(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapApiGroup("/api/v1/models", "Models");
+        group.MapGet("/", ListAsync).RequireRole(AccessRole.Viewer).WithSummary("Configured models and endpoints, and every recorded model.");
+        group.MapPost("/", RegisterAsync).RequireRole(AccessRole.Admin)
+            .WithSummary("Record a GGUF file under a name after checking its header and its SHA-256 against the given one.");
+        return group;
+    }
+
+    private static async Task<Ok<IReadOnlyList<ModelView>>> ListAsync(
+        IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct)
+    {
+        var views = configured.Value.Select(m => new ModelView(m.Key, "configured", Path.GetFileName(m.Value.File), null, null, null, null))
+            .Concat(endpoints.Value.Items.Keys.Select(e => new ModelView(e, "endpoint", null, null, null, null, null)))
+            .Concat((await database.ListModelsAsync(ct)).Select(m => new ModelView(
+                m.Name, "recorded", m.Path is null ? null : Path.GetFileName(m.Path), m.Sha256, m.SizeBytes, m.Architecture, m.Quantization)))
+            .ToArray();
+        return TypedResults.Ok<IReadOnlyList<ModelView>>(views);
+    }
+
+    private static async Task<Created<ModelView>> RegisterAsync(
+        RegisterModelBody body, IOptions<ServiceOptions> options, MedHelmPaths paths, IResultsDatabase database, ClaimsPrincipal user, HttpContext context, CancellationToken ct)
+    {
+        RequestEcho.Record(context, [body.Name, body.Path, body.Sha256]);
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100 || body.Name.Any(char.IsControl))
+        {
+            throw new RequestValidationException("name: 1 to 100 printable characters.");
+        }
+
+        if (body.Sha256 is not { Length: 64 } expected || !expected.All(char.IsAsciiHexDigit))
+        {
+            throw new RequestValidationException("sha256: the file's SHA-256 as 64 hex digits.");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Path))
+        {
+            throw new RequestValidationException("path: the GGUF file, inside the model folder (Service:ModelFolder).");
+        }
+
+        var folder = paths.Resolve(options.Value.ModelFolder);
+        var file = Path.GetFullPath(Path.Combine(folder, body.Path));
+        if (!file.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new PolicyViolationException("path: only files inside the model folder (Service:ModelFolder) can be registered.");
+        }
+
+        if (!File.Exists(file))
+        {
+            throw new NotFoundException("path: there is no such file in the model folder.");
+        }
+
+        var model = ModelFiles.Read(file);
+        if (!string.Equals(model.Sha256, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestValidationException($"sha256: the file's SHA-256 is {model.Sha256}, not the one given; nothing was registered.");
+        }
+
+        if (await database.GetModelAsync(body.Name, ct) is { } existing && !string.Equals(existing.Sha256, model.Sha256, StringComparison.Ordinal))
+        {
+            throw new ConflictException("name: a different model is recorded under this name.");
+        }
+
+        await database.RegisterModelAsync(body.Name, file, model.Sha256, model.SizeBytes, model.Architecture, model.Quantization, model.Parameters, ct);
+        await database.AppendAuditAsync(null, "model_registered", JsonSerializer.Serialize(new { name = body.Name, sha256 = model.Sha256, by = Roles.Caller(user) }), ct);
+        return TypedResults.Created(
+            "/api/v1/models",
+            new ModelView(body.Name, "recorded", Path.GetFileName(file), model.Sha256, model.SizeBytes, model.Architecture, model.Quantization));
+    }
+}

@@ -1,0 +1,45 @@
+using MedHelm.Application.Runs;
+using MedHelm.Service.Options;
+using Microsoft.Extensions.Options;
+
+namespace MedHelm.Service.Runs;
+
+/// <summary>
+/// Executes queued runs one at a time through <see cref="RunQueueService"/>. At start it queues again the runs a
+/// stopped or crashed service left running (they resume from the ledger); stopping the host cancels the current run's
+/// token, which commits what finished and leaves the run queued for the next start.
+/// </summary>
+internal sealed partial class RunQueueWorker(
+    RunQueueService queue, RunProgressRegistry progress, IOptions<ServiceOptions> options, ILogger<RunQueueWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await queue.RecoverAsync(stoppingToken);
+        var poll = TimeSpan.FromSeconds(options.Value.QueuePollSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await queue.ExecuteNextAsync(progress.Begin, stoppingToken))
+                {
+                    await queue.WaitForWorkAsync(poll, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // a storage failure must not end the worker for the service's lifetime: log, wait, retry
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogQueueError(logger, e.GetType().Name);
+                await Task.Delay(poll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The run queue failed with {ErrorType}; retrying")]
+    private static partial void LogQueueError(ILogger logger, string errorType);
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MedHelm.Application.Models;
+using MedHelm.Application.Ports;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Service.Tests.Support;
+
+namespace MedHelm.Service.Tests;
+
+public sealed class ModelsAndDatasetsApiTests
+{
+    [Fact]
+    public async Task A_model_is_registered_only_from_the_model_folder_and_with_its_exact_SHA256()
+    {
+        await using var service = new TestService();
+        var admin = await service.ClientAsync(AccessRole.Admin);
+        var path = service.Model("registered");
+        var sha = ModelFiles.Sha256(path);
+
+        var wrong = await admin.PostAsJsonAsync("/api/v1/models", new { name = "m1", path = "registered.gguf", sha256 = new string('0', 64) });
+        await RunsApiTests.AssertProblemAsync(wrong, HttpStatusCode.BadRequest, "nothing was registered");
+        var outside = await admin.PostAsJsonAsync("/api/v1/models", new { name = "m1", path = "../../etc/passwd", sha256 = sha });
+        await RunsApiTests.AssertProblemAsync(outside, HttpStatusCode.Forbidden, "inside the model folder");
+        var missing = await admin.PostAsJsonAsync("/api/v1/models", new { name = "m1", path = "nope.gguf", sha256 = sha });
+        await RunsApiTests.AssertProblemAsync(missing, HttpStatusCode.NotFound, "no such file");
+
+        var created = await admin.PostAsJsonAsync("/api/v1/models", new { name = "m1", path = "registered.gguf", sha256 = sha.ToUpperInvariant() });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var models = await admin.GetFromJsonAsync<JsonElement>("/api/v1/models");
+        var recorded = models.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "m1");
+        Assert.Equal(sha, recorded.GetProperty("sha256").GetString());
+        Assert.Equal("llama", recorded.GetProperty("architecture").GetString());
+        Assert.Contains(await service.Database.GetAuditAsync(null), e => e.Event == "model_registered" && e.DetailJson.Contains(sha, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_upload_is_imported_listed_and_refused_when_too_large_invalid_or_badly_named()
+    {
+        await using var service = new TestService();
+        var operatorClient = await service.ClientAsync(AccessRole.Operator);
+        var folder = service.Home.PathOf("medbullets");
+        var files = BundledSamples.Extract("medbullets", folder);
+
+        using (var form = Form("medbullets", files.Select(f => (Path.GetFileName(f), File.ReadAllBytes(f)))))
+        {
+            var response = await operatorClient.PostAsync("/api/v1/datasets", form);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+            var import = JsonDocument.Parse(text).RootElement;
+            Assert.Equal(15, import.GetProperty("instances").GetInt32());
+            Assert.True(import.GetProperty("stored").GetBoolean());
+        }
+
+        var listed = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/datasets");
+        Assert.Contains(listed.EnumerateArray(), d => d.GetProperty("benchmark").GetString() == "medbullets");
+        Assert.Empty(Directory.GetDirectories(Path.Combine(service.Home.Path, "data", "uploads"))); // the upload folder is removed
+
+        using (var invalid = Form("medcalc_bench", [("test_data.csv", "Row Number,Question\n1,q\n"u8.ToArray())]))
+        {
+            var response = await operatorClient.PostAsync("/api/v1/datasets", invalid);
+            var text = await RunsApiTests.AssertProblemAsync(response, HttpStatusCode.BadRequest, "nothing was imported");
+            Assert.Contains("the required column is missing", text, StringComparison.Ordinal);
+        }
+
+        foreach (var name in new[] { "../escape.csv", ".hidden", "a\\b.csv" })
+        {
+            using var badName = Form("medbullets", [(name, "x"u8.ToArray())]);
+            await RunsApiTests.AssertProblemAsync(await operatorClient.PostAsync("/api/v1/datasets", badName), HttpStatusCode.BadRequest, "plain name");
+        }
+
+        await using var small = new TestService(home: service.Home, settings: [("Service:MaxUploadBytes", "2048")]);
+        var client = await small.ClientAsync(AccessRole.Operator);
+        using var large = Form("medbullets", [("big.jsonl", new byte[4096])]);
+        await RunsApiTests.AssertProblemAsync(await client.PostAsync("/api/v1/datasets", large), HttpStatusCode.RequestEntityTooLarge, "larger than");
+    }
+
+    private static MultipartFormDataContent Form(string benchmark, IEnumerable<(string Name, byte[] Bytes)> files)
+    {
+        var form = new MultipartFormDataContent { { new StringContent(benchmark), "benchmark" } };
+        foreach (var (name, bytes) in files)
+        {
+            form.Add(new ByteArrayContent(bytes), "files", name);
+        }
+
+        return form;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MedHelm.Application.Access;
+using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
+using MedHelm.Application.Options;
+using MedHelm.Application.Ports;
+using MedHelm.Core.Catalog;
+using MedHelm.Gguf.TestModels;
+using MedHelm.Inference.Llama.Embeddings;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MedHelm.Service.Tests.Support;
+
+/// <summary>
+/// The service in-process (WebApplicationFactory over the real Program) with a temporary MedHelm home and a real SQLite
+/// results database in it; models are tiny generated GGUF files (read and hashed by the planner as in production)
+/// served by <see cref="ScriptedLoader"/>. A second instance over the same <see cref="Home"/> is a restart.
+/// </summary>
+public sealed class TestService : IAsyncDisposable
+{
+    private readonly Factory _factory;
+    private readonly bool _ownsHome;
+
+    public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null)
+    {
+        _ownsHome = home is null;
+        Home = home ?? new TempFolder("medhelm-service-");
+        Loader = loader ?? new ScriptedLoader();
+        _factory = new Factory(Home.Path, Loader, settings ?? []);
+        _ = _factory.Server; // starts the host (and its run queue worker)
+    }
+
+    public TempFolder Home { get; }
+
+    public ScriptedLoader Loader { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>The results database the service uses.</summary>
+    public IResultsDatabase Database => Services.GetRequiredService<IResultsDatabase>();
+
+    /// <summary>A client without a token.</summary>
+    public HttpClient Anonymous() => _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    /// <summary>A client with a new token of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> ClientAsync(AccessRole role)
+    {
+        var token = await Services.GetRequiredService<ApiTokenService>().CreateAsync(role, $"test-{role}", CancellationToken.None);
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+        return client;
+    }
+
+    /// <summary>Writes a tiny generated GGUF model into the home and returns its path (its name is the file name).</summary>
+    public string Model(string name = "tiny") => WriteModel(Home, name);
+
+    /// <summary>Writes a tiny generated GGUF model named <paramref name="name"/> into <paramref name="folder"/> (once) and returns its path.</summary>
+    public static string WriteModel(TempFolder folder, string name)
+    {
+        var path = folder.File(name + ".gguf");
+        if (!File.Exists(path))
+        {
+            TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, path);
+        }
+
+        return path;
+    }
+
+    /// <summary>Polls the run until its status is one of <paramref name="statuses"/> (within the scaled timeout).</summary>
+    public static async Task<JsonElement> WaitForAsync(HttpClient client, string runId, params string[] statuses)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Scale(TimeSpan.FromSeconds(30)));
+        while (true)
+        {
+            var run = await client.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{runId}", timeout.Token);
+            if (statuses.Contains(run.GetProperty("status").GetString()))
+            {
+                return run;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_ownsHome)
+        {
+            Home.Dispose();
+        }
+    }
+
+    private sealed class Factory(string home, ScriptedLoader loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseSetting("Service:QueuePollSeconds", "1");
+            builder.UseSetting("Service:ModelFolder", home);
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton(new MedHelmPaths(home, new StorageOptions()));
+                services.AddSingleton<IModelLoader>(loader);
+            });
+        }
+    }
+}
+
+/// <summary>
+/// An <see cref="IModelLoader"/> whose chat models answer through <see cref="Answer"/> (which may wait, e.g. for a gate
+/// or for cancellation), instead of loading the GGUF file with llama.cpp.
+/// </summary>
+public sealed class ScriptedLoader : IModelLoader
+{
+    private int _calls;
+
+    /// <summary>Answers a prompt (its text, the call number from 1, the request's token).</summary>
+    public Func<string, int, CancellationToken, Task<string>> Answer { get; set; } = (_, _, _) => Task.FromResult("A");
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public EngineDescription DescribeEngine() => new("scripted", null, 1, [], "test machine", "none");
+
+    public Task<ModelLease<IChatClient>> LeaseChatAsync(string model, string name, AccessTier tier, ModelDefaults defaults, CancellationToken cancellationToken)
+    {
+        var client = new ScriptedChatClient(async (prompt, ct) =>
+            ScriptedChatClient.Response(await Answer(prompt, Interlocked.Increment(ref _calls), ct), 10, 1));
+        return Task.FromResult(new ModelLease<IChatClient>(client, 1, client));
+    }
+
+    public Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the service tests run no BERTScore");
+}
