@@ -40,7 +40,8 @@ public sealed class RunOrchestrator(
         var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
 
         var engine = loader.DescribeEngine();
-        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine));
+        var chatTemplateTime = ChatTemplateRun.Time(planned.StoredManifest, existing?.StartedUtc, DateTimeOffset.UtcNow);
+        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine, chatTemplateTime));
         var run = new RunRecord(
             runId, existing?.StartedUtc ?? DateTimeOffset.UtcNow, null, configuration, Provenance.AppVersion(), engine.LlamaCppVersion, engine.Machine,
             RunStatus.Running)
@@ -102,7 +103,9 @@ public sealed class RunOrchestrator(
                             EhrSqlQueryTimeout = planned.EhrSql?.QueryTimeout,
                             EhrSqlMaxRows = planned.EhrSql?.MaxRows,
                             StoreSecondaryMetrics = true,
-                            Ledger = new LedgerContext(ledger, model.Identity, benchmark.DatasetSha256, model.DecodingExtras),
+                            Ledger = new LedgerContext(
+                                ledger, model.Identity, benchmark.DatasetSha256, ChatTemplateRun.DecodingExtras(model.DecodingExtras, lease.Client, chatTemplateTime)),
+                            ChatTemplateTime = chatTemplateTime,
                         };
                         var outcome = await runner.ExecuteAsync(evaluation, lease.Client, progress.For(Key(model, benchmark)), cancellationToken).ConfigureAwait(false);
                         computed += outcome.Computed;
