@@ -59,6 +59,7 @@ CASES = [
         USER2,
     ], True),
     ("empty_user", [{"role": "user", "content": " "}], True),
+    ("two_user_turns", [USER, USER2], True),  # templates that enforce alternation raise here
 ]
 
 
