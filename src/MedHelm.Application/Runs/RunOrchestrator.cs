@@ -120,7 +120,7 @@ public sealed class RunOrchestrator(
 
             // The jury: open-ended outputs rated by each judge in turn, then scored.
             await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await jury.RunAsync(database, runId, planned, observer, cancellationToken).ConfigureAwait(false);
+            await jury.RunAsync(database, runId, planned, observer, cancellationToken, chatTemplateTime).ConfigureAwait(false);
 
             // BERTScore: after the jury, whose judges are released by then: one model in memory at a time.
             await bertScore.RunAsync(database, runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);
