@@ -11,15 +11,15 @@ internal static partial class JinjaBuiltins
         "strip" => new(name, a => Strip(s, a.Get("chars", 0), true, true)),
         "lstrip" => new(name, a => Strip(s, a.Get("chars", 0), true, false)),
         "rstrip" => new(name, a => Strip(s, a.Get("chars", 0), false, true)),
-        "upper" => new(name, _ => s.ToUpperInvariant()),
-        "lower" => new(name, _ => s.ToLowerInvariant()),
+        "upper" => new(name, _ => AsciiCase(s, upper: true)),
+        "lower" => new(name, _ => AsciiCase(s, upper: false)),
         "title" => new(name, _ => Title(s)),
-        "capitalize" => new(name, _ => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..].ToLowerInvariant()),
+        "capitalize" => new(name, _ => s.Length == 0 ? s : AsciiCase(s[..1], upper: true) + AsciiCase(s[1..], upper: false)),
         "startswith" => new(name, a => s.StartsWith(Text(a.Get("prefix", 0), name), StringComparison.Ordinal)),
         "endswith" => new(name, a => s.EndsWith(Text(a.Get("suffix", 0), name), StringComparison.Ordinal)),
         "split" => new(name, a => Split(s, a.Get("sep", 0), a.Get("maxsplit", 1))),
         "replace" => new(name, a => Replace(s, Text(a.Get("old", 0), name), Text(a.Get("new", 1), name), a.Get("count", 2))),
-        "length" => new(name, _ => (long)s.Length),
+        "length" => new(name, _ => (long)Encoding.UTF8.GetByteCount(s)),
         "join" => new(name, a => string.Join(s, (a.Get("iterable", 0) as List<object?> ?? []).Select(JinjaValue.ToText))),
         _ => null,
     };
@@ -47,14 +47,34 @@ internal static partial class JinjaBuiltins
         return left && right ? s.Trim(set) : left ? s.TrimStart(set) : s.TrimEnd(set);
     }
 
+    /// <summary>C's toupper/tolower byte by byte, as llama.cpp: only ASCII letters change (Python would change "é" too).</summary>
+    private static string AsciiCase(string s, bool upper) =>
+        string.Create(s.Length, (s, upper), (span, state) =>
+        {
+            for (var i = 0; i < state.s.Length; i++)
+            {
+                var c = state.s[i];
+                span[i] = !char.IsAscii(c) ? c : state.upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
+            }
+        });
+
+    /// <summary>llama.cpp's title case: a word starts after ASCII whitespace (Python also starts one after punctuation).</summary>
     private static string Title(string s)
     {
         var sb = new StringBuilder(s.Length);
         var startOfWord = true;
         foreach (var c in s)
         {
-            sb.Append(startOfWord ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
-            startOfWord = !char.IsLetterOrDigit(c);
+            if (c is ' ' or '\t' or '\n' or '\r' or '\f' or '\v')
+            {
+                startOfWord = true;
+                sb.Append(c);
+            }
+            else
+            {
+                sb.Append(AsciiCase(c.ToString(), upper: startOfWord));
+                startOfWord = false;
+            }
         }
 
         return sb.ToString();

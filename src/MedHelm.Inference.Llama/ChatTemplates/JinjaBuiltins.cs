@@ -173,7 +173,7 @@ internal static partial class JinjaBuiltins
 
     private static long Length(object? input) => input switch
     {
-        string s => s.Length,
+        string s => System.Text.Encoding.UTF8.GetByteCount(s), // llama.cpp counts bytes
         List<object?> l => l.Count,
         JinjaObject o => o.Count,
         _ => throw NotFor("length", input),

@@ -108,6 +108,8 @@ public sealed class JinjaInterpreterTests
             Render("{{ '  x ' | trim }}|{{ xs | length }}|{{ xs | first }}|{{ xs | last }}|{{ xs | join(', ') }}|{{ 'ab' | count }}|{{ xs | list }}",
                 new() { ["xs"] = new List<object?> { "a", "b", "c" } }));
         Assert.Equal("after", Render("{{ 'before</think>after'.split('</think>')[-1] }}"));
+        // as llama.cpp (byte-wise C functions), not Python: ASCII-only case mapping, words split at whitespace, UTF-8 byte length
+        Assert.Equal("éTA|Don't-stop Now|3", Render("{{ 'éta'.upper() }}|{{ \"don't-STOP now\" | title }}|{{ 'é!' | length }}"));
     }
 
     [Fact]

@@ -43,7 +43,13 @@ int main(int argc, char ** argv) {
         std::fprintf(stderr, "cannot load %s\n", argv[1]);
         return 1;
     }
-    auto tmpls = common_chat_templates_init(model, "");
+    common_chat_templates_ptr tmpls;
+    try {
+        tmpls = common_chat_templates_init(model, "");
+    } catch (const std::exception & e) {
+        std::fprintf(stderr, "llama.cpp cannot parse the chat template of %s: %s\n", argv[1], e.what());
+        return 1;
+    }
     const llama_vocab * vocab = llama_model_get_vocab(model);
     reply("BOS", piece(vocab, llama_vocab_bos(vocab)));
     reply("EOS", piece(vocab, llama_vocab_eos(vocab)));
