@@ -61,7 +61,7 @@ internal sealed partial class JinjaInterpreter
                 output.Append(t.Text);
                 break;
             case OutputNode o:
-                output.Append(JinjaValue.ToText(Evaluate(o.Expr, scope)));
+                output.Append(JinjaValue.OutputText(Evaluate(o.Expr, scope)));
                 break;
             case IfNode i:
                 ExecuteBody(JinjaValue.Truthy(Evaluate(i.Test, scope)) ? i.Then : i.Else, scope, output);

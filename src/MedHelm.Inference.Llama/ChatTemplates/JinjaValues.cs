@@ -141,6 +141,17 @@ internal static class JinjaValue
         _ => v.ToString() ?? "",
     };
 
+    /// <summary>
+    /// What <c>{{ value }}</c> writes, as llama.cpp gathers output parts: none and undefined write nothing and a list
+    /// writes its items one after another (<c>~</c>, <c>string</c> and items inside dicts print as <see cref="ToText"/>).
+    /// </summary>
+    public static string OutputText(object? v) => v switch
+    {
+        null or JinjaUndefined => "",
+        List<object?> l => string.Concat(l.Select(OutputText)),
+        _ => ToText(v),
+    };
+
     /// <summary>Python-like repr used inside printed lists and dicts.</summary>
     public static string Repr(object? v) => v switch
     {

@@ -65,9 +65,9 @@ public sealed class JinjaInterpreterTests
     public void Literals_strings_and_slicing()
     {
         Assert.Equal("a\n\t'\"\\b", Render("{{ 'a\\n\\t\\'\"\\\\' + \"b\" }}"));
-        Assert.Equal("True False None", Render("{{ true }} {{ False }} {{ none }}"));
-        Assert.Equal("[1, 'x', [2]] {'a': 1}", Render("{{ [1, 'x', [2]] }} {{ {'a': 1} }}"));
-        Assert.Equal("cba|bc|a|[3, 2, 1]", Render("{{ 'abc'[::-1] }}|{{ 'abc'[1:] }}|{{ 'abc'[0] }}|{{ [1, 2, 3][::-1] }}"));
+        Assert.Equal("True False |None", Render("{{ true }} {{ False }} {{ none }}|{{ none | string }}")); // llama.cpp writes nothing for none
+        Assert.Equal("1x2 {'a': 1} [1, 'x', [2]]", Render("{{ [1, 'x', [2]] }} {{ {'a': 1} }} {{ [1, 'x', [2]] | string }}")); // a list writes its items
+        Assert.Equal("cba|bc|a|[3, 2, 1]", Render("{{ 'abc'[::-1] }}|{{ 'abc'[1:] }}|{{ 'abc'[0] }}|{{ [1, 2, 3][::-1] | string }}"));
         Assert.Equal("", Render("{{ 'abc'[-1] }}")); // as llama.cpp: a negative index into a string is undefined (Python: 'c')
         Assert.Equal("b", Render("{{ ['a', 'b'][-1] }}"));
     }
@@ -103,9 +103,9 @@ public sealed class JinjaInterpreterTests
     public void String_methods_and_filters()
     {
         Assert.Equal("a b|a b  |  a b|A B|a b|X-Y|True|True|['a', 'b', 'c']|Hello World",
-            Render("{{ '  a b  '.strip() }}|{{ '  a b  '.lstrip() }}|{{ '  a b  '.rstrip() }}|{{ 'a b'.upper() }}|{{ 'A B'.lower() }}|{{ 'x_y'.replace('_', '-').upper() }}|{{ 'abc'.startswith('ab') }}|{{ 'abc'.endswith('bc') }}|{{ 'a,b,c'.split(',') }}|{{ 'hello world' | title }}"));
+            Render("{{ '  a b  '.strip() }}|{{ '  a b  '.lstrip() }}|{{ '  a b  '.rstrip() }}|{{ 'a b'.upper() }}|{{ 'A B'.lower() }}|{{ 'x_y'.replace('_', '-').upper() }}|{{ 'abc'.startswith('ab') }}|{{ 'abc'.endswith('bc') }}|{{ 'a,b,c'.split(',') | string }}|{{ 'hello world' | title }}"));
         Assert.Equal("x|3|a|c|a, b, c|2|['a', 'b', 'c']",
-            Render("{{ '  x ' | trim }}|{{ xs | length }}|{{ xs | first }}|{{ xs | last }}|{{ xs | join(', ') }}|{{ 'ab' | count }}|{{ xs | list }}",
+            Render("{{ '  x ' | trim }}|{{ xs | length }}|{{ xs | first }}|{{ xs | last }}|{{ xs | join(', ') }}|{{ 'ab' | count }}|{{ xs | list | string }}",
                 new() { ["xs"] = new List<object?> { "a", "b", "c" } }));
         Assert.Equal("after", Render("{{ 'before</think>after'.split('</think>')[-1] }}"));
         // as llama.cpp (byte-wise C functions), not Python: ASCII-only case mapping, words split at whitespace, UTF-8 byte length
