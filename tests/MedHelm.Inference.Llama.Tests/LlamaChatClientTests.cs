@@ -27,6 +27,26 @@ public sealed class LlamaChatClientTests(LlamaFixture fixture)
     }
 
     [Fact]
+    public async Task The_prompt_is_the_models_own_template_rendered_at_the_requests_template_time()
+    {
+        using var client = NewClient(sequences: 1);
+        var messages = new[] { new ChatMessage(ChatRole.User, "Is aspirin an NSAID?") };
+        var time = new DateTimeOffset(2026, 3, 7, 8, 0, 0, TimeSpan.Zero);
+        var prompt = client.RenderConversation(messages, time);
+        Assert.Equal(
+            "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 07 Mar 2026\n\n<|eot_id|>" +
+            "<|start_header_id|>user<|end_header_id|>\n\nIs aspirin an NSAID?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+            prompt);
+
+        var options = s_greedy.Clone();
+        options.AdditionalProperties = new AdditionalPropertiesDictionary { [Core.Inference.ChatRequestProperties.ChatTemplateTime] = time };
+        var response = await client.GetResponseAsync(messages, options);
+        Assert.Equal(client.TokenizeConversation(messages, time).Length, response.Usage!.InputTokenCount);
+        Assert.Equal(client.Model.Vocabulary.Bos, client.TokenizeConversation(messages, time)[0]); // one BOS: the template's is removed
+        Assert.Equal(1, client.TokenizeConversation(messages, time).Count(t => t == client.Model.Vocabulary.Bos));
+    }
+
+    [Fact]
     [Trait("Category", TestCategories.Slow)]
     public async Task Streaming_gives_the_same_text_as_a_plain_response()
     {

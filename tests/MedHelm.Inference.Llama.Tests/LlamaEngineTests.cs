@@ -9,6 +9,8 @@ namespace MedHelm.Inference.Llama.Tests;
 [Collection(LlamaCollection.Name)]
 public sealed class LlamaEngineTests(LlamaFixture fixture)
 {
+    private static readonly DateTime TemplateTime = new(2026, 3, 7, 0, 0, 0, DateTimeKind.Utc);
+
     private const string SharedInstructions =
         "Answer the following question about the abstract with A for yes, B for no or C for maybe. Reply with the letter only. ";
 
@@ -247,7 +249,7 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
         using var engine = NewEngine(model, slots: 2, reasoning: reasoning);
         // the random weights are steered into the R1 output shape by a grammar; the split itself is the engine's
         var shape = new SamplingSettings { Grammar = "root ::= \"<think>\" [a-z ]{3,12} \"</think>\" [ABC]" };
-        var prompt = model.Vocabulary.Tokenize(model.ApplyChatTemplate([("user", "Is aspirin an NSAID? Answer A, B or C.")]), true, true);
+        var prompt = model.Vocabulary.Tokenize(model.ApplyChatTemplate([("user", "Is aspirin an NSAID? Answer A, B or C.")], true, TemplateTime), true, true);
         var result = engine.Generate([new GenerationRequest(prompt, 4) { Sampling = shape, StopSequences = ["\n"] }])[0];
 
         Assert.Matches("^[ABC]$", result.Text);
@@ -264,7 +266,7 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
         // as with a template that opens the reasoning block in the prompt: everything generated is reasoning
         var reasoning = new ReasoningSettings { Enabled = true, ThinkingBudget = 5, StartsInReasoning = true };
         using var engine = NewEngine(model, slots: 1, reasoning: reasoning);
-        var prompt = model.Vocabulary.Tokenize(model.ApplyChatTemplate([("user", "Think long.")]), true, true);
+        var prompt = model.Vocabulary.Tokenize(model.ApplyChatTemplate([("user", "Think long.")], true, TemplateTime), true, true);
         var result = engine.Generate([new GenerationRequest(prompt, 3)])[0];
 
         Assert.True(result.ThinkingBudgetExhausted);
@@ -281,7 +283,7 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
         var reasoning = new ReasoningSettings { Enabled = true, ThinkingBudget = 5 };
         using var engine = NewEngine(model, slots: 1, reasoning: reasoning);
         var shape = new SamplingSettings { Grammar = "root ::= \"<think>\" [a-z]{30,60} \"</think>\" [ABC]" };
-        var prompt = model.Vocabulary.Tokenize(model.ApplyChatTemplate([("user", "Think long.")]), true, true);
+        var prompt = model.Vocabulary.Tokenize(model.ApplyChatTemplate([("user", "Think long.")], true, TemplateTime), true, true);
         var result = engine.Generate([new GenerationRequest(prompt, 4) { Sampling = shape }])[0];
 
         Assert.True(result.ThinkingBudgetExhausted);

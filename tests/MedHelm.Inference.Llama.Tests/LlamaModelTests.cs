@@ -7,6 +7,8 @@ namespace MedHelm.Inference.Llama.Tests;
 [Collection(LlamaCollection.Name)]
 public sealed class LlamaModelTests(LlamaFixture fixture)
 {
+    private static readonly DateTime TemplateTime = new(2026, 3, 7, 0, 0, 0, DateTimeKind.Utc);
+
     [Fact]
     public void A_generated_llama_model_loads_with_its_hyperparameters()
     {
@@ -43,12 +45,13 @@ public sealed class LlamaModelTests(LlamaFixture fixture)
     }
 
     [Fact]
-    public void The_llama3_chat_template_applies_and_its_control_tokens_are_single_tokens()
+    public void The_llama3_chat_template_renders_its_system_header_and_its_control_tokens_are_single_tokens()
     {
         using var model = LlamaModel.Load(fixture.LlamaModelPath);
-        var text = model.ApplyChatTemplate([("system", "You are a careful clinician."), ("user", "Is aspirin an NSAID?")]);
+        var text = model.ApplyChatTemplate([("system", "You are a careful clinician."), ("user", "Is aspirin an NSAID?")], true, TemplateTime);
         Assert.Equal(
-            "<|start_header_id|>system<|end_header_id|>\n\nYou are a careful clinician.<|eot_id|>" +
+            "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 07 Mar 2026\n\n" +
+            "You are a careful clinician.<|eot_id|>" +
             "<|start_header_id|>user<|end_header_id|>\n\nIs aspirin an NSAID?<|eot_id|>" +
             "<|start_header_id|>assistant<|end_header_id|>\n\n",
             text);
@@ -62,19 +65,30 @@ public sealed class LlamaModelTests(LlamaFixture fixture)
     public void The_deepseek_r1_chat_template_applies()
     {
         using var model = LlamaModel.Load(fixture.DeepSeekModelPath);
-        var text = model.ApplyChatTemplate([("user", "Is aspirin an NSAID?")]);
+        var text = model.ApplyChatTemplate([("user", "Is aspirin an NSAID?")], true, TemplateTime);
         Assert.Contains("<｜User｜>Is aspirin an NSAID?", text, StringComparison.Ordinal);
-        Assert.EndsWith("<｜Assistant｜>", text.TrimEnd('\n'), StringComparison.Ordinal);
+        Assert.EndsWith("<｜Assistant｜><think>\n", text, StringComparison.Ordinal); // the real template opens the reasoning block
     }
 
     [Fact]
-    public void A_model_without_a_recognised_template_gives_a_clear_error()
+    public void A_model_without_a_template_gives_a_clear_error()
     {
         var path = fixture.NewFile("no-template.gguf");
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Bert, Layers = 1, Embd = 32, Seed = 1 }, path);
         using var model = LlamaModel.Load(path);
-        var e = Assert.Throws<NotSupportedException>(() => model.ApplyChatTemplate([("user", "hello")]));
+        var e = Assert.Throws<NotSupportedException>(() => model.ApplyChatTemplate([("user", "hello")], true, TemplateTime));
         Assert.Contains("no-template.gguf", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_the_interpreter_cannot_execute_fails_the_load_naming_the_construct_and_position()
+    {
+        var path = fixture.NewFile("bad-template.gguf");
+        TestModelFactory.Write(new TestModelSpec { Layers = 1, Embd = 32, ChatTemplate = "{{ bos_token }}\n{% for m in messages %}{{ m.content | frobnicate }}{% endfor %}" }, path);
+        var e = Assert.Throws<LlamaModelLoadException>(() => LlamaModel.Load(path));
+        Assert.Contains("bad-template.gguf", e.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown filter 'frobnicate'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("line 2, column", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,7 +13,6 @@ public sealed class NativeAbiTests
         Assert.Equal(80, Unsafe.SizeOf<LlamaModelParams>());
         Assert.Equal(160, Unsafe.SizeOf<LlamaContextParams>());
         Assert.Equal(56, Unsafe.SizeOf<LlamaBatch>());
-        Assert.Equal(16, Unsafe.SizeOf<LlamaChatMessage>());
         Assert.Equal(1, Unsafe.SizeOf<LlamaSamplerChainParams>());
     }
 

@@ -25,9 +25,10 @@ public sealed class JuryStep(
 {
     /// <summary>
     /// Rates what is not rated yet (a judge that already rated a request in this run is not asked again) and stores the
-    /// jury scores.
+    /// jury scores. Local judges render their chat templates at <paramref name="chatTemplateTime"/> (the run's).
     /// </summary>
-    public async Task RunAsync(IResultsDatabase store, string runId, PlannedRun run, IRunObserver observer, CancellationToken cancellationToken)
+    public async Task RunAsync(
+        IResultsDatabase store, string runId, PlannedRun run, IRunObserver observer, CancellationToken cancellationToken, DateTimeOffset? chatTemplateTime = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(run);
@@ -71,7 +72,7 @@ public sealed class JuryStep(
             }
 
             observer.Notice($"jury: {name}: rating {pending.Sum(p => p.Items.Length)} output(s)");
-            using var judge = await OpenJudgeAsync(run.Plan.Jury[j], name, pending.Max(p => p.Access), juryOptions, cancellationToken).ConfigureAwait(false);
+            using var judge = await OpenJudgeAsync(run.Plan.Jury[j], name, pending.Max(p => p.Access), juryOptions, chatTemplateTime, cancellationToken).ConfigureAwait(false);
             foreach (var (rubric, benchmarkName, _, candidates, items) in pending)
             {
                 var llmJury = new LlmJury([judge.Client], rubric, VerdictSchema.For(rubric, juryOptions.MaxExplanationChars), logger);
@@ -111,7 +112,8 @@ public sealed class JuryStep(
         await store.AppendAuditAsync(runId, "jury_scored", summary.ToJsonString(), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ModelLease<JudgeClient>> OpenJudgeAsync(string argument, string name, AccessTier tier, JuryOptions jury, CancellationToken cancellationToken)
+    private async Task<ModelLease<JudgeClient>> OpenJudgeAsync(
+        string argument, string name, AccessTier tier, JuryOptions jury, DateTimeOffset? chatTemplateTime, CancellationToken cancellationToken)
     {
         var chat = await loader.LeaseChatAsync(argument, name, tier, planner.FileModelDefaults, cancellationToken).ConfigureAwait(false);
         try
@@ -120,7 +122,7 @@ public sealed class JuryStep(
                 ? JudgeClient.Hosted(
                     name, chat.Client, resolver.Endpoints.Items[argument].StructuredOutput,
                     new JudgeClientOptions { MaxRetries = jury.MaxRetries, MaxOutputTokens = jury.MaxOutputTokens })
-                : JudgeClient.Local(name, chat.Client);
+                : JudgeClient.Local(name, chat.Client, new JudgeClientOptions { ChatTemplateTime = chatTemplateTime });
             return new ModelLease<JudgeClient>(judge, chat.Concurrency, chat);
         }
         catch

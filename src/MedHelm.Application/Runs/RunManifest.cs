@@ -85,8 +85,11 @@ public sealed record RunManifest(
     IReadOnlyList<ManifestSkipped> Skipped,
     ManifestEngine Engine)
 {
-    /// <summary>The manifest format this code writes. Version 1 (stored before the field existed) reads the same way.</summary>
-    public const int CurrentVersion = 2;
+    /// <summary>
+    /// The manifest format this code writes. Version 1 (stored before the field existed) reads the same way; versions 1
+    /// and 2 have no <see cref="ChatTemplateTime"/> (the run's start time stands in for it).
+    /// </summary>
+    public const int CurrentVersion = 3;
 
     /// <summary>The format version; 1 when the stored manifest has none.</summary>
     public int ManifestVersion { get; init; } = 1;
@@ -96,6 +99,13 @@ public sealed record RunManifest(
 
     /// <summary>The BERTScore model, when BERTScore is on.</summary>
     public ManifestBertScoreModel? BertscoreModel { get; init; }
+
+    /// <summary>
+    /// The time local models' chat templates see (strftime_now, date_string: Llama 3.x's "Today Date"), fixed when
+    /// the run starts (UTC, whole seconds) so that a resumed run renders the same prompts. Null in manifests before
+    /// version 3.
+    /// </summary>
+    public DateTimeOffset? ChatTemplateTime { get; init; }
 }
 
 /// <summary>The one place run manifests are read and written (source-generated System.Text.Json, snake_case).</summary>

@@ -41,7 +41,8 @@ public sealed class RunOrchestrator(
         var mode = plan.Mode == "helm" ? ScoringMode.Helm : ScoringMode.Corrected;
 
         var engine = loader.DescribeEngine();
-        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine));
+        var chatTemplateTime = ChatTemplateRun.Time(planned.StoredManifest, existing?.StartedUtc, DateTimeOffset.UtcNow);
+        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine, chatTemplateTime));
         var run = new RunRecord(
             runId, existing?.StartedUtc ?? DateTimeOffset.UtcNow, null, configuration, Provenance.AppVersion(), engine.LlamaCppVersion, engine.Machine,
             RunStatus.Running)
@@ -103,7 +104,9 @@ public sealed class RunOrchestrator(
                             EhrSqlQueryTimeout = planned.EhrSql?.QueryTimeout,
                             EhrSqlMaxRows = planned.EhrSql?.MaxRows,
                             StoreSecondaryMetrics = true,
-                            Ledger = new LedgerContext(ledger, model.Identity, benchmark.DatasetSha256, model.DecodingExtras),
+                            Ledger = new LedgerContext(
+                                ledger, model.Identity, benchmark.DatasetSha256, ChatTemplateRun.DecodingExtras(model.DecodingExtras, lease.Client, chatTemplateTime)),
+                            ChatTemplateTime = chatTemplateTime,
                         };
                         var watch = Stopwatch.StartNew();
                         var outcome = await runner.ExecuteAsync(evaluation, lease.Client, progress.For(Key(model, benchmark)), cancellationToken).ConfigureAwait(false);
@@ -124,7 +127,7 @@ public sealed class RunOrchestrator(
 
             // The jury: open-ended outputs rated by each judge in turn, then scored.
             await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await jury.RunAsync(database, runId, planned, observer, cancellationToken).ConfigureAwait(false);
+            await jury.RunAsync(database, runId, planned, observer, cancellationToken, chatTemplateTime).ConfigureAwait(false);
 
             // BERTScore: after the jury, whose judges are released by then: one model in memory at a time.
             await bertScore.RunAsync(database, runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);

@@ -143,7 +143,7 @@ public sealed partial class RunPlanner(
     }
 
     /// <summary>A new run's manifest.</summary>
-    public static RunManifest Manifest(PlannedRun run, EngineDescription engine)
+    public static RunManifest Manifest(PlannedRun run, EngineDescription engine, DateTimeOffset chatTemplateTime)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(engine);
@@ -175,6 +175,7 @@ public sealed partial class RunPlanner(
             new ManifestEngine(engine.Backend, engine.LlamaCppVersion, engine.Threads, engine.Devices))
         {
             ManifestVersion = RunManifest.CurrentVersion,
+            ChatTemplateTime = chatTemplateTime,
             EhrSqlDatabase = run.EhrSql is { } db
                 ? new ManifestEhrSqlDatabase(db.Path, db.Sha256, db.Source, db.QueryTimeout.TotalSeconds, db.MaxRows)
                 : null,

@@ -24,11 +24,15 @@ internal static class ModelsCommand
         var quant = new Option<string>("--quant") { Description = "f32, f16 or q8_0.", DefaultValueFactory = _ => "f32" };
         quant.AcceptOnlyFromAmong("f32", "f16", "q8_0");
         var seed = new Option<long>("--seed") { Description = "Weights seed; the same seed writes the same bytes.", DefaultValueFactory = _ => 42L };
+        var template = new Option<FileInfo?>("--chat-template")
+        {
+            Description = "A Jinja file written as tokenizer.chat_template instead of the kind's own template (llama kinds only).",
+        };
         var command = new Command("make-test-model",
             "Write a small random-weight model with a working vocabulary and chat template. Its output is gibberish; " +
             "it exercises the real llama.cpp code path without downloading anything.")
         {
-            kind, output, layers, embd, quant, seed,
+            kind, output, layers, embd, quant, seed, template,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
         {
@@ -49,6 +53,7 @@ internal static class ModelsCommand
                     _ => TestModelQuant.F32,
                 },
                 Seed = parse.GetValue(seed),
+                ChatTemplate = parse.GetValue(template) is { } t ? ReadTemplate(t) : null,
             };
             var file = parse.GetValue(output)!;
             file.Directory?.Create();
@@ -58,6 +63,11 @@ internal static class ModelsCommand
         }));
         return command;
     }
+
+    private static string ReadTemplate(FileInfo file) =>
+        file.Exists
+            ? File.ReadAllText(file.FullName, new System.Text.UTF8Encoding(false, true))
+            : throw new MedHelm.Application.Errors.RequestValidationException($"--chat-template: {file.FullName} does not exist.");
 
     private static Command Inspect()
     {

@@ -27,6 +27,12 @@ public sealed record JudgeClientOptions
 
     /// <summary>Sampling temperature (MedHELM: 0).</summary>
     public float Temperature { get; init; }
+
+    /// <summary>
+    /// The time a local judge's chat template sees (<see cref="Core.Inference.ChatRequestProperties.ChatTemplateTime"/>):
+    /// the run's, so that a resumed run asks its judges the same prompts. Null: the client's own.
+    /// </summary>
+    public DateTimeOffset? ChatTemplateTime { get; init; }
 }
 
 /// <summary>One attempt at getting a verdict from a judge.</summary>
@@ -143,11 +149,17 @@ public sealed class JudgeClient
     private ChatOptions NewOptions(VerdictSchema schema)
     {
         var options = new ChatOptions { Temperature = Options.Temperature, MaxOutputTokens = Options.MaxOutputTokens };
+        if (Options.ChatTemplateTime is { } time)
+        {
+            options.AdditionalProperties = new AdditionalPropertiesDictionary { [Core.Inference.ChatRequestProperties.ChatTemplateTime] = time };
+        }
+
         switch (Constraint)
         {
             case JudgeConstraint.Grammar:
                 options.MaxOutputTokens = schema.MaxOutputTokens;
-                options.AdditionalProperties = new AdditionalPropertiesDictionary { [GrammarProperty] = schema.Grammar };
+                options.AdditionalProperties ??= [];
+                options.AdditionalProperties[GrammarProperty] = schema.Grammar;
                 break;
             case JudgeConstraint.JsonSchema:
                 options.ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.JsonSchema, "jury_verdict", "One judge's scores and explanations per criterion.");

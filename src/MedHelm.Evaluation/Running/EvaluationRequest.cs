@@ -56,6 +56,13 @@ public sealed record EvaluationRequest(
     /// values are there only when this is set.
     /// </summary>
     public bool StoreSecondaryMetrics { get; init; }
+
+    /// <summary>
+    /// The time a local model's chat template sees (strftime_now, date_string), sent with every request as
+    /// <see cref="Core.Inference.ChatRequestProperties.ChatTemplateTime"/>; a run fixes it in its manifest. Null: the
+    /// client's own.
+    /// </summary>
+    public DateTimeOffset? ChatTemplateTime { get; init; }
 }
 
 /// <summary>The ledger a request reads from and writes to, and the key parts that do not come from the benchmark.</summary>

@@ -276,6 +276,10 @@ public sealed partial class EvaluationRunner
             Temperature = 0,
             StopSequences = definition.StopSequences.Count > 0 ? definition.StopSequences.ToList() : null,
         };
+        if (request.ChatTemplateTime is { } templateTime)
+        {
+            options.AdditionalProperties = new AdditionalPropertiesDictionary { [ChatRequestProperties.ChatTemplateTime] = templateTime };
+        }
 
         LedgerRequest? keyed = null;
         if (request.Ledger is { } context)

@@ -84,7 +84,7 @@ public static class TestModelFactory
         w.Add("tokenizer.ggml.add_bos_token", true);
         w.Add("tokenizer.ggml.add_eos_token", false);
         w.Add("tokenizer.ggml.add_space_prefix", false);
-        w.Add("tokenizer.chat_template", TestModelTemplates.For(spec.Kind)!);
+        w.Add("tokenizer.chat_template", spec.ChatTemplate ?? TestModelTemplates.For(spec.Kind)!);
 
         var rng = new DeterministicRandom(spec.Seed);
         Matrix(w, rng, spec.Quant, "token_embd.weight", embd, vocab.Count);

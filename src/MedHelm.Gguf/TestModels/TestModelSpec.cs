@@ -44,6 +44,12 @@ public sealed record TestModelSpec(TestModelKind Kind = TestModelKind.Llama)
     /// <summary>Training context length; null means 4096 for llama kinds and 512 for Bert.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>
+    /// The Jinja source written as tokenizer.chat_template; null means the kind's own template
+    /// (<see cref="TestModelTemplates.For"/>). Not allowed for Bert, which has no chat template.
+    /// </summary>
+    public string? ChatTemplate { get; init; }
+
     public int EffectiveHeads => Heads ?? DefaultHeads();
 
     public int EffectiveFeedForward => FeedForward ?? (Math.Max(2 * Embd, 1) + 31) / 32 * 32;
@@ -75,6 +81,12 @@ public sealed record TestModelSpec(TestModelKind Kind = TestModelKind.Llama)
         if (!Enum.IsDefined(Quant))
         {
             throw new ArgumentException($"Quant {(int)Quant} is not a known test model quantization.", nameof(Quant));
+        }
+        if (ChatTemplate is not null && (Kind == TestModelKind.Bert || ChatTemplate.Length == 0))
+        {
+            throw new ArgumentException(Kind == TestModelKind.Bert
+                ? "ChatTemplate cannot be set for a Bert model (embedding models have no chat template)."
+                : "ChatTemplate must not be empty.", nameof(ChatTemplate));
         }
         if (Layers is < 1 or > 512)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using MedHelm.Core.Inference;
 using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 using Microsoft.Extensions.AI;
@@ -9,7 +10,8 @@ namespace MedHelm.Inference.Llama.Chat;
 
 /// <summary>
 /// An <see cref="IChatClient"/> over a local GGUF model in llama.cpp. Prompts are rendered with the model's own
-/// chat template; requests from any thread go to the model's <see cref="LlamaEngine"/>, which decodes them in
+/// Jinja chat template by <see cref="ChatTemplates.ChatTemplate"/> (as llama-server renders them), at the time given by
+/// the request's <see cref="ChatRequestProperties.ChatTemplateTime"/> or the client's options; requests from any thread go to the model's <see cref="LlamaEngine"/>, which decodes them in
 /// batches. The reasoning of reasoning models comes back as <see cref="TextReasoningContent"/>, separate from the
 /// answer text. Never logs prompt or output text.
 /// </summary>
@@ -20,6 +22,7 @@ public sealed class LlamaChatClient : IChatClient
     private readonly LlamaChatClientOptions _options;
     private readonly LlamaEngine _engine;
     private readonly string _modelName;
+    private readonly DateTimeOffset _templateTime;
 
     public LlamaChatClient(LlamaModel model, LlamaChatClientOptions? options = null, ILogger? logger = null, bool ownsModel = false)
     {
@@ -27,6 +30,7 @@ public sealed class LlamaChatClient : IChatClient
         _ownsModel = ownsModel;
         _options = options ?? new LlamaChatClientOptions();
         _modelName = _options.ModelName ?? Path.GetFileNameWithoutExtension(model.Path);
+        _templateTime = _options.ChatTemplateTime ?? DateTimeOffset.UtcNow;
         _engine = new LlamaEngine(model, _options.Engine, logger, _modelName);
         Metadata = new ChatClientMetadata("llama.cpp", null, _modelName);
     }
@@ -90,12 +94,27 @@ public sealed class LlamaChatClient : IChatClient
         : null;
 
     /// <summary>Renders the conversation with the model's template and tokenizes it (BOS added, control tokens parsed).</summary>
-    public int[] TokenizeConversation(IEnumerable<ChatMessage> messages)
+    /// <param name="messages">The conversation.</param>
+    /// <param name="templateTime">The time the template sees; null means the client's (see <see cref="LlamaChatClientOptions.ChatTemplateTime"/>).</param>
+    public int[] TokenizeConversation(IEnumerable<ChatMessage> messages, DateTimeOffset? templateTime = null) =>
+        _model.Vocabulary.Tokenize(RenderConversation(messages, templateTime), addSpecial: true, parseSpecial: true);
+
+    /// <summary>The prompt text the model's chat template makes of <paramref name="messages"/> (without the BOS the tokenizer adds).</summary>
+    public string RenderConversation(IEnumerable<ChatMessage> messages, DateTimeOffset? templateTime = null)
     {
         var turns = messages.Select(m => (m.Role.Value, m.Text)).ToArray();
-        var prompt = _model.ApplyChatTemplate(turns, addAssistantPrefix: true);
-        return _model.Vocabulary.Tokenize(prompt, addSpecial: true, parseSpecial: true);
+        return _model.ApplyChatTemplate(turns, addAssistantPrefix: true, (templateTime ?? _templateTime).UtcDateTime);
     }
+
+    private static DateTimeOffset? TemplateTime(ChatOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(ChatRequestProperties.ChatTemplateTime, out var value) != true ? null
+        : value switch
+        {
+            DateTimeOffset t => t,
+            DateTime d => new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)),
+            string s when DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var p) => p,
+            _ => throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{ChatRequestProperties.ChatTemplateTime}\"] must be a DateTimeOffset, got {value?.GetType().Name ?? "null"}."),
+        };
 
     private GenerationRequest Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options, Action<string>? onText)
     {
@@ -107,8 +126,11 @@ public sealed class LlamaChatClient : IChatClient
             Seed = options?.Seed is long seed ? unchecked((uint)seed) : 42u,
             Grammar = options?.AdditionalProperties?.TryGetValue("grammar", out var g) == true ? g as string : null,
         };
-        return new GenerationRequest(TokenizeConversation(messages), options?.MaxOutputTokens ?? _options.DefaultMaxTokens)
+        var prompt = RenderConversation(messages, TemplateTime(options));
+        var reasoning = _options.Engine.Reasoning;
+        return new GenerationRequest(_model.Vocabulary.Tokenize(prompt, addSpecial: true, parseSpecial: true), options?.MaxOutputTokens ?? _options.DefaultMaxTokens)
         {
+            PromptOpensReasoning = reasoning.Enabled && prompt.TrimEnd().EndsWith(reasoning.OpenTag, StringComparison.Ordinal),
             Sampling = sampling,
             StopSequences = options?.StopSequences?.ToArray() ?? [],
             OnText = onText,

@@ -13,6 +13,13 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxT
 
     /// <summary>Receives answer text as it becomes final (never a half UTF-8 character, never part of a stop sequence).</summary>
     public Action<string>? OnText { get; init; }
+
+    /// <summary>
+    /// The prompt ends inside an open reasoning block (the chat template wrote the open tag, as DeepSeek-R1's does
+    /// after its assistant tag): with reasoning enabled, the output starts as reasoning, as with
+    /// <see cref="ReasoningSettings.StartsInReasoning"/>.
+    /// </summary>
+    public bool PromptOpensReasoning { get; init; }
 }
 
 public enum GenerationFinishReason

@@ -61,7 +61,7 @@ public sealed partial class LlamaEngine
             ReusedPrompt = reusedPrompt;
             _admitted = admitted;
             _feed = new Queue<int>(pending.Request.PromptTokens.Skip(reusedPrompt));
-            _router = new ReasoningOutputRouter(reasoning, pending.Request.StopSequences, pending.Request.OnText);
+            _router = new ReasoningOutputRouter(reasoning, pending.Request.StopSequences, pending.Request.OnText, pending.Request.PromptOpensReasoning);
         }
 
         public int Slot { get; }

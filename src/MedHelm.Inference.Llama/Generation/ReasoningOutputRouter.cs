@@ -22,11 +22,11 @@ internal sealed class ReasoningOutputRouter
     private readonly System.Text.Decoder _decoder = new System.Text.UTF8Encoding(false, false).GetDecoder();
     private readonly System.Text.StringBuilder _reasoning = new();
 
-    public ReasoningOutputRouter(ReasoningSettings settings, IReadOnlyList<string> stops, Action<string>? onText)
+    public ReasoningOutputRouter(ReasoningSettings settings, IReadOnlyList<string> stops, Action<string>? onText, bool promptOpensReasoning = false)
     {
         _settings = settings;
         _answer = new OutputTextAssembler(stops, onText);
-        Phase = !settings.Enabled ? OutputPhase.Answer : settings.StartsInReasoning ? OutputPhase.Reasoning : OutputPhase.Undecided;
+        Phase = !settings.Enabled ? OutputPhase.Answer : settings.StartsInReasoning || promptOpensReasoning ? OutputPhase.Reasoning : OutputPhase.Undecided;
     }
 
     public OutputPhase Phase { get; private set; }

@@ -1,79 +1,54 @@
 using System.Text;
-using MedHelm.Inference.Llama.Native;
+using MedHelm.Inference.Llama.ChatTemplates;
 
 namespace MedHelm.Inference.Llama.Models;
 
-public sealed unsafe partial class LlamaModel
+public sealed partial class LlamaModel
 {
     /// <summary>
-    /// Renders a conversation with the model's own chat template through llama.cpp's built-in template
-    /// formats (llama.cpp recognises the template; it is not a Jinja engine). The result has no BOS:
-    /// tokenize it with addSpecial and parseSpecial.
+    /// The file's chat template, parsed and checked at load by the Jinja interpreter (null when the file has none).
     /// </summary>
-    /// <exception cref="NotSupportedException">The file has no template or llama.cpp does not recognise it.</exception>
-    public string ApplyChatTemplate(IReadOnlyList<(string Role, string Content)> messages, bool addAssistantPrefix = true)
+    public ChatTemplates.ChatTemplate? Template { get; }
+
+    /// <summary>
+    /// Renders a conversation with the model's own Jinja chat template, as llama-server's /apply-template does
+    /// (see <see cref="ChatTemplates.ChatTemplate"/>). The leading BOS is left out when the tokenizer adds it: tokenize the result
+    /// with addSpecial and parseSpecial.
+    /// </summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="addAssistantPrefix">Append the assistant turn's opening (add_generation_prompt).</param>
+    /// <param name="now">The time the template sees (strftime_now, date_string); fixed per run by the caller.</param>
+    /// <exception cref="NotSupportedException">The file has no chat template.</exception>
+    /// <exception cref="ChatTemplateException">The template refused the conversation (raise_exception) or failed on it.</exception>
+    public string ApplyChatTemplate(IReadOnlyList<(string Role, string Content)> messages, bool addAssistantPrefix, DateTime now)
     {
-        var name = System.IO.Path.GetFileName(Path);
-        if (ChatTemplate is null)
+        if (Template is null)
         {
-            throw new NotSupportedException($"{name} has no chat template (tokenizer.chat_template); it cannot be used as a chat model.");
+            throw new NotSupportedException($"{System.IO.Path.GetFileName(Path)} has no chat template (tokenizer.chat_template); it cannot be used as a chat model.");
         }
 
-        var strings = new List<nint>();
+        return Template.Render(messages.Select(m => new ChatTemplateMessage(m.Role, m.Content)).ToList(), now, addAssistantPrefix);
+    }
+
+    /// <summary>Parses the template with the vocabulary's BOS/EOS text, or explains in a load error why it cannot run.</summary>
+    private static ChatTemplates.ChatTemplate? LoadTemplate(string? source, LlamaVocabulary vocabulary, string fileName)
+    {
+        if (source is null)
+        {
+            return null;
+        }
+
+        var tokens = new ChatTemplateTokens(Piece(vocabulary, vocabulary.Bos), Piece(vocabulary, vocabulary.Eos), vocabulary.AddsBos, vocabulary.AddsEos);
         try
         {
-            var template = Utf8Alloc(ChatTemplate, strings);
-            var native = new LlamaChatMessage[messages.Count];
-            var totalChars = 0;
-            for (var i = 0; i < messages.Count; i++)
-            {
-                native[i].Role = Utf8Alloc(messages[i].Role, strings);
-                native[i].Content = Utf8Alloc(messages[i].Content, strings);
-                totalChars += Encoding.UTF8.GetByteCount(messages[i].Content) + Encoding.UTF8.GetByteCount(messages[i].Role);
-            }
-
-            var capacity = Math.Max(1024, totalChars * 2 + 512);
-            while (true)
-            {
-                var buffer = new byte[capacity];
-                int length;
-                fixed (LlamaChatMessage* m = native)
-                fixed (byte* b = buffer)
-                {
-                    length = LlamaNative.llama_chat_apply_template(template, m, (nuint)native.Length, addAssistantPrefix, b, capacity);
-                }
-
-                if (length < 0)
-                {
-                    throw new NotSupportedException(
-                        $"The chat template of {name} is not one of the formats llama.cpp {Runtime.LlamaCppVersion.Value} recognises; " +
-                        "use a model with a Llama 3, DeepSeek-R1, ChatML or another built-in template.");
-                }
-
-                if (length <= capacity)
-                {
-                    return Encoding.UTF8.GetString(buffer, 0, length);
-                }
-
-                capacity = length;
-            }
+            return ChatTemplates.ChatTemplate.Load(source, tokens);
         }
-        finally
+        catch (ChatTemplateException e)
         {
-            foreach (var p in strings)
-            {
-                System.Runtime.InteropServices.NativeMemory.Free((void*)p);
-            }
+            throw new LlamaModelLoadException($"The chat template (tokenizer.chat_template) of {fileName} cannot be executed: {e.Message}", e);
         }
     }
 
-    private static byte* Utf8Alloc(string text, List<nint> owned)
-    {
-        var count = Encoding.UTF8.GetByteCount(text);
-        var p = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)count + 1);
-        owned.Add((nint)p);
-        Encoding.UTF8.GetBytes(text, new Span<byte>(p, count));
-        p[count] = 0;
-        return p;
-    }
+    private static string Piece(LlamaVocabulary vocabulary, int token) =>
+        token < 0 ? "" : Encoding.UTF8.GetString(vocabulary.TokenBytes(token, renderSpecial: true));
 }

@@ -25,6 +25,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
         var length = LlamaNative.llama_model_desc(handle, buffer, 256);
         Description = length > 0 ? System.Text.Encoding.UTF8.GetString(buffer, Math.Min(length, 255)) : "";
         ChatTemplate = LlamaRuntime.Utf8(LlamaNative.llama_model_chat_template(handle, null)) is { Length: > 0 } t ? t : null;
+        Template = LoadTemplate(ChatTemplate, Vocabulary, System.IO.Path.GetFileName(path));
     }
 
     public string Path { get; }
@@ -103,10 +104,20 @@ public sealed unsafe partial class LlamaModel : IDisposable
                         $"llama.cpp could not load {name} ({gguf.Architecture}); the llama.cpp log lines above say why.");
                 }
 
-                var model = new LlamaModel(path, handle, gguf)
+                LlamaModel model;
+                try
                 {
-                    OffloadedLayers = ParseOffload(log.Lines) ?? (LlamaNative.llama_supports_gpu_offload() ? null : "none (no GPU backend loaded)"),
-                };
+                    model = new LlamaModel(path, handle, gguf)
+                    {
+                        OffloadedLayers = ParseOffload(log.Lines) ?? (LlamaNative.llama_supports_gpu_offload() ? null : "none (no GPU backend loaded)"),
+                    };
+                }
+                catch
+                {
+                    handle.Dispose(); // the chat template cannot be executed (LlamaModelLoadException)
+                    throw;
+                }
+
                 logger?.LogInformation(
                     "Loaded {Model}: {Description}, {Layers} layers, n_embd {Embd}, {Params} parameters, {SizeMiB:F1} MiB, offloaded to GPU: {Offloaded}",
                     name, model.Description, model.LayerCount, model.EmbeddingSize, model.ParameterCount, model.SizeBytes / 1048576.0, model.OffloadedLayers ?? "unknown");

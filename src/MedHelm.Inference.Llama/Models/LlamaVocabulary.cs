@@ -21,6 +21,12 @@ public sealed unsafe class LlamaVocabulary
 
     public int Eos => LlamaNative.llama_vocab_eos(_vocab);
 
+    /// <summary>Whether tokenizing with addSpecial puts BOS in front (tokenizer.ggml.add_bos_token or the tokenizer's default).</summary>
+    public bool AddsBos => LlamaNative.llama_vocab_get_add_bos(_vocab);
+
+    /// <summary>Whether tokenizing with addSpecial appends EOS.</summary>
+    public bool AddsEos => LlamaNative.llama_vocab_get_add_eos(_vocab);
+
     public bool IsEndOfGeneration(int token) => LlamaNative.llama_vocab_is_eog(_vocab, token);
 
     public bool IsControl(int token) => LlamaNative.llama_vocab_is_control(_vocab, token);

@@ -43,7 +43,4 @@ internal static unsafe partial class LlamaNative
 
     [LibraryImport(LlamaLibraryNames.Llama, StringMarshalling = StringMarshalling.Utf8)]
     public static partial byte* llama_model_chat_template(SafeLlamaModelHandle model, string? name);
-
-    [LibraryImport(LlamaLibraryNames.Llama)]
-    public static partial int llama_chat_apply_template(byte* template, LlamaChatMessage* messages, nuint messageCount, [MarshalAs(UnmanagedType.U1)] bool addAssistant, byte* buffer, int length);
 }

@@ -20,6 +20,14 @@ internal static unsafe partial class LlamaNative
 
     [LibraryImport(LlamaLibraryNames.Llama)]
     [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool llama_vocab_get_add_bos(nint vocab);
+
+    [LibraryImport(LlamaLibraryNames.Llama)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool llama_vocab_get_add_eos(nint vocab);
+
+    [LibraryImport(LlamaLibraryNames.Llama)]
+    [return: MarshalAs(UnmanagedType.U1)]
     public static partial bool llama_vocab_is_eog(nint vocab, int token);
 
     [LibraryImport(LlamaLibraryNames.Llama)]

@@ -85,14 +85,6 @@ internal unsafe struct LlamaBatch
     public sbyte* Logits;
 }
 
-/// <summary><c>struct llama_chat_message</c> (16 bytes).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct LlamaChatMessage
-{
-    public byte* Role;
-    public byte* Content;
-}
-
 /// <summary><c>struct llama_sampler_chain_params</c> (1 byte).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct LlamaSamplerChainParams

@@ -36,6 +36,7 @@ public sealed class RunManifestTests
         Assert.Equal("b1", manifest.Engine.LlamaCpp);
         Assert.Equal(100000, manifest.EhrSqlDatabase!.MaxRows);
         Assert.Null(manifest.BertscoreModel);
+        Assert.Null(manifest.ChatTemplateTime); // before version 3: the run's start time stands in (ChatTemplateRun.Time)
     }
 
     [Fact]
@@ -52,6 +53,7 @@ public sealed class RunManifestTests
         Assert.Equal("b1", root.GetProperty("engine").GetProperty("llama_cpp").GetString());
         Assert.Equal(10, root.GetProperty("ehr_sql_database").GetProperty("query_timeout_seconds").GetDouble());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("bertscore_model").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("chat_template_time").ValueKind);
         Assert.Equal(written, RunManifestJson.Serialize(RunManifestJson.Parse("again", written)!)); // stable round trip
     }
 

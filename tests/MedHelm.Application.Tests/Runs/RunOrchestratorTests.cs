@@ -42,6 +42,8 @@ public sealed class RunOrchestratorTests
         Assert.Equal(RunStatus.Completed, run!.Status);
         var manifest = RunManifestJson.Parse("first", run.ConfigurationJson)!;
         Assert.Equal(RunManifest.CurrentVersion, manifest.ManifestVersion);
+        Assert.Equal(0, manifest.ChatTemplateTime!.Value.Offset.Ticks);
+        Assert.Equal(0, manifest.ChatTemplateTime.Value.Millisecond); // fixed at start, to the second
         Assert.Equal("bundled", Assert.Single(manifest.Benchmarks).Data);
         Assert.Equal(0, harness.Loader.Open); // every lease was given back
         Assert.Equal(4, Assert.Single(await database.GetLeaderboardAsync("first")).Instances);

@@ -31,6 +31,20 @@ public sealed class JuryTests
     }
 
     [Fact]
+    public async Task A_local_judge_with_the_runs_template_time_sends_it_beside_the_grammar()
+    {
+        var client = ScriptedChatClient.Constant(Verdict(4, 4, 4));
+        var time = new DateTimeOffset(2026, 3, 7, 10, 0, 0, TimeSpan.Zero);
+        var jury = new LlmJury([JudgeClient.Local("local", client, new JudgeClientOptions { ChatTemplateTime = time })], JuryRubric.For("aci_bench"));
+
+        await jury.RateAsync(s_item);
+
+        var (_, options) = Assert.Single(client.Calls);
+        Assert.Equal(time, options!.AdditionalProperties![Core.Inference.ChatRequestProperties.ChatTemplateTime]);
+        Assert.Equal(jury.Schema.Grammar, options.AdditionalProperties[JudgeClient.GrammarProperty]);
+    }
+
+    [Fact]
     public async Task A_hosted_judge_with_structured_output_gets_the_json_schema_as_response_format()
     {
         var client = ScriptedChatClient.Constant(Verdict(5, 5, 5));

@@ -18,6 +18,23 @@ public class LedgerRunnerTests
         };
 
     [Fact]
+    public async Task The_chat_template_time_goes_with_every_request_and_a_new_renderer_key_part_computes_again()
+    {
+        var ledger = new InMemoryLedger();
+        var time = new DateTimeOffset(2026, 3, 7, 10, 0, 0, TimeSpan.Zero);
+        var client = ScriptedChatClient.Constant("A");
+        await new EvaluationRunner().ExecuteAsync(Request(ledger) with { ChatTemplateTime = time }, client);
+        Assert.All(client.Calls, c => Assert.Equal(time, c.Options!.AdditionalProperties![Core.Inference.ChatRequestProperties.ChatTemplateTime]));
+
+        var rendered = Request(ledger, "run-2") with
+        {
+            Ledger = new LedgerContext(ledger, "sha256:sha-1", new string('d', 64), new Dictionary<string, string> { ["chat_template_renderer"] = "medhelm-jinja-1" }),
+        };
+        var second = await new EvaluationRunner().ExecuteAsync(rendered, ScriptedChatClient.Constant("A"));
+        Assert.Equal((5, 0), (second.Computed, second.Reused)); // results of the old rendering are not reused
+    }
+
+    [Fact]
     public async Task Stored_completions_are_reused_and_only_the_rest_computed()
     {
         var ledger = new InMemoryLedger();
