@@ -62,12 +62,12 @@ internal static class ModelsCommand
     private static Command Inspect()
     {
         var file = new Argument<FileInfo>("file") { Description = "The GGUF file." };
-        var command = new Command("inspect", "Validate a GGUF file without loading it and print its header and key metadata.") { file };
+        var command = new Command("inspect", "Check that llama.cpp would load a GGUF file (without loading it) and print its header and key metadata; exits 1 naming the key or tensor at fault.") { file };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
         {
             var path = parse.GetValue(file)!.FullName;
             var gguf = GgufReader.Read(path);
-            GgufModelValidator.Validate(gguf);
+            var warnings = GgufModelValidator.Validate(gguf);
             Console.Out.WriteLine($"file          {path}");
             Console.Out.WriteLine($"sha256        {ModelFiles.Sha256(path)}");
             Console.Out.WriteLine($"gguf version  {gguf.Version}");
@@ -83,6 +83,11 @@ internal static class ModelsCommand
             }
 
             Console.Out.WriteLine($"chat template {(gguf.ChatTemplate is null ? "none" : $"{gguf.ChatTemplate.Length} characters")}");
+            Console.Out.WriteLine("checks        passed: architecture, hyperparameters, tensors and shapes, tokenizer (see models/README.md)");
+            foreach (var warning in warnings)
+            {
+                Console.Out.WriteLine($"warning       {warning}");
+            }
             return Task.FromResult(CommandRunner.Ok);
         }));
         return command;
