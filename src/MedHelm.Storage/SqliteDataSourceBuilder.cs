@@ -37,9 +37,12 @@ public sealed class SqliteDataSourceBuilder
     /// version knows (once: later connections find the schema current) and returns the data source.
     /// </summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the application.</exception>
+    /// <exception cref="Application.Errors.RequestValidationException">The file is not SQLite, is damaged, a folder or a special file (left untouched).</exception>
+    /// <exception cref="Application.Errors.ConflictException">Another process holds the database locked.</exception>
     public SqliteDataSource Build()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BusyTimeout, TimeSpan.Zero, nameof(BusyTimeout));
+        DatabaseFileChecks.CheckBeforeOpen(Path);
         CreateOwnerOnly(Path);
 
         var connectionString = new SqliteConnectionStringBuilder
@@ -66,6 +69,11 @@ public sealed class SqliteDataSourceBuilder
             }
 
             Migrate(connection);
+        }
+        catch (SqliteException e) when (DatabaseFileChecks.Explain(Path, e) is { } error)
+        {
+            dataSource.Dispose();
+            throw error;
         }
         catch
         {
