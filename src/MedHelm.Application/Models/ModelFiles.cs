@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MedHelm.Application.Errors;
 using MedHelm.Gguf;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Application.Models;
 
@@ -27,6 +28,11 @@ public static class ModelFiles
     /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, would not load in llama.cpp (the key or tensor named), or is a chat model without a chat template.</exception>
     public static ModelFile Read(string path)
     {
+        if (RegularFiles.KindOf(path) is { } kind)
+        {
+            throw new RequestValidationException($"{path} is {kind}, not a regular file; a model must be a GGUF file.");
+        }
+
         GgufFile gguf;
         try
         {

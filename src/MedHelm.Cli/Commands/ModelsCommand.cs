@@ -2,6 +2,7 @@ using System.CommandLine;
 using MedHelm.Application.Models;
 using MedHelm.Gguf;
 using MedHelm.Gguf.TestModels;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Cli.Commands;
 
@@ -66,6 +67,7 @@ internal static class ModelsCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
         {
             var path = parse.GetValue(file)!.FullName;
+            RegularFiles.EnsureRegular(path, "GGUF model file");
             var gguf = GgufReader.Read(path);
             var warnings = GgufModelValidator.Validate(gguf);
             Console.Out.WriteLine($"file          {path}");
