@@ -29,6 +29,12 @@ public sealed class SqliteDataSourceBuilder
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one command may keep retrying (Microsoft.Data.Sqlite retries a busy or locked statement until then)
+    /// before it fails; 30 s by default.
+    /// </summary>
+    public int CommandTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Whether connections are reused from Microsoft.Data.Sqlite's pool (on by default).</summary>
     public bool Pooling { get; set; } = true;
 
@@ -50,7 +56,7 @@ public sealed class SqliteDataSourceBuilder
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = Pooling,
-            DefaultTimeout = 30,
+            DefaultTimeout = CommandTimeoutSeconds,
         }.ToString();
 
         // Per connection (a pooled connection keeps them; setting them again is free): wait for other processes' locks,

@@ -75,7 +75,7 @@ public sealed class DatabaseFileCampaignTests
             exclusive.CommandText = "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;";
             await exclusive.ExecuteNonQueryAsync();
 
-            var builder = new SqliteDataSourceBuilder(temp.DatabasePath) { BusyTimeout = TimeSpan.FromMilliseconds(50), Pooling = false };
+            var builder = new SqliteDataSourceBuilder(temp.DatabasePath) { BusyTimeout = TimeSpan.FromMilliseconds(50), CommandTimeoutSeconds = 1, Pooling = false };
             var e = Assert.Throws<ConflictException>(() => builder.Build());
             Assert.Contains(temp.DatabasePath, e.Message, StringComparison.Ordinal);
             Assert.Contains("locked by another process", e.Message, StringComparison.Ordinal);
