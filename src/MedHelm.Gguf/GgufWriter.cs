@@ -51,6 +51,49 @@ public sealed class GgufWriter
         return this;
     }
 
+    /// <summary>Replaces the value of <paramref name="key"/> in place (keeping its position), or adds it when absent.</summary>
+    public GgufWriter Set(string key, GgufValue value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(value);
+        var index = _metadata.FindIndex(kv => kv.Key == key);
+        if (index < 0 || key == "general.alignment")
+        {
+            Remove(key);
+            return Add(key, value);
+        }
+        _metadata[index] = new KeyValuePair<string, GgufValue>(key, value);
+        return this;
+    }
+
+    /// <summary>Removes a metadata key; returns whether it was present.</summary>
+    public bool Remove(string key)
+    {
+        _keys.Remove(key);
+        return _metadata.RemoveAll(kv => kv.Key == key) > 0;
+    }
+
+    /// <summary>Removes a tensor; returns whether it was present.</summary>
+    public bool RemoveTensor(string name)
+    {
+        _tensorNames.Remove(name);
+        return _tensors.RemoveAll(t => t.Name == name) > 0;
+    }
+
+    /// <summary>Metadata keys added so far, in order.</summary>
+    public IReadOnlyList<string> Keys => _metadata.Select(kv => kv.Key).ToList();
+
+    /// <summary>The value added for <paramref name="key"/>, if any.</summary>
+    public bool TryGet(string key, out GgufValue value)
+    {
+        var index = _metadata.FindIndex(kv => kv.Key == key);
+        value = index >= 0 ? _metadata[index].Value : null!;
+        return index >= 0;
+    }
+
+    /// <summary>Names of the tensors added so far, in order.</summary>
+    public IReadOnlyList<string> TensorNames => _tensors.Select(t => t.Name).ToList();
+
     public GgufWriter Add(string key, byte value) => Add(key, GgufValue.FromUInt8(value));
     public GgufWriter Add(string key, sbyte value) => Add(key, GgufValue.FromInt8(value));
     public GgufWriter Add(string key, ushort value) => Add(key, GgufValue.FromUInt16(value));

@@ -26,13 +26,41 @@ public sealed record MedHelmHostSettings(string? Home = null, string? DatabaseFi
 /// <summary>The composition shared by every host.</summary>
 public static class MedHelmServiceCollectionExtensions
 {
-    /// <summary>appsettings.json in the MedHelm home, then MEDHELM__SECTION__KEY environment variables.</summary>
-    public static IConfiguration BuildMedHelmConfiguration(string home) =>
-        new ConfigurationBuilder()
+    /// <summary>The options class each configuration section binds to (what <see cref="ConfigurationSchema"/> checks keys against).</summary>
+    public static IReadOnlyDictionary<string, Type> ConfigurationSections { get; } = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
+    {
+        [LlamaRuntimeOptions.SectionName] = typeof(LlamaRuntimeOptions),
+        [StorageOptions.SectionName] = typeof(StorageOptions),
+        [DemoOptions.SectionName] = typeof(DemoOptions),
+        [ModelLoaderOptions.SectionName] = typeof(ModelLoaderOptions),
+        [ModelsOptionsValidator.SectionName] = typeof(Dictionary<string, LocalModelOptions>),
+        [EndpointsOptions.SectionName] = typeof(EndpointsOptions),
+        [JuryOptions.SectionName] = typeof(JuryOptions),
+        [EhrSqlDatabaseOptions.SectionName] = typeof(EhrSqlDatabaseOptions),
+    };
+
+    /// <summary>
+    /// appsettings.json in the MedHelm home, then MEDHELM__SECTION__KEY environment variables; checked first: the file
+    /// must be a regular file of valid JSON (<see cref="AppSettingsFile"/>), every key must name a setting and every
+    /// value convert to its type (<see cref="ConfigurationSchema"/>).
+    /// </summary>
+    /// <exception cref="ConfigurationFileException">The file, a key or a value is wrong; the message names each.</exception>
+    public static IConfiguration BuildMedHelmConfiguration(string home)
+    {
+        var file = Path.Combine(home, AppSettingsFile.FileName);
+        AppSettingsFile.Check(file);
+        var configuration = new ConfigurationBuilder()
             .SetBasePath(home)
-            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
+            .AddJsonFile(AppSettingsFile.FileName, optional: true, reloadOnChange: false)
             .AddEnvironmentVariables("MEDHELM__")
             .Build();
+        var failures = ConfigurationSchema.Check(configuration, ConfigurationSections);
+        if (failures.Count > 0)
+        {
+            throw new ConfigurationFileException(file, $"{file} (or a MEDHELM__ environment variable): {string.Join(" ", failures)}");
+        }
+        return configuration;
+    }
 
     /// <summary>
     /// Everything a host needs: options bound to their sections and validated at start (<see cref="ValidateMedHelmOptions"/>),

@@ -74,8 +74,15 @@ public sealed class SqliteDataSource : IDisposable, IAsyncDisposable
     internal async Task<T> ReadAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await using var connection = OpenConnection();
-        return await read(connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = OpenConnection();
+            return await read(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (DatabaseFileChecks.Explain(Path, e) is { } error)
+        {
+            throw error;
+        }
     }
 
     /// <summary>The rows of <paramref name="sql"/> (one parameter <c>$p</c>, null as NULL), each made by <paramref name="read"/>.</summary>
@@ -113,6 +120,11 @@ public sealed class SqliteDataSource : IDisposable, IAsyncDisposable
             var result = await write(transaction, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             return result;
+        }
+        catch (SqliteException e) when (DatabaseFileChecks.Explain(Path, e) is { } error)
+        {
+            // Rolled back: a damaged or locked file is left as it was.
+            throw error;
         }
         finally
         {

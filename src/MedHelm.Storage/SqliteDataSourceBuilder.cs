@@ -29,6 +29,12 @@ public sealed class SqliteDataSourceBuilder
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one command may keep retrying (Microsoft.Data.Sqlite retries a busy or locked statement until then)
+    /// before it fails; 30 s by default.
+    /// </summary>
+    public int CommandTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Whether connections are reused from Microsoft.Data.Sqlite's pool (on by default).</summary>
     public bool Pooling { get; set; } = true;
 
@@ -37,9 +43,12 @@ public sealed class SqliteDataSourceBuilder
     /// version knows (once: later connections find the schema current) and returns the data source.
     /// </summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the application.</exception>
+    /// <exception cref="Application.Errors.RequestValidationException">The file is not SQLite, is damaged, a folder or a special file (left untouched).</exception>
+    /// <exception cref="Application.Errors.ConflictException">Another process holds the database locked.</exception>
     public SqliteDataSource Build()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BusyTimeout, TimeSpan.Zero, nameof(BusyTimeout));
+        DatabaseFileChecks.CheckBeforeOpen(Path);
         CreateOwnerOnly(Path);
 
         var connectionString = new SqliteConnectionStringBuilder
@@ -47,7 +56,7 @@ public sealed class SqliteDataSourceBuilder
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = Pooling,
-            DefaultTimeout = 30,
+            DefaultTimeout = CommandTimeoutSeconds,
         }.ToString();
 
         // Per connection (a pooled connection keeps them; setting them again is free): wait for other processes' locks,
@@ -66,6 +75,11 @@ public sealed class SqliteDataSourceBuilder
             }
 
             Migrate(connection);
+        }
+        catch (SqliteException e) when (DatabaseFileChecks.Explain(Path, e) is { } error)
+        {
+            dataSource.Dispose();
+            throw error;
         }
         catch
         {

@@ -103,6 +103,12 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
     public Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default) => Runs.SaveRunAsync(run, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IAsyncDisposable> HoldRunAsync(string runId, CancellationToken cancellationToken = default) => Runs.HoldRunAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default) => Runs.MarkInterruptedRunsAsync(cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<RunSummary>> ListRunsAsync(CancellationToken cancellationToken = default) => Runs.ListRunsAsync(cancellationToken);
 
     /// <inheritdoc />

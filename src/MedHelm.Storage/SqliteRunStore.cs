@@ -53,7 +53,17 @@ public sealed class SqliteRunStore : IRunStore
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         _dataSource = dataSource;
+        Holds = new SqliteRunHolds(dataSource);
     }
+
+    /// <summary>The locks that tell live runs from interrupted ones.</summary>
+    public SqliteRunHolds Holds { get; }
+
+    /// <inheritdoc />
+    public Task<IAsyncDisposable> HoldRunAsync(string runId, CancellationToken cancellationToken = default) => Holds.HoldAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default) => Holds.MarkInterruptedAsync(cancellationToken);
 
     /// <summary>The run, or null when unknown.</summary>
     public Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)

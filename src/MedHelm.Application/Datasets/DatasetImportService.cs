@@ -4,6 +4,7 @@ using MedHelm.Application.Ports;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Application.Datasets;
 
@@ -77,6 +78,7 @@ public sealed class DatasetImportService(IDatasetStore store)
         if (source.DefinitionFile is { } definitionFile)
         {
             // the definition is part of what was imported: a changed definition is a new import, and runs read it back
+            RegularFiles.EnsureRegular(definitionFile, "definition file");
             var bytes = await File.ReadAllBytesAsync(definitionFile, cancellationToken).ConfigureAwait(false);
             definitionJson = System.Text.Encoding.UTF8.GetString(bytes);
             dataset = dataset with

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MedHelm.Application.Errors;
 using MedHelm.Gguf;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Application.Models;
 
@@ -24,23 +25,31 @@ public static class ModelFiles
     }
 
     /// <summary>Reads and validates <paramref name="path"/>'s GGUF header (no tensor data is loaded) and hashes the file.</summary>
-    /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, or the validator found problems (each named).</exception>
+    /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, would not load in llama.cpp (the key or tensor named), or is a chat model without a chat template.</exception>
     public static ModelFile Read(string path)
     {
+        if (RegularFiles.KindOf(path) is { } kind)
+        {
+            throw new RequestValidationException($"{path} is {kind}, not a regular file; a model must be a GGUF file.");
+        }
+
         GgufFile gguf;
         try
         {
             gguf = GgufReader.Read(path);
+            GgufModelValidator.Validate(gguf);
         }
         catch (GgufFormatException e)
         {
             throw new RequestValidationException($"{path} is not a usable GGUF model: {e.Message}", e);
         }
 
-        var problems = GgufModelValidator.Validate(gguf);
-        if (problems.Count > 0)
+        // The validator only warns about a missing chat template (models inspect shows it); a run needs one unless the
+        // model is an encoder, which is used for embeddings.
+        var encoder = GgufArchitectures.TryGet(gguf.Architecture ?? string.Empty, out var arch) && arch.Encoder;
+        if (gguf.ChatTemplate is null && !encoder)
         {
-            throw new RequestValidationException($"{path} is not a usable GGUF model: {string.Join("; ", problems)}");
+            throw new RequestValidationException($"{path} is not a usable GGUF model: it has no tokenizer.chat_template.");
         }
 
         return new ModelFile(path, Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));

@@ -8,6 +8,7 @@ using MedHelm.Inference.Llama.Runtime;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Application.Models;
 
@@ -172,6 +173,7 @@ public sealed class InProcessModelLoader : IModelLoader, IDisposable
     /// <summary>Loads a GGUF file and wraps it; the model is released when wrapping fails.</summary>
     private TClient Load<TClient>(string path, LocalModelOptions settings, Func<LlamaModel, TClient> wrap)
     {
+        RegularFiles.EnsureRegular(path, "GGUF model file");
         var loaded = LlamaModel.Load(path, settings.ToModelSettings(), _loggers.CreateLogger("MedHelm.Models"));
         try
         {

@@ -16,6 +16,18 @@ public interface IRunStore
     /// <summary>Records (or updates) a run's row.</summary>
     Task SaveRunAsync(RunRecord run, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks the run as live for as long as the returned hold is not disposed and this process lives; take it before
+    /// saving the run as running. Other processes see a running run without a hold as interrupted.
+    /// </summary>
+    Task<IAsyncDisposable> HoldRunAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks every run recorded as running whose process has ended (no hold on it) as interrupted, with an audit entry;
+    /// returns their ids. Called when a process opens the database.
+    /// </summary>
+    Task<IReadOnlyList<string>> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Every run, newest first.</summary>
     Task<IReadOnlyList<RunSummary>> ListRunsAsync(CancellationToken cancellationToken = default);
 

@@ -58,6 +58,9 @@ public sealed class RunOrchestrator(
                 local ? model.Parameters : null, cancellationToken).ConfigureAwait(false);
         }
 
+        // Held until the run is saved as finished; if this process dies first, the next one to open the database marks
+        // the run interrupted (and `runs list` says how to resume it).
+        await using var hold = await database.HoldRunAsync(runId, cancellationToken).ConfigureAwait(false);
         await database.SaveRunAsync(run, cancellationToken).ConfigureAwait(false);
         await database.AppendAuditAsync(runId, existing is null ? "run_started" : "run_resumed", JsonSerializer.Serialize(new
         {

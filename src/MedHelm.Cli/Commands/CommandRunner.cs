@@ -33,6 +33,11 @@ internal static class CommandRunner
             await Console.Error.WriteLineAsync("Cancelled.");
             return Cancelled;
         }
+        catch (MedHelm.Hosting.ConfigurationFileException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {OneLine(e.Message)}");
+            return BadConfiguration;
+        }
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"error: appsettings.json is invalid: {string.Join(" ", e.Failures)}");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MedHelm.Application.Models;
 using MedHelm.Gguf;
 using MedHelm.Gguf.TestModels;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Cli.Commands;
 
@@ -72,12 +73,13 @@ internal static class ModelsCommand
     private static Command Inspect()
     {
         var file = new Argument<FileInfo>("file") { Description = "The GGUF file." };
-        var command = new Command("inspect", "Validate a GGUF file without loading it and print its header and key metadata.") { file };
+        var command = new Command("inspect", "Check that llama.cpp would load a GGUF file (without loading it) and print its header and key metadata; exits 1 naming the key or tensor at fault.") { file };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
         {
             var path = parse.GetValue(file)!.FullName;
+            RegularFiles.EnsureRegular(path, "GGUF model file");
             var gguf = GgufReader.Read(path);
-            GgufModelValidator.Validate(gguf);
+            var warnings = GgufModelValidator.Validate(gguf);
             Console.Out.WriteLine($"file          {path}");
             Console.Out.WriteLine($"sha256        {ModelFiles.Sha256(path)}");
             Console.Out.WriteLine($"gguf version  {gguf.Version}");
@@ -93,6 +95,11 @@ internal static class ModelsCommand
             }
 
             Console.Out.WriteLine($"chat template {(gguf.ChatTemplate is null ? "none" : $"{gguf.ChatTemplate.Length} characters")}");
+            Console.Out.WriteLine("checks        passed: architecture, hyperparameters, tensors and shapes, tokenizer (see models/README.md)");
+            foreach (var warning in warnings)
+            {
+                Console.Out.WriteLine($"warning       {warning}");
+            }
             return Task.FromResult(CommandRunner.Ok);
         }));
         return command;

@@ -1,9 +1,10 @@
 using System.CommandLine;
-using MedHelm.Application.Ports;
 using System.Globalization;
+using MedHelm.Application.Ports;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Reports;
 using MedHelm.Cli.Hosting;
+using MedHelm.Evaluation.Results;
 
 namespace MedHelm.Cli.Commands;
 
@@ -34,6 +35,11 @@ internal static class RunsCommand
             {
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{r.RunId,-34} {r.Status.ToString().ToLowerInvariant(),-10} {r.StartedUtc:yyyy-MM-dd HH:mm:ss}  {(r.FinishedUtc is { } f ? f.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-"),-20} {r.Results,8} {r.Computed,9} {r.Reused,7}"));
+            }
+
+            foreach (var r in runs.Where(r => r.Status == RunStatus.Interrupted))
+            {
+                Console.Out.WriteLine($"{r.RunId} was interrupted (its process ended while it ran); what it stored is kept. Resume it with: medhelm run --run-id {r.RunId} --resume");
             }
 
             return CommandRunner.Ok;

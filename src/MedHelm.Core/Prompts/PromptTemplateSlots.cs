@@ -17,6 +17,28 @@ public static partial class PromptTemplateSlots
             .ToArray();
     }
 
+    /// <summary>
+    /// The 0-based index of the first brace that is neither part of a slot nor doubled (a lone "{" or "}", or "{" not
+    /// followed by a slot name and "}"), or null when every brace is balanced.
+    /// </summary>
+    public static int? FirstStrayBrace(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var last = 0;
+        foreach (Match m in SlotPattern().Matches(template))
+        {
+            if (template.AsSpan(last, m.Index - last).IndexOfAny('{', '}') is var i and >= 0)
+            {
+                return last + i;
+            }
+
+            last = m.Index + m.Length;
+        }
+
+        var rest = template.AsSpan(last).IndexOfAny('{', '}');
+        return rest >= 0 ? last + rest : null;
+    }
+
     /// <summary>Replaces each slot with its value; throws <see cref="ArgumentException"/> for a slot without a value.</summary>
     public static string Fill(string template, IReadOnlyDictionary<string, string> values)
     {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MedHelm.Core.Catalog;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Evaluation.Datasets;
 
@@ -330,6 +331,7 @@ public static class PubMedQaImporter
     {
         try
         {
+            RegularFiles.EnsureRegular(path, "dataset file");
             return new SourceContent(path, File.ReadAllBytes(path));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

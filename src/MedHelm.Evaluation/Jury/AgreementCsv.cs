@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using MedHelm.Evaluation.Files;
+using MedHelm.Evaluation.Datasets.Formats;
 
 namespace MedHelm.Evaluation.Jury;
 
@@ -35,7 +37,23 @@ public static class AgreementCsv
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var name = Path.GetFileName(path);
-        var records = ParseRecords(File.ReadAllText(path, Encoding.UTF8), name);
+        RegularFiles.EnsureRegular(path, "CSV file");
+        string text;
+        try
+        {
+            text = TextUtil.Utf8Strict(File.ReadAllBytes(path));
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"{name} is not valid UTF-8 (byte offset {e.Index}); save it as UTF-8.", e);
+        }
+
+        if (text.Length > 0 && text[0] == '\uFEFF')
+        {
+            text = text[1..];
+        }
+
+        var records = ParseRecords(text, name);
         if (records.Count == 0)
         {
             throw new RatingsFormatException($"{name}: the file is empty (a header line is needed: {string.Join(", ", required)}).");

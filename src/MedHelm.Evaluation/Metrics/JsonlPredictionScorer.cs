@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using MedHelm.Core.Metrics;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Evaluation.Metrics;
 
@@ -45,6 +46,8 @@ public static class JsonlPredictionScorer
         {
             throw new FileNotFoundException($"Prediction file not found: {path}", path);
         }
+
+        RegularFiles.EnsureRegular(path, "prediction file");
 
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);

@@ -7,6 +7,9 @@ public enum RunStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Its process ended (killed, crashed, power lost) while it was running; found so by the next start. Resumable.</summary>
+    Interrupted,
 }
 
 /// <summary>Provenance of one evaluation run.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Evaluation.Datasets.Formats;
 
@@ -66,6 +67,12 @@ public sealed class SourceText
             if (info.Length > limits.MaxFileBytes)
             {
                 report.Add(path, null, null, null, $"the file is {info.Length} bytes, more than the limit of {limits.MaxFileBytes}");
+                return null;
+            }
+
+            if (RegularFiles.KindOf(path) is { } kind)
+            {
+                report.Add(path, null, null, null, $"the file is {kind}, not a regular file");
                 return null;
             }
 

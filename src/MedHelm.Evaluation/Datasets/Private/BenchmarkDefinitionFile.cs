@@ -105,7 +105,11 @@ public static partial class BenchmarkDefinitionFile
         var answer = ReadAnswer(root, r);
         var runs = ReadRuns(root, r);
 
-        if (template is not null)
+        if (template is not null && PromptTemplateSlots.FirstStrayBrace(template) is { } stray)
+        {
+            r.Add("prompt_template", $"the '{template[stray]}' at character {stray + 1} is unbalanced: write {{{{ or }}}} for a literal brace and {{name}} for a slot");
+        }
+        else if (template is not null)
         {
             foreach (var slot in PromptTemplateSlots.Find(template))
             {
