@@ -37,6 +37,8 @@ public static class MedHelmServiceCollectionExtensions
         [EndpointsOptions.SectionName] = typeof(EndpointsOptions),
         [JuryOptions.SectionName] = typeof(JuryOptions),
         [EhrSqlDatabaseOptions.SectionName] = typeof(EhrSqlDatabaseOptions),
+        [PricingOptions.SectionName] = typeof(PricingOptions),
+        [ServiceOptions.SectionName] = typeof(ServiceOptions),
     };
 
     /// <summary>

@@ -1,3 +1,4 @@
+using MedHelm.Application.Options;
 using System.Net;
 using MedHelm.Application.Access;
 using MedHelm.Application.Hosting;

@@ -1,3 +1,4 @@
+using MedHelm.Application.Options;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;

@@ -1,3 +1,4 @@
+using MedHelm.Application.Options;
 using System.Security.Claims;
 using System.Text.Json;
 using MedHelm.Application.Datasets;

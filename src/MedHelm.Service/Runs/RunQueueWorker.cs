@@ -1,3 +1,4 @@
+using MedHelm.Application.Options;
 using MedHelm.Application.Runs;
 using MedHelm.Service.Options;
 using Microsoft.Extensions.Options;
