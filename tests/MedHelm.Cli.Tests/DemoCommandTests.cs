@@ -58,7 +58,8 @@ public sealed class DemoCommandTests
         Assert.StartsWith(home.PathOf("data", "reports"), wrote, StringComparison.Ordinal);
         var page = await File.ReadAllTextAsync(wrote);
         Assert.Contains("http-equiv=\"Content-Security-Policy\"", page, StringComparison.Ordinal);
-        Assert.Contains("medhelm-test-llama-1l-64", page, StringComparison.Ordinal);
+        Assert.Contains("medhelm-test-llama-1l-64", page, StringComparison.Ordinal); // the configured model (Demo: 1 layer, 64 wide here)
+        Assert.Contains("medhelm-test-llama-small-1l-64", page, StringComparison.Ordinal); // and the smaller second one, another file
         Assert.Contains("always flag an error", page, StringComparison.Ordinal);
 
         // the leaderboard command reads the same file

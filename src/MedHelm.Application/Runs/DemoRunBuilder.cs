@@ -46,7 +46,7 @@ public sealed class DemoRunBuilder(MedHelmPaths paths, ModelResolver resolver, I
             [
                 Ensure($"medhelm-test-llama-{demo.Layers}l-{demo.Embedding}.gguf",
                     new TestModelSpec { Kind = TestModelKind.Llama, Layers = demo.Layers, Embd = demo.Embedding, Seed = 42 }, "demo model 1", observer),
-                Ensure("medhelm-test-llama-1l-64.gguf", new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 43 }, "demo model 2 (smaller)", observer),
+                Ensure("medhelm-test-llama-small-1l-64.gguf", new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 43 }, "demo model 2 (smaller)", observer),
             ];
 
         // a refused model stops the demo before anything is written (the run checks it too)

@@ -81,7 +81,7 @@ public sealed class RunOrchestrator(
 
         foreach (var bundled in planned.Benchmarks.Where(b => b.Bundled && plan.Suite != RunSuites.Demo))
         {
-            observer.Notice($"note: {bundled.Definition.Name} runs on its bundled {RunPlanner.DataOrigin(bundled)} sample (--samples), not on imported data");
+            observer.Notice($"note: {bundled.Definition.Name} runs on its bundled sample ({(RunPlanner.DataOrigin(bundled) == "synthetic" ? "a synthetic stand-in" : "a public excerpt")}, --samples), not on imported data");
         }
 
         var computed = 0;

@@ -61,9 +61,11 @@ internal static class GenerateCommand
             }
 
             Console.Out.WriteLine();
-            if (reasoning is not null)
+            // reasoning tokens are reported even when their text is only whitespace (then nothing follows the header)
+            var reasoningTokens = usage?.AdditionalCounts?.GetValueOrDefault("reasoning_tokens") ?? 0;
+            if (reasoning is not null || reasoningTokens > 0)
             {
-                await Console.Error.WriteLineAsync($"[reasoning, {usage?.AdditionalCounts?.GetValueOrDefault("reasoning_tokens") ?? 0} tokens]\n{reasoning}");
+                await Console.Error.WriteLineAsync($"[reasoning, {reasoningTokens} tokens]\n{reasoning}");
             }
 
             await Console.Error.WriteLineAsync($"[{usage?.InputTokenCount ?? 0} prompt tokens, {usage?.OutputTokenCount ?? 0} output tokens]");

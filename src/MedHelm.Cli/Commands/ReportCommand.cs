@@ -25,6 +25,7 @@ internal static class ReportCommand
         var runs = new Option<string[]>("--run") { Description = "A run to report on (repeat for several: they combine into one leaderboard, newest result per instance).", Arity = ArgumentArity.ZeroOrMore };
         var baselines = new Option<bool>("--baselines") { Description = "With --run: add the floors (random choice, majority class, always flag an error, copy the input)." };
         var includeText = new Option<bool>("--include-text") { Description = "With --run: add example instances with their prompt, outputs, reference and jury explanations (patient text; the report says so on its first line)." };
+        var compare = new Option<string?>("--compare") { Description = "With --run: compare two models per benchmark, as A,B (paired bootstrap of the difference, McNemar's exact test, minimum detectable effect)." };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the report to this file instead of standard output." };
         var replicates = new Option<int>("--replicates")
         {
@@ -34,7 +35,7 @@ internal static class ReportCommand
         var seed = new Option<ulong>("--seed") { Description = $"Seed of the bootstrap (default {DecisionOptions.Default.Seed}).", DefaultValueFactory = _ => DecisionOptions.Default.Seed };
         var command = new Command("report", "The decision report: MedHELM's mean win rate, win SD, macro average and category means (Table 1), with bootstrap intervals where there are instances.")
         {
-            scores, runs, format, output, replicates, seed, baselines, includeText,
+            scores, runs, format, output, replicates, seed, baselines, includeText, compare,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
@@ -45,10 +46,12 @@ internal static class ReportCommand
                 throw new RequestValidationException("Give the scores to report on (--scores FILE.csv) or the runs (--run RUN_ID ...), one of the two.");
             }
 
-            if (file is not null && (parse.GetValue(baselines) || parse.GetValue(includeText)))
+            if (file is not null && (parse.GetValue(baselines) || parse.GetValue(includeText) || parse.GetValue(compare) is not null))
             {
-                throw new RequestValidationException("--baselines and --include-text need runs (--run): a score table has no instances.");
+                throw new RequestValidationException("--baselines, --include-text and --compare need runs (--run): a score table has no instances.");
             }
+
+            var pair = parse.GetValue(compare) is { } c ? ComparePair(c) : ((string, string)?)null;
 
             var options = new DecisionOptions { BootstrapReplicates = parse.GetValue(replicates), Seed = parse.GetValue(seed) };
             if (options.BootstrapReplicates is < 0 or > 1_000_000)
@@ -60,7 +63,7 @@ internal static class ReportCommand
             if (runIds.Length > 0)
             {
                 await using var store = await host.OpenExistingDatabaseAsync(token);
-                var request = new DecisionRunReportOptions { Baselines = parse.GetValue(baselines), IncludeText = parse.GetValue(includeText), Decision = options };
+                var request = new DecisionRunReportOptions { Baselines = parse.GetValue(baselines), IncludeText = parse.GetValue(includeText), Decision = options, Compare = pair };
                 var report = await new DecisionRunReportBuilder(store, host.Options<PricingOptions>()).BuildAsync(runIds, request, token);
                 return await WriteAsync(DecisionRunReportFormats.Format(formatName, report, DateTimeOffset.UtcNow), parse.GetValue(output), token);
             }
@@ -85,6 +88,11 @@ internal static class ReportCommand
         }));
         return command;
     }
+
+    private static (string First, string Second) ComparePair(string value) =>
+        value.Split(',', StringSplitOptions.TrimEntries) is [{ Length: > 0 } first, { Length: > 0 } second]
+            ? (first, second)
+            : throw new RequestValidationException($"--compare takes two models as A,B (was '{value}').");
 
     /// <summary>Prints <paramref name="text"/>, or writes it beside <paramref name="target"/> and moves it over it (never a half-written report).</summary>
     internal static async Task<int> WriteAsync(string text, FileInfo? target, CancellationToken token)

@@ -24,6 +24,12 @@ public sealed record DecisionRunReportOptions
 
     /// <summary>Bootstrap replicates, seed and confidence.</summary>
     public DecisionOptions Decision { get; init; } = DecisionOptions.Default;
+
+    /// <summary>
+    /// Two models to compare per benchmark (paired bootstrap of the difference, McNemar's exact test for 0/1 scores, the
+    /// minimum detectable effect), or null for none.
+    /// </summary>
+    public (string First, string Second)? Compare { get; init; }
 }
 
 /// <summary>One run the report reads, with what it ran.</summary>

@@ -66,7 +66,9 @@ public sealed partial class DecisionRunReportBuilder
         }
 
         var cells = latest.Where(c => definitions.ContainsKey(c.Key.Benchmark)).ToArray();
-        var table = DecisionAggregation.Compute(ScoreTableOf(cells, definitions), options.Decision);
+        var scores = ScoreTableOf(cells, definitions);
+        var table = DecisionAggregation.Compute(scores, options.Decision);
+        var comparison = options.Compare is { } pair ? Compare(scores, pair, options.Decision) : null;
         var files = (await _database.ListDatasetsAsync(cancellationToken).ConfigureAwait(false))
             .ToDictionary(d => (d.Benchmark, d.SourceSha256), d => d.SourceFiles.Select(f => $"{f.FileName} {f.Sha256}").ToArray());
         var segments = UsageAudit.Read(runs.SelectMany(r => r.Audit));
@@ -76,7 +78,7 @@ public sealed partial class DecisionRunReportBuilder
         var sources = runs.Select(r => new DecisionReportSource(
             "run", r.Run.RunId, null, $"{r.Counts.Results} results ({r.Counts.Computed} computed, {r.Counts.Reused} reused), {r.Run.Status.ToString().ToLowerInvariant()}")).ToArray();
         return new DecisionRunReport(
-            new DecisionReport(table, sources),
+            new DecisionReport(table, sources) { Comparison = comparison },
             table.Benchmarks.ToDictionary(b => b.Name, b => definitions[b.Name].MainMetric, StringComparer.Ordinal),
             runs.Select(Describe).ToArray(),
             cells.Select(c => ProvenanceOf(c.Key.Model, c.Key.Benchmark, c.Value, files)).ToArray(),
@@ -141,6 +143,21 @@ public sealed partial class DecisionRunReportBuilder
         }
 
         return order.Select(k => new KeyValuePair<(string, string), List<Sourced>>(k, cells[k])).ToList();
+    }
+
+    private static PairedComparisonResult Compare(ScoreTable scores, (string First, string Second) pair, DecisionOptions options)
+    {
+        foreach (var model in new[] { pair.First, pair.Second }.Where(m => !scores.Models.Contains(m, StringComparer.Ordinal)))
+        {
+            throw new RequestValidationException($"--compare: no model '{model}' in these runs (models: {string.Join(", ", scores.Models)}).");
+        }
+
+        if (string.Equals(pair.First, pair.Second, StringComparison.Ordinal))
+        {
+            throw new RequestValidationException($"--compare: give two different models (both were '{pair.First}').");
+        }
+
+        return PairedComparison.Compare(scores, pair.First, pair.Second, options);
     }
 
     private static ScoreTable ScoreTableOf(

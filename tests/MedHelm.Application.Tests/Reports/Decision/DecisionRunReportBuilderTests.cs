@@ -135,4 +135,33 @@ public sealed class DecisionRunReportBuilderTests
         await Assert.ThrowsAsync<RequestValidationException>(() => builder.BuildAsync(["closed", "closed"], Quick));
         await Assert.ThrowsAsync<RequestValidationException>(() => builder.BuildAsync([], Quick));
     }
+
+    [Fact]
+    public async Task Two_models_are_compared_per_benchmark_with_mcnemar_on_the_closed_one_and_an_unknown_model_is_named()
+    {
+        await using var harness = new RunHarness();
+        await RunTwoModelsAsync(harness);
+        await using var database = await harness.OpenDatabaseAsync();
+        var builder = new DecisionRunReportBuilder(database, UnitPrices);
+        var report = await builder.BuildAsync(["decision"], Quick with { Compare = ("strong", "weak") });
+
+        var comparison = Assert.IsType<PairedComparisonResult>(report.Decision.Comparison);
+        Assert.Equal(("strong", "weak"), (comparison.First, comparison.Second));
+        var closed = comparison.Benchmarks.Single(b => b.Benchmark == Closed);
+        var results = (await database.GetRunResultsAsync("decision")).Where(r => r.Benchmark == Closed).ToArray();
+        var strong = results.Where(r => r.Model == "strong").ToDictionary(r => r.InstanceId, r => r.Score);
+        var weak = results.Where(r => r.Model == "weak").ToDictionary(r => r.InstanceId, r => r.Score);
+        var mcNemar = Assert.IsType<McNemarResult>(closed.McNemar);
+        Assert.Equal(strong.Count(s => s.Value == 1 && weak[s.Key] == 0), mcNemar.OnlyFirstCorrect);
+        Assert.Equal(strong.Count(s => s.Value == 0 && weak[s.Key] == 1), mcNemar.OnlySecondCorrect);
+        Assert.Equal(strong.Values.Average() - weak.Values.Average(), closed.Difference, 12);
+        Assert.Null(comparison.Benchmarks.Single(b => b.Benchmark == Open).McNemar); // jury scores are not 0/1
+
+        var html = DecisionRunReportFormats.Format("html", report, DateTimeOffset.UnixEpoch);
+        Assert.Contains("Paired comparison: strong against weak", html, StringComparison.Ordinal);
+        Assert.Contains("Paired comparison: strong - weak", DecisionRunReportFormats.Format("table", report, DateTimeOffset.UnixEpoch), StringComparison.Ordinal);
+
+        var unknown = await Assert.ThrowsAsync<RequestValidationException>(() => builder.BuildAsync(["decision"], Quick with { Compare = ("strong", "nobody") }));
+        Assert.Contains("no model 'nobody'", unknown.Message, StringComparison.Ordinal);
+    }
 }

@@ -41,6 +41,7 @@ public static partial class DecisionHtmlReport
         html.Section("heatmap-section", "Normalized scores by benchmark").Raw("<div class=\"chart\">").Raw(Heatmap(report.Table)).Raw("</div>")
             .P("Each cell is a model's score on one benchmark on 0-1 (jury scores (x − 1) / 4); benchmarks grouped by MedHELM category. Hover a cell for its interval.").End();
         Categories(html, report);
+        Comparison(html, report);
         Costs(html, report);
         Baselines(html, report);
         Detail(html, report);
@@ -93,6 +94,24 @@ public static partial class DecisionHtmlReport
         html.Table("subcategory-means", ["Subcategory", .. report.Table.Rows.Select(r => r.Model)], subcategories.Select(s =>
             (IReadOnlyList<string>)[s, .. report.Table.Rows.Select(r => r.Subcategories.FirstOrDefault(x => x.Name == s) is { } m ? F(m.Mean) : "–")]));
         html.P("Plain means of the normalized scores of the benchmarks inside each group; the count of benchmarks in brackets.").End();
+    }
+
+    private static void Comparison(HtmlBuilder html, DecisionRunReport report)
+    {
+        if (report.Decision.Comparison is not { } c)
+        {
+            return;
+        }
+
+        html.Section("comparison-section", $"Paired comparison: {c.First} against {c.Second}");
+        html.Table("comparison", ["Benchmark", "Paired instances", c.First, c.Second, "Difference", F(c.Options.Confidence * 100, "0.#") + "% CI", "McNemar b / c", "p", "MDE", "Note"],
+            c.Benchmarks.Select(b => (IReadOnlyList<string>)
+            [
+                b.Benchmark, b.PairedInstances.ToString(CultureInfo.InvariantCulture), F(b.First), F(b.Second), F(b.Difference), b.DifferenceCi is { } d ? $"[{F(d.Lower)}, {F(d.Upper)}]" : "–",
+                b.McNemar is { } m ? $"{m.OnlyFirstCorrect} / {m.OnlySecondCorrect}" : "–", b.McNemar is { } t ? F(t.PValue, "0.0000") : "–", Opt(b.MinimumDetectableEffect), b.Note ?? "",
+            ]), "Normalized scores on the instances both models answered; b / c: instances only the first / only the second got right");
+        html.P("The difference's interval is a paired bootstrap over the shared instances; p is McNemar's exact test (0/1 scores only); "
+               + "MDE is the smallest difference this many instances would detect with 80% power at alpha 0.05.").End();
     }
 
     private static string WithCi(double? value, ConfidenceInterval? ci) =>
