@@ -41,7 +41,8 @@ public sealed class DecisionReportCsvFormatter : IDecisionReportFormatter
         return text.ToString();
     }
 
-    private static void Line(StringBuilder text, IEnumerable<string> cells) =>
+    /// <summary>Appends one CSV line (RFC 4180 quoting), shared with the run report's CSV.</summary>
+    internal static void Line(StringBuilder text, IEnumerable<string> cells) =>
         text.AppendJoin(',', cells.Select(Quote)).Append('\n');
 
     private static string Quote(string cell) =>

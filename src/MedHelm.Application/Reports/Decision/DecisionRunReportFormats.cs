@@ -131,8 +131,7 @@ public static class DecisionRunReportFormats
         return text.ToString();
     }
 
-    private static void Line(StringBuilder text, IEnumerable<string> cells) =>
-        text.AppendJoin(',', cells.Select(c => c.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : c)).Append('\n');
+    private static void Line(StringBuilder text, IEnumerable<string> cells) => DecisionReportCsvFormatter.Line(text, cells);
 
     private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
 
