@@ -101,6 +101,12 @@ public static class JsonlPredictionScorer
             }
         }
 
+        if (lines.Count == 0)
+        {
+            // an aggregate over nothing would print as a score of 0
+            throw new InvalidDataException($"{name}: no predictions to score (the file is empty or holds only blank lines).");
+        }
+
         var aggregate = metric.Aggregate(lines.Where(l => l.Undefined is null).Select(l => l.Scores).ToList(), mode);
         return new PredictionFileScore(metric.Name, mode, lines, aggregate);
     }

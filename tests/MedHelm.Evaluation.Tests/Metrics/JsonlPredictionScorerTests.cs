@@ -66,15 +66,6 @@ public sealed class JsonlPredictionScorerTests : IDisposable
         Assert.Equal(0.5, result.Aggregate["exact_match"]);
     }
 
-    [Fact]
-    public async Task Empty_file_aggregates_to_zero()
-    {
-        var file = _folder.Write("empty.jsonl", "");
-        var result = await JsonlPredictionScorer.ScoreFileAsync(file, Metric("rouge_l"), ScoringMode.Corrected);
-        Assert.Empty(result.Lines);
-        Assert.Equal(0, result.Aggregate["rouge_l"]);
-    }
-
     [Theory]
     [InlineData("{\"gold\":\"A\"}", "prediction")]
     [InlineData("{\"prediction\":\"A\"}", "gold")]
@@ -111,4 +102,13 @@ public sealed class JsonlPredictionScorerTests : IDisposable
     [Fact]
     public async Task Missing_file_is_reported() =>
         await Assert.ThrowsAsync<FileNotFoundException>(() => JsonlPredictionScorer.ScoreFileAsync(Path.Combine(_folder.Path, "nope.jsonl"), Metric("exact_match"), ScoringMode.Helm));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n  \n\n")]
+    public async Task A_file_without_predictions_is_refused_instead_of_scoring_zero(string content)
+    {
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => JsonlPredictionScorer.ScoreAsync(new StringReader(content), "empty.jsonl", Metric("exact_match"), ScoringMode.Helm));
+        Assert.Equal("empty.jsonl: no predictions to score (the file is empty or holds only blank lines).", e.Message);
+    }
 }
