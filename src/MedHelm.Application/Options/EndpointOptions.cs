@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using MedHelm.Core.Catalog;
 
 namespace MedHelm.Application.Options;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Core.Metrics;
-using MedHelm.Core.Results;
 using MedHelm.Evaluation.Jury;
 using MedHelm.Evaluation.Running;
 

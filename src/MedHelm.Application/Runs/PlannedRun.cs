@@ -1,17 +1,8 @@
 using System.Globalization;
-using MedHelm.Application.Errors;
-using MedHelm.Application.Hosting;
-using MedHelm.Application.Models;
 using MedHelm.Application.Options;
-using MedHelm.Application.Policy;
-using MedHelm.Application.Ports;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Ledger;
-using MedHelm.Evaluation.Datasets;
-using MedHelm.Evaluation.Datasets.Private;
-using MedHelm.Evaluation.EhrSql;
 using MedHelm.Evaluation.Running;
-using Microsoft.Extensions.Options;
 
 namespace MedHelm.Application.Runs;
 

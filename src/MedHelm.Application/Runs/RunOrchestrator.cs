@@ -5,7 +5,6 @@ using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
-using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Results;
 using MedHelm.Evaluation.Running;
 using Microsoft.Extensions.Logging;

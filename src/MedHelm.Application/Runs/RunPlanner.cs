@@ -7,9 +7,6 @@ using MedHelm.Application.Policy;
 using MedHelm.Application.Ports;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Ledger;
-using MedHelm.Evaluation.Datasets;
-using MedHelm.Evaluation.Datasets.Private;
-using MedHelm.Evaluation.EhrSql;
 using MedHelm.Evaluation.Running;
 using Microsoft.Extensions.Options;
 

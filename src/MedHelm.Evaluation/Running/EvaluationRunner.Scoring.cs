@@ -1,15 +1,7 @@
-using System.Diagnostics;
 using MedHelm.Core.Catalog;
-using MedHelm.Core.Inference;
-using MedHelm.Core.Ledger;
 using MedHelm.Core.Metrics;
-using MedHelm.Core.Prompts;
-using MedHelm.Core.Results;
 using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Metrics;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MedHelm.Evaluation.Running;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using MedHelm.Inference.Llama.Native;
 using Microsoft.Extensions.Logging;
 
 namespace MedHelm.Inference.Llama.Generation;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using MedHelm.Core.Decision;
 
 namespace MedHelm.Application.Reports.Decision;
 

@@ -14,7 +14,7 @@ public sealed record ScoreFileCheck(string Path, DatasetValidationReport Problem
 
 /// <summary>
 /// The entry both report modes use: reads a score table (<c>medhelm report --scores FILE</c>) and computes the decision
-/// report (<see cref="DecisionAggregation"/>) over a <see cref="ScoreTable"/> from any source. Reads files; no Console.
+/// report (<see cref="DecisionAggregation"/>) over a <see cref="ScoreTable"/> from any source. Reads files; prints nothing (hosts render the report).
 /// </summary>
 public sealed class DecisionReportService
 {

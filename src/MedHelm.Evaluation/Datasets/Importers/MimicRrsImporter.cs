@@ -1,5 +1,4 @@
 using MedHelm.Core.Catalog;
-using MedHelm.Evaluation.Datasets.Formats;
 
 namespace MedHelm.Evaluation.Datasets.Importers;
 
