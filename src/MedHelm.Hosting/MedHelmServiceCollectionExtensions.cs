@@ -79,6 +79,7 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<InProcessModelLoader>();
         services.AddSingleton<IModelLoader>(sp => sp.GetRequiredService<InProcessModelLoader>());
+        services.AddSingleton<IResidentModels>(sp => sp.GetRequiredService<InProcessModelLoader>());
         services.AddSingleton<RunPlanner>();
         services.AddSingleton<JuryStep>();
         services.AddSingleton<BertScoreStep>();

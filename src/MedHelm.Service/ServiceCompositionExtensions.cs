@@ -2,6 +2,7 @@ using MedHelm.Application.Options;
 using System.Net;
 using MedHelm.Application.Access;
 using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Service.Access;
@@ -28,9 +29,12 @@ public static class ServiceCompositionExtensions
         services.AddSingleton<IValidateOptions<ServiceOptions>>(sp => new ServiceOptionsValidator(sp.GetRequiredService<MedHelmPaths>().Resolve));
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
 
+        // a service keeps idle models loaded (within ModelLoader's budget) unless configured otherwise
+        services.PostConfigure<ModelLoaderOptions>(o => o.KeepLoaded ??= true);
         services.AddSingleton<RunProgressRegistry>();
         services.AddHostedService<RunQueueWorker>();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // the run queue worker cancels the batch in flight after ShutdownSeconds; the extra time records that cancellation
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownSeconds + 15));
 
         services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);

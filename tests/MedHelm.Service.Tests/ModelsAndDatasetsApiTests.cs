@@ -35,6 +35,40 @@ public sealed class ModelsAndDatasetsApiTests
     }
 
     [Fact]
+    public async Task A_registered_model_is_loaded_listed_in_readiness_and_unloaded()
+    {
+        await using var service = new TestService(settings:
+        [
+            ("Inference:RuntimeRoot", Path.Combine(RepositoryPaths.Root, "runtimes", "llama")),
+            ("Inference:Threads", "1"),
+        ]);
+        var admin = await service.ClientAsync(AccessRole.Admin);
+        var path = service.Model("resident");
+        var registered = await admin.PostAsJsonAsync("/api/v1/models", new { name = "resident", path = "resident.gguf", sha256 = ModelFiles.Sha256(path) });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+
+        await RunsApiTests.AssertProblemAsync(await admin.PostAsync("/api/v1/models/unknown/load", null), HttpStatusCode.NotFound, "no configured or registered");
+        var loaded = await admin.PostAsync("/api/v1/models/resident/load", null);
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+        var model = await loaded.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("resident", "resident.gguf", true), (model.GetProperty("name").GetString(), model.GetProperty("fileName").GetString(), model.GetProperty("pinned").GetBoolean()));
+
+        var list = await admin.GetFromJsonAsync<JsonElement>("/api/v1/models/loaded");
+        Assert.Equal("resident", Assert.Single(list.EnumerateArray()).GetProperty("name").GetString());
+        var ready = await admin.GetFromJsonAsync<JsonElement>("/health/ready");
+        var models = ready.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "models");
+        Assert.Equal("resident", Assert.Single(models.GetProperty("data").GetProperty("loaded").EnumerateArray()).GetString());
+
+        var unloaded = await admin.PostAsync("/api/v1/models/resident/unload", null);
+        Assert.Equal(HttpStatusCode.OK, unloaded.StatusCode);
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement>("/api/v1/models/loaded")).EnumerateArray());
+        await RunsApiTests.AssertProblemAsync(await admin.PostAsync("/api/v1/models/resident/unload", null), HttpStatusCode.NotFound, "in memory");
+        var audit = await service.Database.GetAuditAsync(null);
+        Assert.Contains(audit, e => e.Event == "model_loaded");
+        Assert.Contains(audit, e => e.Event == "model_unloaded");
+    }
+
+    [Fact]
     public async Task An_upload_is_imported_listed_and_refused_when_too_large_invalid_or_badly_named()
     {
         await using var service = new TestService();

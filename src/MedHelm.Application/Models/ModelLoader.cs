@@ -1,3 +1,4 @@
+using MedHelm.Application.Errors;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Options;
 using MedHelm.Core.Catalog;
@@ -86,25 +87,33 @@ public interface IModelLoader
 /// <param name="ContextPerSequence">Context tokens per sequence.</param>
 public sealed record ModelDefaults(int Sequences = 1, int ContextPerSequence = 4096);
 
-/// <summary>Loads models in this process (the CLI's engine placement).</summary>
-public sealed class InProcessModelLoader : IModelLoader, IDisposable
+/// <summary>
+/// Loads models in this process. Leases of the same file and settings share one loaded model; how many stay in memory
+/// and for how long is the <see cref="ModelLoaderOptions"/> budget (<see cref="ResidentModelCache"/>).
+/// </summary>
+public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDisposable
 {
     private readonly ModelResolver _resolver;
     private readonly MedHelmPaths _paths;
     private readonly LlamaRuntimeOptions _runtime;
     private readonly ILoggerFactory _loggers;
-    private readonly SemaphoreSlim _budget;
+    private readonly ResidentModelCache _cache;
 
-    /// <summary>Creates the loader; <see cref="ModelLoaderOptions.MaxLoadedModels"/> local models are in memory at once.</summary>
+    /// <summary>Creates the loader with the <see cref="ModelLoaderOptions"/> budget.</summary>
     public InProcessModelLoader(
-        ModelResolver resolver, MedHelmPaths paths, IOptions<LlamaRuntimeOptions> runtime, IOptions<ModelLoaderOptions> options, ILoggerFactory loggers)
+        ModelResolver resolver, MedHelmPaths paths, IOptions<LlamaRuntimeOptions> runtime, IOptions<ModelLoaderOptions> options, ILoggerFactory loggers,
+        TimeProvider? time = null)
     {
         _resolver = resolver;
         _paths = paths;
         _runtime = runtime.Value;
         _loggers = loggers;
-        _budget = new SemaphoreSlim(options.Value.MaxLoadedModels, options.Value.MaxLoadedModels);
+        var budget = options.Value;
+        _cache = new ResidentModelCache(budget.MaxLoadedModels, budget.MemoryBudgetMiB * 1024 * 1024, budget.KeepLoaded ?? false, time ?? TimeProvider.System);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<LoadedModelInfo> Loaded => _cache.Loaded;
 
     /// <summary>Loads llama.cpp from the configured backend folder (idempotent).</summary>
     public LlamaRuntimeInfo InitializeRuntime() =>
@@ -130,49 +139,64 @@ public sealed class InProcessModelLoader : IModelLoader, IDisposable
             return new ModelLease<IChatClient>(hosted, _resolver.Endpoints.Items[model].MaxConcurrency, hosted);
         }
 
-        var resolved = _resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence);
-        var slot = await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            InitializeRuntime();
-            var client = Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(
-                loaded,
-                new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) },
-                _loggers.CreateLogger("MedHelm.Generation"),
-                ownsModel: true));
-            return new ModelLease<IChatClient>(client, client.Context.Sequences, client, slot);
-        }
-        catch
-        {
-            slot.Dispose();
-            throw;
-        }
+        var (client, lease) = await AcquireChatAsync(_resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence), name, pin: false, cancellationToken)
+            .ConfigureAwait(false);
+        return new ModelLease<IChatClient>(client, client.Context.Sequences, lease);
     }
+
+    /// <inheritdoc />
+    public async Task<LoadedModelInfo> LoadAsync(string model, string name, ModelDefaults defaults, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        if (_resolver.IsEndpoint(model))
+        {
+            throw new RequestValidationException($"'{model}' is a hosted endpoint; only local models are loaded into memory.");
+        }
+
+        var resolved = _resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence);
+        var (_, lease) = await AcquireChatAsync(resolved, name, pin: true, cancellationToken).ConfigureAwait(false);
+        lease.Dispose();
+        return _cache.Loaded.First(m => string.Equals(m.FileName, System.IO.Path.GetFileName(resolved.Path), StringComparison.Ordinal) && m.Kind == "chat");
+    }
+
+    /// <inheritdoc />
+    public UnloadOutcome Unload(string name) => _cache.Unload(name);
 
     /// <inheritdoc />
     public async Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
-        var slot = await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            InitializeRuntime();
-            var embedder = Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true));
-            return new ModelLease<LlamaTokenEmbedder>(embedder, 1, embedder, slot);
-        }
-        catch
-        {
-            slot.Dispose();
-            throw;
-        }
+        var (embedder, lease) = await _cache.AcquireAsync(
+            Key("embedding", resolved, resolved.Name), pin: false,
+            () => Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)),
+            cancellationToken).ConfigureAwait(false);
+        return new ModelLease<LlamaTokenEmbedder>(embedder, 1, lease);
     }
 
-    /// <summary>Releases the budget's semaphore.</summary>
-    public void Dispose() => _budget.Dispose();
+    /// <summary>Releases every model in memory.</summary>
+    public void Dispose() => _cache.Dispose();
+
+    private Task<(LlamaChatClient Model, IDisposable Lease)> AcquireChatAsync(ResolvedModel resolved, string name, bool pin, CancellationToken cancellationToken) =>
+        _cache.AcquireAsync(
+            Key("chat", resolved, name), pin,
+            () => Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(
+                loaded,
+                new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) },
+                _loggers.CreateLogger("MedHelm.Generation"),
+                ownsModel: true)),
+            cancellationToken);
+
+    private static ModelKey Key(string kind, ResolvedModel resolved, string name)
+    {
+        RegularFiles.EnsureRegular(resolved.Path, "GGUF model file");
+        var settings = System.Text.Json.JsonSerializer.Serialize(resolved.Settings);
+        return new ModelKey($"{kind}\n{resolved.Path}\n{settings}", name, System.IO.Path.GetFileName(resolved.Path), kind, new FileInfo(resolved.Path).Length);
+    }
 
     /// <summary>Loads a GGUF file and wraps it; the model is released when wrapping fails.</summary>
     private TClient Load<TClient>(string path, LocalModelOptions settings, Func<LlamaModel, TClient> wrap)
     {
+        InitializeRuntime();
         RegularFiles.EnsureRegular(path, "GGUF model file");
         var loaded = LlamaModel.Load(path, settings.ToModelSettings(), _loggers.CreateLogger("MedHelm.Models"));
         try
@@ -183,25 +207,6 @@ public sealed class InProcessModelLoader : IModelLoader, IDisposable
         {
             loaded.Dispose();
             throw;
-        }
-    }
-
-    private async Task<IDisposable> TakeSlotAsync(CancellationToken cancellationToken)
-    {
-        await _budget.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Slot(_budget);
-    }
-
-    private sealed class Slot(SemaphoreSlim budget) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                budget.Release();
-            }
         }
     }
 }
@@ -215,4 +220,17 @@ public sealed class ModelLoaderOptions
     /// <summary>Local models loaded at once (a run loads one model, then each judge in turn; a service may keep more).</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int MaxLoadedModels { get; set; } = 1;
+
+    /// <summary>
+    /// The sum of the GGUF file sizes (the weights; each model's KV cache comes on top) of the local models in memory at
+    /// once, in MiB; 0: only <see cref="MaxLoadedModels"/> counts.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0L, 64L * 1024 * 1024)]
+    public long MemoryBudgetMiB { get; set; }
+
+    /// <summary>
+    /// Keep an idle model in memory until its room is needed (the next run or request on it starts at once). Default:
+    /// on in the service, off in the CLI (whose process ends with its run).
+    /// </summary>
+    public bool? KeepLoaded { get; set; }
 }

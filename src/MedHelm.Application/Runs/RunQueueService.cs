@@ -11,7 +11,7 @@ namespace MedHelm.Application.Runs;
 /// The service's run queue over <see cref="IRunQueue"/>: queues, cancels and resumes runs, and executes the oldest
 /// queued one through the <see cref="RunOrchestrator"/> (a host's worker calls <see cref="ExecuteNextAsync"/> in a
 /// loop, one run at a time). A run that was started before is resumed from its stored manifest, so an interrupted run
-/// computes only what is not stored. Stopping the host cancels the run's token and leaves it queued for the next start.
+/// computes only what is not stored. Stopping the host finishes the current batch and leaves the run queued for the next start.
 /// </summary>
 public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, RunOrchestrator orchestrator, ILogger<RunQueueService> logger)
 {
@@ -95,9 +95,11 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
 
     /// <summary>
     /// Executes the oldest queued run, if any, telling <paramref name="observerFor"/>'s observer about it; false when none
-    /// waited. <paramref name="stopping"/> (the host stopping) cancels the run and leaves it queued for the next start.
+    /// waited. <paramref name="stopping"/> (the host stopping) lets the model calls in flight finish and be committed,
+    /// then stops the run and leaves it queued for the next start; <paramref name="abort"/> (the host's shutdown timeout)
+    /// cancels the calls in flight too.
     /// </summary>
-    public async Task<bool> ExecuteNextAsync(Func<string, IRunObserver> observerFor, CancellationToken stopping)
+    public async Task<bool> ExecuteNextAsync(Func<string, IRunObserver> observerFor, CancellationToken stopping, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(observerFor);
         var next = await Queue.ClaimNextAsync(stopping).ConfigureAwait(false);
@@ -106,16 +108,16 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
             return false;
         }
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
         _running[next.RunId] = cancel;
         var (state, error) = (QueueState.Completed, (string?)null);
         try
         {
             var started = await database.Value.GetRunAsync(next.RunId, CancellationToken.None).ConfigureAwait(false) is not null;
             var request = started ? new RunRequest([], null, [], [], RunId: next.RunId, Resume: true) : next.Request with { RunId = next.RunId, Resume = false };
-            await orchestrator.ExecuteAsync(request, observerFor(next.RunId), cancel.Token).ConfigureAwait(false);
+            await orchestrator.ExecuteAsync(request, observerFor(next.RunId), cancel.Token, stopping).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested || stopping.IsCancellationRequested)
         {
             state = stopping.IsCancellationRequested ? QueueState.Queued : QueueState.Cancelled;
         }
