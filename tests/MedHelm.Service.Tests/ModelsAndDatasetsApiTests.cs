@@ -109,6 +109,35 @@ public sealed class ModelsAndDatasetsApiTests
         await RunsApiTests.AssertProblemAsync(await client.PostAsync("/api/v1/datasets", large), HttpStatusCode.RequestEntityTooLarge, "larger than");
     }
 
+    [Fact]
+    public async Task A_validation_names_every_problem_and_imports_and_keeps_nothing()
+    {
+        await using var service = new TestService();
+        var operatorClient = await service.ClientAsync(AccessRole.Operator);
+        var files = BundledSamples.Extract("medbullets", service.Home.PathOf("medbullets"));
+        using (var form = Form("medbullets", files.Select(f => (Path.GetFileName(f), File.ReadAllBytes(f)))))
+        {
+            var valid = await (await operatorClient.PostAsync("/api/v1/datasets/validate", form)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(valid.GetProperty("valid").GetBoolean());
+            Assert.Equal(15, valid.GetProperty("instances").GetInt32());
+        }
+
+        using (var invalid = Form("medcalc_bench", [("test_data.csv", "Row Number,Question\n1,q\n"u8.ToArray())]))
+        {
+            var response = await operatorClient.PostAsync("/api/v1/datasets/validate", invalid);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.False(report.GetProperty("valid").GetBoolean());
+            Assert.Contains(report.GetProperty("lines").EnumerateArray(), l => l.GetString()!.Contains("test_data.csv", StringComparison.Ordinal));
+        }
+
+        Assert.Empty((await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/datasets")).EnumerateArray()); // nothing imported
+        Assert.Empty(Directory.GetDirectories(Path.Combine(service.Home.Path, "data", "uploads"))); // nothing kept
+        var viewer = await service.ClientAsync(AccessRole.Viewer);
+        using var forViewer = Form("medbullets", [("x.jsonl", "{}"u8.ToArray())]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/datasets/validate", forViewer)).StatusCode);
+    }
+
     private static MultipartFormDataContent Form(string benchmark, IEnumerable<(string Name, byte[] Bytes)> files)
     {
         var form = new MultipartFormDataContent { { new StringContent(benchmark), "benchmark" } };
