@@ -11,6 +11,7 @@ For each ../Templates/*.jinja it writes a tiny test model carrying that template
 
 The C# tests (ChatTemplateFixtureTests) render the same messages with the same tokens and date and compare byte for
 byte. Standard library only (plus g++ for --tool). TZ=UTC; the date used is stored with every row.
+MEDHELM_CLI names the medhelm command that writes the models (default scripts/medhelm, which builds the CLI first).
 
     tests/MedHelm.Inference.Llama.Tests/ChatTemplates/Fixtures/generate.py [--server PATH | --tool]
 """
@@ -94,7 +95,8 @@ def wait_ready(port, proc):
 
 
 def make_model(template, out):
-    subprocess.run([str(ROOT / "scripts" / "medhelm"), "models", "make-test-model", "--kind", "llama", "--layers", "1",
+    medhelm = os.environ.get("MEDHELM_CLI", str(ROOT / "scripts" / "medhelm"))
+    subprocess.run([medhelm, "models", "make-test-model", "--kind", "llama", "--layers", "1",
                     "--embd", "32", "--chat-template", str(template), "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
 
 
