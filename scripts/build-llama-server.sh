@@ -11,8 +11,10 @@
 # CPU backends in the executable's folder). It is the reference for chat-template rendering
 # (tests/MedHelm.Inference.Llama.Tests/ChatTemplates/Fixtures/generate.py --server) and for the
 # /v1/chat/completions benchmark (scripts/llama-server-reference.sh).
-# Time on this 2-core machine (shared with other builds, -j2): about 12 minutes from scratch (the cmake build of
-# the whole tree, ggml and llama included, was stopped after 55 minutes); seconds when nothing changed.
+# Time, measured on the 2-core development VM with -j2: 18 min wall from scratch (1,086 s compiling) while four
+# other builds ran (load average about 30), 5 min 25 s of CPU time in all, so about 3 min on an idle 2-core machine;
+# 9 s when only the link step had to run again. (The cmake build of the whole tree, ggml and llama included, was
+# stopped after 55 minutes on the same VM.)
 #   scripts/build-llama-server.sh [--jobs N]       (default 2 parallel compile jobs)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "build-llama-server: --jobs needs a positive number" >&2; exit 2; }
             jobs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-llama-server: unknown option '$1' (use --jobs N or --help)" >&2; exit 2 ;;
   esac
 done

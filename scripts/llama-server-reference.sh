@@ -36,8 +36,9 @@ start() {
   local slots="${SLOTS:-16}" per_slot="${CTX_PER_SLOT:-512}" threads="${THREADS:-$(nproc)}" timeout="${READY_TIMEOUT:-300}"
   [ -f "$model" ] || { echo "llama-server-reference: model '$model' does not exist" >&2; exit 1; }
   [ -x "$server" ] || { echo "llama-server-reference: $server does not exist; run scripts/build-llama-server.sh" >&2; exit 1; }
+  local -A names=([port]=PORT [slots]=SLOTS [per_slot]=CTX_PER_SLOT [threads]=THREADS [timeout]=READY_TIMEOUT)
   for v in port slots per_slot threads timeout; do
-    is_uint "${!v}" || { echo "llama-server-reference: $v must be a whole number, not '${!v}'" >&2; exit 2; }
+    is_uint "${!v}" || { echo "llama-server-reference: ${names[$v]} must be a whole number, not '${!v}'" >&2; exit 2; }
   done
   [ "$slots" -ge 1 ] && [ "$per_slot" -ge 16 ] && [ "$threads" -ge 1 ] \
     || { echo "llama-server-reference: SLOTS and THREADS must be at least 1, CTX_PER_SLOT at least 16" >&2; exit 2; }
