@@ -12,7 +12,7 @@
 # (tests/MedHelm.Inference.Llama.Tests/ChatTemplates/Fixtures/generate.py --server) and for the
 # /v1/chat/completions benchmark (scripts/llama-server-reference.sh).
 # Time, measured on the 2-core development VM with -j2: 18 min wall from scratch (1,086 s compiling) while four
-# other builds ran (load average about 30), 5 min 25 s of CPU time in all, so about 3 min on an idle 2-core machine;
+# other builds ran (load average about 30), 5 min 25 s of CPU time in all, so an estimated 3 min on an idle 2-core machine;
 # 9 s when only the link step had to run again. (The cmake build of the whole tree, ggml and llama included, was
 # stopped after 55 minutes on the same VM.)
 #   scripts/build-llama-server.sh [--jobs N]       (default 2 parallel compile jobs)

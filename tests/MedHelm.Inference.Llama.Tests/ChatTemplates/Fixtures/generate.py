@@ -6,7 +6,7 @@ For each ../Templates/*.jinja it writes a tiny test model carrying that template
 
   --server PATH   llama-server on the model, POST /apply-template. The committed renderings.jsonl comes from this:
                   runtimes/llama/server/llama-server, which scripts/build-llama-server.sh compiles against the
-                  pinned prebuilt libraries the engine loads (about 3 min of compiling on 2 idle cores);
+                  pinned prebuilt libraries the engine loads (5.5 min of CPU time to compile);
   --tool          (default) apply_template.cpp, compiled here against the pinned prebuilt libraries in
                   runtimes/llama/cpu: it calls common_chat_templates_init/apply of llama.cpp's common library, the
                   functions /apply-template calls, with the inputs llama-server sets for a plain request (seconds;
