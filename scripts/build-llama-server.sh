@@ -106,8 +106,11 @@ trap 'rm -rf "$tmp"' EXIT
 cp -p "$libs"/*.so "$tmp"/
 cp -p "$project/build/tools/server/llama-server" "$tmp"/
 cp -p "$libs/.installed" "$tmp/.installed"
-"$tmp/llama-server" --version > "$tmp/version.txt" 2>&1 \
-  || { cat "$tmp/version.txt" >&2; echo "build-llama-server: the built llama-server does not start" >&2; exit 1; }
+"$tmp/llama-server" --version > "$tmp/version.log" 2>&1 \
+  || { cat "$tmp/version.log" >&2; echo "build-llama-server: the built llama-server does not start" >&2; exit 1; }
+# "version: 0.5.0-dev (build N, commit C)": the build information compiled into the prebuilt libllama-common.so
+grep -E '^(version|built with)' "$tmp/version.log" > "$tmp/version.txt" && rm "$tmp/version.log" \
+  || { echo "build-llama-server: llama-server --version printed no version" >&2; exit 1; }
 rm -rf "$dest"
 mv "$tmp" "$dest"
 trap - EXIT
