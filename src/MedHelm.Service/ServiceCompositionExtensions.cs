@@ -29,8 +29,13 @@ public static class ServiceCompositionExtensions
         services.AddSingleton<IValidateOptions<ServiceOptions>>(sp => new ServiceOptionsValidator(sp.GetRequiredService<MedHelmPaths>().Resolve));
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
 
-        // a service keeps idle models loaded (within ModelLoader's budget) unless configured otherwise
-        services.PostConfigure<ModelLoaderOptions>(o => o.KeepLoaded ??= true);
+        // a service keeps idle models loaded (within ModelLoader's budget) and runs each model's engine in a worker process
+        // of its own (an abort in llama.cpp ends that worker, not every user's work), unless configured otherwise
+        services.PostConfigure<ModelLoaderOptions>(o =>
+        {
+            o.KeepLoaded ??= true;
+            o.Placement ??= ModelPlacement.Worker;
+        });
         services.AddSingleton<RunProgressRegistry>();
         services.AddHostedService<RunQueueWorker>();
         // the run queue worker cancels the batch in flight after ShutdownSeconds; the extra time records that cancellation

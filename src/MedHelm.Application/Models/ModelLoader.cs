@@ -10,6 +10,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MedHelm.Evaluation.Files;
+using MedHelm.Inference.Worker;
 
 namespace MedHelm.Application.Models;
 
@@ -98,6 +99,8 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     private readonly LlamaRuntimeOptions _runtime;
     private readonly ILoggerFactory _loggers;
     private readonly ResidentModelCache _cache;
+    private readonly ModelPlacement _placement;
+    private readonly IReadOnlyDictionary<string, string>? _workerEnvironment;
 
     /// <summary>Creates the loader with the <see cref="ModelLoaderOptions"/> budget.</summary>
     public InProcessModelLoader(
@@ -109,6 +112,8 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
         _runtime = runtime.Value;
         _loggers = loggers;
         var budget = options.Value;
+        _placement = budget.Placement ?? ModelPlacement.Process;
+        _workerEnvironment = budget.WorkerEnvironment;
         _cache = new ResidentModelCache(budget.MaxLoadedModels, budget.MemoryBudgetMiB * 1024 * 1024, budget.KeepLoaded ?? false, time ?? TimeProvider.System);
     }
 
@@ -141,7 +146,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
 
         var (client, lease) = await AcquireChatAsync(_resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence), name, pin: false, cancellationToken)
             .ConfigureAwait(false);
-        return new ModelLease<IChatClient>(client, client.Context.Sequences, lease);
+        return new ModelLease<IChatClient>(client, Concurrency(client), lease);
     }
 
     /// <inheritdoc />
@@ -176,15 +181,36 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     /// <summary>Releases every model in memory.</summary>
     public void Dispose() => _cache.Dispose();
 
-    private Task<(LlamaChatClient Model, IDisposable Lease)> AcquireChatAsync(ResolvedModel resolved, string name, bool pin, CancellationToken cancellationToken) =>
-        _cache.AcquireAsync(
+    private Task<(IChatClient Model, IDisposable Lease)> AcquireChatAsync(ResolvedModel resolved, string name, bool pin, CancellationToken cancellationToken)
+    {
+        var chat = new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) };
+        return _cache.AcquireAsync<IChatClient>(
             Key("chat", resolved, name), pin,
-            () => Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(
-                loaded,
-                new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) },
-                _loggers.CreateLogger("MedHelm.Generation"),
-                ownsModel: true)),
+            _placement == ModelPlacement.Worker
+                ? () => StartWorker(resolved, chat)
+                : () => Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(loaded, chat, _loggers.CreateLogger("MedHelm.Generation"), ownsModel: true)),
             cancellationToken);
+    }
+
+    /// <summary>Requests a chat model serves at once: its engine's sequences, in this process or in its worker.</summary>
+    private static int Concurrency(IChatClient client) => client switch
+    {
+        LlamaChatClient local => local.Context.Sequences,
+        EngineWorkerClient worker => worker.Sequences,
+        _ => 1,
+    };
+
+    /// <summary>Starts the model's engine worker process and waits until it has loaded the model.</summary>
+    private EngineWorkerClient StartWorker(ResolvedModel resolved, LlamaChatClientOptions chat)
+    {
+        RegularFiles.EnsureRegular(resolved.Path, "GGUF model file");
+        // a malformed file is refused here, with the same error as in process, before a worker is started for it
+        MedHelm.Gguf.GgufModelValidator.Validate(MedHelm.Gguf.GgufReader.Read(resolved.Path));
+        var config = new EngineWorkerConfig(
+            _runtime.BackendFolder(_paths.Home), _runtime.Backend, resolved.Path, resolved.Settings.ToModelSettings(), chat, _runtime.VerboseNativeLog);
+        var start = EngineWorkerLocator.StartInfo(chat.ModelName ?? resolved.Name, config.ToJson(), _workerEnvironment);
+        return EngineWorkerClient.StartAsync(start, _loggers.CreateLogger("MedHelm.EngineWorker"), CancellationToken.None).GetAwaiter().GetResult();
+    }
 
     private static ModelKey Key(string kind, ResolvedModel resolved, string name)
     {
@@ -211,6 +237,16 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     }
 }
 
+/// <summary>Where a chat model's engine runs.</summary>
+public enum ModelPlacement
+{
+    /// <summary>In the host's process.</summary>
+    Process,
+
+    /// <summary>In a worker process of its own (MedHelm.Engine.Worker).</summary>
+    Worker,
+}
+
 /// <summary>The <c>ModelLoader</c> section: how many local models may be in memory at once.</summary>
 public sealed class ModelLoaderOptions
 {
@@ -233,4 +269,14 @@ public sealed class ModelLoaderOptions
     /// on in the service, off in the CLI (whose process ends with its run).
     /// </summary>
     public bool? KeepLoaded { get; set; }
+
+    /// <summary>
+    /// Where chat models run: <c>Process</c> (in this process) or <c>Worker</c> (each model in an engine worker process of
+    /// its own: an abort in llama.cpp ends that worker and fails its requests in flight, not the host). Default: Worker in
+    /// the service, Process in the CLI (whose process ends with its run anyway).
+    /// </summary>
+    public ModelPlacement? Placement { get; set; }
+
+    /// <summary>Extra environment variables of engine workers (tests set their abort switch here).</summary>
+    public Dictionary<string, string>? WorkerEnvironment { get; set; }
 }

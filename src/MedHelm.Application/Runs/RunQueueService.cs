@@ -125,6 +125,11 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         {
             (state, error) = (QueueState.Failed, e.Message);
         }
+        catch (Exception e) when (e is Inference.Worker.EngineWorkerExitedException or Inference.Worker.EngineWorkerCrashingException)
+        {
+            // the model's worker died (an abort in llama.cpp, out of memory): its message names the model and exit code
+            (state, error) = (QueueState.Failed, e.Message);
+        }
 #pragma warning disable CA1031 // the worker outlives a run's failure: it is recorded (type only) and the next run starts
         catch (Exception e)
 #pragma warning restore CA1031

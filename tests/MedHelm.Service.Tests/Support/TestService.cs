@@ -20,19 +20,20 @@ namespace MedHelm.Service.Tests.Support;
 /// <summary>
 /// The service in-process (WebApplicationFactory over the real Program) with a temporary MedHelm home and a real SQLite
 /// results database in it; models are tiny generated GGUF files (read and hashed by the planner as in production)
-/// served by <see cref="ScriptedLoader"/>. A second instance over the same <see cref="Home"/> is a restart.
+/// served by <see cref="ScriptedLoader"/> (or, with <c>realEngine</c>, by llama.cpp through the product's own loader).
+/// A second instance over the same <see cref="Home"/> is a restart.
 /// </summary>
 public sealed class TestService : IAsyncDisposable
 {
     private readonly Factory _factory;
     private readonly bool _ownsHome;
 
-    public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null)
+    public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null, bool realEngine = false)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
-        _factory = new Factory(Home.Path, Loader, settings ?? []);
+        _factory = new Factory(Home.Path, realEngine ? null : Loader, settings ?? []);
         _ = _factory.Server; // starts the host (and its run queue worker)
     }
 
@@ -98,7 +99,7 @@ public sealed class TestService : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string home, ScriptedLoader loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
+    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -113,7 +114,10 @@ public sealed class TestService : IAsyncDisposable
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton(new MedHelmPaths(home, new StorageOptions()));
-                services.AddSingleton<IModelLoader>(loader);
+                if (loader is not null)
+                {
+                    services.AddSingleton<IModelLoader>(loader);
+                }
             });
         }
     }
