@@ -97,7 +97,7 @@ public sealed class DashboardPagesTests
         Assert.Contains("/dashboard/runs/new", admin, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", admin, StringComparison.Ordinal);
         Assert.Equal(
-            "default-src 'none'; style-src 'nonce-abc'; script-src 'nonce-abc'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'nonce-abc'; script-src 'nonce-abc'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             DashboardLayout.ContentSecurityPolicy("abc"));
     }
 
