@@ -73,7 +73,16 @@ public static class DashboardEndpoints
             return Results.Forbid();
         }
 
-        var run = await RunsApi.ViewAsync(runId, database, progress, ct);
+        RunView run;
+        try
+        {
+            run = await RunsApi.ViewAsync(runId, database, progress, ct);
+        }
+        catch (NotFoundException)
+        {
+            return new DashboardPage("No such run", "/dashboard/runs", Html.Of($"<p id=\"not-found\">There is no such run. <a href=\"/dashboard/runs\">Every run</a></p>"), StatusCode: StatusCodes.Status404NotFound);
+        }
+
         var stored = await database.GetRunAsync(runId, ct) is not null;
         if (withText && stored)
         {

@@ -82,36 +82,20 @@ public static partial class DashboardPages
     }
 
     /// <summary>The models the service knows (as <c>GET /api/v1/models</c>).</summary>
-    public static Markup Models(IReadOnlyList<ModelsApi.ModelView> models)
-    {
-        ArgumentNullException.ThrowIfNull(models);
-        if (models.Count == 0)
-        {
-            return Html.Of($"<p>No model is configured or recorded yet.</p>");
-        }
-
-        var html = new Html();
-        html.Add($"<table id=\"models\"><thead><tr><th>Name</th><th>Kind</th><th>File</th><th>Architecture</th><th>Quantization</th><th>Size</th><th>SHA-256</th></tr></thead><tbody>");
-        html.Each(models, (h, m) => h.Add(
+    public static Markup Models(IReadOnlyList<ModelsApi.ModelView> models) => Table(
+        models,
+        Html.Of($"<p>No model is configured or recorded yet.</p>"),
+        Html.Of($"<table id=\"models\"><thead><tr><th>Name</th><th>Kind</th><th>File</th><th>Architecture</th><th>Quantization</th><th>Size</th><th>SHA-256</th></tr></thead><tbody>"),
+        (h, m) => h.Add(
             $"<tr><td class=\"model\">{m.Name}</td><td>{m.Kind}</td><td>{m.FileName}</td><td>{m.Architecture}</td><td>{m.Quantization}</td><td class=\"n\">{Size(m.SizeBytes)}</td><td><code>{m.Sha256}</code></td></tr>"));
-        return html.Add($"</tbody></table>").ToMarkup();
-    }
 
     /// <summary>The imported datasets (as <c>GET /api/v1/datasets</c>): counts and hashes, never an instance's text.</summary>
-    public static Markup Datasets(IReadOnlyList<StoredDataset> datasets)
-    {
-        ArgumentNullException.ThrowIfNull(datasets);
-        if (datasets.Count == 0)
-        {
-            return Html.Of($"<p>No dataset is imported yet (runs may use the bundled samples).</p>");
-        }
-
-        var html = new Html();
-        html.Add($"<table id=\"datasets\"><thead><tr><th>Benchmark</th><th>Access</th><th>Instances</th><th>Splits</th><th>Files</th><th>Imported (UTC)</th><th>SHA-256</th></tr></thead><tbody>");
-        html.Each(datasets, (h, d) => h.Add(
+    public static Markup Datasets(IReadOnlyList<StoredDataset> datasets) => Table(
+        datasets,
+        Html.Of($"<p>No dataset is imported yet (runs may use the bundled samples).</p>"),
+        Html.Of($"<table id=\"datasets\"><thead><tr><th>Benchmark</th><th>Access</th><th>Instances</th><th>Splits</th><th>Files</th><th>Imported (UTC)</th><th>SHA-256</th></tr></thead><tbody>"),
+        (h, d) => h.Add(
             $"<tr><td>{d.Benchmark}</td><td>{d.Access}</td><td class=\"n\">{d.InstanceCount}</td><td>{d.SplitCounts}</td><td class=\"n\">{d.SourceFiles.Count}</td><td>{d.ImportedUtc:yyyy-MM-dd HH:mm}</td><td><code>{d.SourceSha256}</code></td></tr>"));
-        return html.Add($"</tbody></table>").ToMarkup();
-    }
 
     /// <summary>The audit log (admin), newest first, with the result of checking its SHA-256 chain.</summary>
     public static Markup Audit(IReadOnlyList<AuditEvent> events, AuditChainVerification chain)
@@ -130,6 +114,13 @@ public static partial class DashboardPages
 
     /// <summary>The dashboard path of a run.</summary>
     public static string RunPath(string runId) => "/dashboard/runs/" + Uri.EscapeDataString(runId);
+
+    /// <summary>A table (opened by <paramref name="head"/>, which ends with <c>&lt;tbody&gt;</c>) of one row per item, or <paramref name="empty"/> when there is none.</summary>
+    private static Markup Table<T>(IReadOnlyList<T> items, Markup empty, Markup head, Action<Html, T> row)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return items.Count == 0 ? empty : new Html().Add(head).Each(items, row).Add($"</tbody></table>").ToMarkup();
+    }
 
     private static Markup RunLink(string? runId) => runId is null ? Markup.Empty : Html.Of($"<a href=\"{RunPath(runId)}\">{runId}</a>");
 

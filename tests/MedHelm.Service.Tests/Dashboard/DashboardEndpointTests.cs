@@ -51,6 +51,9 @@ public sealed partial class DashboardEndpointTests
         Assert.Contains($"<style nonce=\"{nonce}\">", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("no-store", page.Headers.CacheControl?.ToString());
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        using var missing = await clients[AccessRole.Viewer].GetAsync("/dashboard/runs/no-such-run");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("id=\"not-found\"", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var again = await clients[AccessRole.Viewer].GetAsync("/dashboard");
         Assert.NotEqual(policy, again.Headers.GetValues("Content-Security-Policy").Single()); // a fresh nonce per response
     }
