@@ -12,8 +12,8 @@ namespace MedHelm.Service.Tests.Dashboard;
 /// <summary>
 /// The dashboard in headless Chromium (Debian's <c>/usr/bin/chromium</c> through Microsoft.Playwright) against the
 /// real service on a loopback port running a generated GGUF model with llama.cpp: an operator starts a run from the
-/// form, watches its page update until it finishes, and finds the model on the leaderboard and the heatmap. The
-/// browser authenticates with an API token header. Screenshots are kept under the test's output folder
+/// form, watches its page update until it finishes, and finds the model on the leaderboard, the heatmap, the runs list
+/// and the models page. The browser authenticates with an API token header. Screenshots are kept under the test's output folder
 /// (<c>bin/Release/net10.0/TestResults/screenshots/dashboard-*.png</c>).
 /// </summary>
 [Trait("Category", TestCategories.Slow)]
@@ -99,6 +99,13 @@ public sealed class DashboardBrowserTests
         await tab.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Heatmap" }).ClickAsync();
         Assert.Equal(1, await tab.Locator("#heatmap td.cell").CountAsync());
         await tab.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "dashboard-6-heatmap.png"), FullPage = true });
+
+        await tab.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Runs", Exact = true }).ClickAsync();
+        Assert.Equal("completed", await tab.Locator($"#runs-live tr[data-run-id=\"{RunId}\"] .run-status").TextContentAsync());
+        Assert.Equal(Instances.ToString(System.Globalization.CultureInfo.InvariantCulture), await tab.Locator($"#runs-live tr[data-run-id=\"{RunId}\"] .run-results").TextContentAsync());
+        await tab.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Models" }).ClickAsync();
+        Assert.Equal("tiny", await tab.Locator("#models td.model").First.TextContentAsync());
+        await tab.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "dashboard-7-models.png"), FullPage = true });
 
         Assert.All(requests, url => Assert.StartsWith(service.Address.ToString(), url, StringComparison.Ordinal)); // nothing from elsewhere
         Assert.True(problems.Count == 0, string.Join("\n", problems)); // no Content-Security-Policy violation, no script error, no failed request
