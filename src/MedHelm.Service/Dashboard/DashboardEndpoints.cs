@@ -162,8 +162,8 @@ public static class DashboardEndpoints
         return new StartRunFormModel(models, benchmarks, tokens.FormFieldName, tokens.RequestToken!, values, error);
     }
 
-    /// <summary>The run's jury ratings; explanations (patient text) only when <paramref name="withText"/>.</summary>
-    private static JuryRatingView[] Jury(IReadOnlyList<StoredJuryRating> ratings, bool withText) =>
+    /// <summary>The run's jury ratings; explanations (patient text; a failed judge's reason) only when <paramref name="withText"/>.</summary>
+    internal static JuryRatingView[] Jury(IReadOnlyList<StoredJuryRating> ratings, bool withText) =>
         ratings.OrderBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Benchmark, StringComparer.Ordinal).ThenBy(r => r.InstanceId, StringComparer.Ordinal)
             .Select(r => new JuryRatingView(r.Model, r.Benchmark, r.InstanceId, r.Judge, r.Criterion, r.Rating, withText ? Explanation(r.DetailJson) : null))
             .ToArray();

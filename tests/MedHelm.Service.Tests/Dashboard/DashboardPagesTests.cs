@@ -130,6 +130,25 @@ public sealed class DashboardPagesTests
         Assert.False(configured.Samples);
     }
 
+    [Fact]
+    public void Jury_explanations_are_read_from_the_stored_details_only_when_patient_text_was_asked_for()
+    {
+        var ratings = new[]
+        {
+            new Evaluation.Jury.StoredJuryRating(2, "m", "medi_qa", "i2", "judge", "accuracy", 4, "{\"explanation\":\"cites " + Canary + "\",\"attempts\":1}"),
+            new Evaluation.Jury.StoredJuryRating(1, "m", "medi_qa", "i1", "judge", Evaluation.Jury.StoredJuryRating.FailureCriterion, null, "{\"failure\":\"no JSON verdict\"}"),
+            new Evaluation.Jury.StoredJuryRating(3, "m", "medi_qa", "i3", "judge", "accuracy", 2, "not json"),
+        };
+
+        var withText = DashboardEndpoints.Jury(ratings, withText: true);
+        Assert.Equal(["i1", "i2", "i3"], withText.Select(j => j.InstanceId));
+        Assert.Equal("no JSON verdict", withText[0].Explanation);
+        Assert.Equal("cites " + Canary, withText[1].Explanation);
+        Assert.Null(withText[2].Explanation);
+        Assert.Equal(4, withText[1].Rating);
+        Assert.All(DashboardEndpoints.Jury(ratings, withText: false), j => Assert.Null(j.Explanation));
+    }
+
     private static RunResultRow Result(string model, string benchmark) =>
         new(model, benchmark, "i1", "key", "computed", "exact_match", 0.75, new string('a', 64), 10, 2, 12.5, null);
 }
