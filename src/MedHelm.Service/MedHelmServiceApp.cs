@@ -1,6 +1,7 @@
 using MedHelm.Application.Hosting;
 using MedHelm.Hosting;
 using MedHelm.Service.Apis;
+using MedHelm.Service.Dashboard;
 
 namespace MedHelm.Service;
 
@@ -28,8 +29,8 @@ public sealed class MedHelmServiceApp
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
         builder.Services.AddMedHelmLogging(verbose);
-        // authentication registers ASP.NET Core data protection; no cookie or antiforgery token is issued yet, so its
-        // key-storage warning says nothing useful
+        // authentication registers ASP.NET Core data protection; its keys protect only the dashboard form's antiforgery
+        // token so far (a key lost at restart only refuses a form opened before it), so its key-storage warning says nothing useful
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.AddMedHelmService();
 
@@ -41,6 +42,7 @@ public sealed class MedHelmServiceApp
         app.MapBenchmarksApiV1();
         app.MapDatasetsApiV1();
         app.MapAuditApiV1();
+        app.MapDashboard();
         return app;
     }
 }

@@ -50,6 +50,7 @@ public static class ServiceCompositionExtensions
             // an endpoint that names no role still needs a valid token
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Roles.AtLeast(AccessRole.Viewer)).Build());
 
+        services.AddAntiforgery(o => o.Cookie.Name = "medhelm.antiforgery");
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -69,6 +70,7 @@ public static class ServiceCompositionExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery(); // the dashboard's form posts; after authorization, so an anonymous post gets 401 first
         app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body
 
         app.MapHealthChecks("/health/live", HealthJson.Options(_ => false)).AllowAnonymous();

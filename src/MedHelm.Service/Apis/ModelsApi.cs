@@ -82,14 +82,18 @@ public static class ModelsApi
     }
 
     private static async Task<Ok<IReadOnlyList<ModelView>>> ListAsync(
-        IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct)
+        IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct) =>
+        TypedResults.Ok(await ListViewsAsync(configured.Value, endpoints.Value, database, ct));
+
+    /// <summary>Configured models, endpoints and recorded models (also the dashboard's models page and run form).</summary>
+    internal static async Task<IReadOnlyList<ModelView>> ListViewsAsync(
+        IReadOnlyDictionary<string, LocalModelOptions> configured, EndpointsOptions endpoints, IResultsDatabase database, CancellationToken ct)
     {
-        var views = configured.Value.Select(m => new ModelView(m.Key, "configured", Path.GetFileName(m.Value.File), null, null, null, null))
-            .Concat(endpoints.Value.Items.Keys.Select(e => new ModelView(e, "endpoint", null, null, null, null, null)))
+        return configured.Select(m => new ModelView(m.Key, "configured", Path.GetFileName(m.Value.File), null, null, null, null))
+            .Concat(endpoints.Items.Keys.Select(e => new ModelView(e, "endpoint", null, null, null, null, null)))
             .Concat((await database.ListModelsAsync(ct)).Select(m => new ModelView(
                 m.Name, "recorded", m.Path is null ? null : Path.GetFileName(m.Path), m.Sha256, m.SizeBytes, m.Architecture, m.Quantization)))
             .ToArray();
-        return TypedResults.Ok<IReadOnlyList<ModelView>>(views);
     }
 
     private static async Task<Created<ModelView>> RegisterAsync(
