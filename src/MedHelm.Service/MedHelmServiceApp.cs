@@ -1,5 +1,6 @@
 using MedHelm.Application.Hosting;
 using MedHelm.Hosting;
+using MedHelm.Hosting.Logging;
 using MedHelm.Service.Apis;
 
 namespace MedHelm.Service;
@@ -27,10 +28,7 @@ public sealed class MedHelmServiceApp
         builder.Configuration.AddConfiguration(MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home));
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
-        builder.Services.AddMedHelmLogging(verbose);
-        // authentication registers ASP.NET Core data protection; no cookie or antiforgery token is issued yet, so its
-        // key-storage warning says nothing useful
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddMedHelmLogging(builder.Configuration, verbose);
         builder.AddMedHelmService();
 
         var app = builder.Build();

@@ -4,6 +4,7 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
+using MedHelm.Hosting.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ public sealed class CompositionTests
         var configuration = MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home.Path);
         return new ServiceCollection()
             .AddMedHelm(configuration, settings ?? new MedHelmHostSettings(home.Path))
-            .AddMedHelmLogging(verbose: false)
+            .AddMedHelmLogging(configuration, verbose: false)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
