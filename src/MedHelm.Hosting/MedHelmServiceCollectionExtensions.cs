@@ -1,5 +1,6 @@
 using MedHelm.Application.Agreement;
 using MedHelm.Application.Datasets;
+using MedHelm.Application.Diagnostics;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
@@ -78,6 +79,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<InProcessModelLoader>();
         services.AddSingleton<IModelLoader>(sp => sp.GetRequiredService<InProcessModelLoader>());
+        services.AddMetrics();
+        services.AddSingleton<MedHelmMetrics>();
         services.AddSingleton<RunPlanner>();
         services.AddSingleton<JuryStep>();
         services.AddSingleton<BertScoreStep>();

@@ -70,6 +70,7 @@ public sealed class CompositionTests
     [InlineData("""{"Endpoints":{"Items":{"cloud":{"BaseUrl":"not a url","Model":"m"}}}}""", "Endpoints:Items:cloud:BaseUrl")]
     [InlineData("""{"Storage":{"DatabaseFile":"a/b.db"}}""", "must be a file name")]
     [InlineData("""{"ModelLoader":{"MaxLoadedModels":0}}""", "MaxLoadedModels")]
+    [InlineData("""{"LogFile":{"FileSizeLimitMegabytes":0}}""", "FileSizeLimitMegabytes")]
     [InlineData("""{"Pricing":{"Currency":"USD","DeviceHourPrice":-2}}""", "Pricing:DeviceHourPrice is -2")]
     [InlineData("""{"Pricing":{"Hosted":[{"Name":"x","PromptPerMillion":1,"CompletionPerMillion":2}]}}""", "Pricing:Currency is empty")]
     public async Task An_invalid_setting_fails_at_start_naming_the_field(string json, string expected)

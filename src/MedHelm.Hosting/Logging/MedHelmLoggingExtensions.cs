@@ -68,6 +68,7 @@ public static class MedHelmLoggingExtensions
             .ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(
                 typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly))
             .Filter.ByExcluding(EchoesRequest)
+            .Enrich.With<WithoutRequestPath>()
             .Enrich.WithProperty("ProcessId", Environment.ProcessId)
             .WriteTo.Console(
                 restrictedToMinimumLevel: console,
@@ -95,6 +96,15 @@ public static class MedHelmLoggingExtensions
         && e.Properties.TryGetValue("SourceContext", out var source)
         && source is ScalarValue { Value: string category }
         && (category == RequestEchoingCategory || category.StartsWith(RequestEchoingCategory + ".", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Removes the <c>RequestPath</c> that ASP.NET Core's per-request logging scope adds to every event logged while a
+    /// request runs: it is the path as sent, which may carry any text (the request log names the route template instead).
+    /// </summary>
+    private sealed class WithoutRequestPath : Serilog.Core.ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory) => logEvent.RemovePropertyIfPresent("RequestPath");
+    }
 
     private static LogEventLevel LevelOf(LogLevel level) => level switch
     {

@@ -83,16 +83,26 @@ public static class DatasetsApi
             var definitionPath = definition is null ? null : await SaveAsync(definition, folder, ct);
             var benchmark = form["benchmark"].ToString();
             RequestEcho.Record(context, [benchmark, .. files.Select(f => f.FileName), definition?.FileName]);
-            var result = await importer.ImportAsync(new DatasetSource(benchmark.Length == 0 ? null : benchmark, dataFolder, definitionPath), ct);
+            DatasetImportResult result;
+            try
+            {
+                result = await importer.ImportAsync(new DatasetSource(benchmark.Length == 0 ? null : benchmark, dataFolder, definitionPath), ct);
+            }
+            catch (Exception) when (RequestEcho.RecordSources(context, ReadTexts(folder)))
+            {
+                throw; // never reached: the filter records the files' texts (they are deleted below) and declines
+            }
+
             if (result.Outcome is not { } outcome || result.Check.Dataset is not { } dataset)
             {
+                RequestEcho.RecordSources(context, ReadTexts(folder));
                 var problem = new ProblemDetails
                 {
                     Status = StatusCodes.Status400BadRequest,
                     Title = "The files are not valid; nothing was imported.",
                     Detail = $"{result.Check.Report.TotalProblems} problem(s).",
                 };
-                problem.Extensions["problems"] = result.Check.Report.Lines().ToArray();
+                problem.Extensions["problems"] = result.Check.Report.Lines().Select(line => RequestEcho.Redact(context, line)).ToArray();
                 return TypedResults.Problem(problem);
             }
 
@@ -108,6 +118,10 @@ public static class DatasetsApi
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>The uploaded files' texts (what an error message must not quote).</summary>
+    private static string[] ReadTexts(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f))).ToArray();
 
     /// <summary>Saves an uploaded file under its bare name; a name with a path, a leading dot or odd characters is refused.</summary>
     private static async Task<string> SaveAsync(IFormFile file, string folder, CancellationToken ct)
