@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using MedHelm.Application.Ports;
 using MedHelm.Service.Tests.Support;
 using Microsoft.Data.Sqlite;
@@ -63,6 +64,12 @@ public sealed class PatientTextCanaryTests
         Assert.Contains("\"@l\":\"Debug\"", logText, StringComparison.Ordinal); // the file really was verbose
         Assert.Contains("\"Route\":\"/api/v1/runs", logText, StringComparison.Ordinal); // and has the request log
         Assert.Contains("llama.cpp: {NativeMessage}", logText, StringComparison.Ordinal); // and the engine's native log
+        var requests = logText.Split('\n').Where(l => l.Contains("\"@mt\":\"HTTP {RequestMethod}", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
+        Assert.Contains(requests, r => Is(r, "GET", "/api/v1/runs/{runId}", 404) && r.GetProperty("Elapsed").GetDouble() >= 0);
+        Assert.Contains(requests, r => Is(r, "GET", "(no route)", 404));
+        Assert.Contains(requests, r => Is(r, "POST", "/api/v1/datasets/", 201) || Is(r, "POST", "/api/v1/datasets", 201));
+        Assert.Contains(requests, r => r.GetProperty("RequestMethod").GetString() == "(other)");
         var logged = events.Logger.AllText();
         Assert.Contains(events.Logger.Entries, e => e.Level == LogLevel.Debug);
 
@@ -110,6 +117,8 @@ public sealed class PatientTextCanaryTests
         await Send(operatorClient, HttpMethod.Get, $"/api/v1/runs/canary-run/results?model={c()}&benchmark={c()}", null);
         await Send(operatorClient, HttpMethod.Get, $"/api/v1/leaderboard?runId={c()}", null);
         await Send(operatorClient, HttpMethod.Get, $"/api/v1/benchmarks/{c()}", null, HttpStatusCode.NotFound);
+        await Send(operatorClient, HttpMethod.Get, $"/api/v2/{c()}?q={c()}", null, HttpStatusCode.NotFound);
+        await Send(operatorClient, new HttpMethod(c().ToUpperInvariant()), "/api/v1/runs", null);
         await Send(operatorClient, HttpMethod.Get, $"/api/v1/benchmarks/medbullets/prompt?instance={c()}", null);
         await Send(operatorClient, HttpMethod.Post, "/api/v1/runs", Json($"{{\"models\": [\"{c()}\""), HttpStatusCode.BadRequest);
         await Send(operatorClient, HttpMethod.Post, "/api/v1/runs", Json($"{{\"models\": \"{c()}\", \"benchmarks\": 7}}"), HttpStatusCode.BadRequest);
@@ -125,6 +134,9 @@ public sealed class PatientTextCanaryTests
             await Send(anonymous, HttpMethod.Get, $"/api/v1/runs?note={c()}", null, HttpStatusCode.Unauthorized);
         }
     }
+
+    private static bool Is(JsonElement request, string method, string route, int status) =>
+        request.GetProperty("RequestMethod").GetString() == method && request.GetProperty("Route").GetString() == route && request.GetProperty("StatusCode").GetInt32() == status;
 
     /// <summary>Fails naming where the canary was found, with the line that holds it.</summary>
     private static void AssertAbsent(string canary, string text, string where)

@@ -75,9 +75,8 @@ public static class MedHelmLoggingExtensions
                 outputTemplate: ConsoleTemplate,
                 formatProvider: CultureInfo.InvariantCulture,
                 standardErrorFromLevel: LogEventLevel.Verbose);
-        if (fileLevel is { } level)
+        if (fileLevel is { } level && EnsureFolder(FolderOf(file, paths)) is { } folder)
         {
-            var folder = PrivateFolder.Ensure(FolderOf(file, paths));
             serilog.WriteTo.File(
                 new CompactJsonFormatter(),
                 Path.Combine(folder, FilePrefix + ".json"),
@@ -88,6 +87,21 @@ public static class MedHelmLoggingExtensions
                 retainedFileCountLimit: file.RetainedFiles,
                 retainedFileTimeLimit: TimeSpan.FromDays(file.RetainedDays),
                 shared: true); // the CLI and the service of one home append to the same file
+        }
+    }
+
+    /// <summary>Creates the log folder owner-only; a folder that cannot be created leaves the console as the only sink.</summary>
+    private static string? EnsureFolder(string folder)
+    {
+        try
+        {
+            return PrivateFolder.Ensure(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // no logger exists yet to say it through
+            Console.Error.WriteLine($"warning: the log folder {folder} cannot be created ({e.GetType().Name}); logging to the console only.");
+            return null;
         }
     }
 

@@ -103,4 +103,15 @@ public sealed class MedHelmLoggingTests
         Assert.Contains("LogFile:RetainDays", failure.Message, StringComparison.Ordinal);
         Assert.Contains("RetainedDays", failure.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_log_folder_that_cannot_be_created_leaves_the_console_and_the_host_starts()
+    {
+        using var home = new TempFolder();
+        home.Write("blocked", "a file where the folder should be");
+        await using var provider = Compose(home, """{"LogFile":{"Folder":"blocked/logs"}}""");
+        provider.ValidateMedHelmOptions();
+        provider.GetRequiredService<ILogger<MedHelmLoggingTests>>().LogWarning("still logged to the console");
+        Assert.True(File.Exists(home.PathOf("blocked")));
+    }
 }
