@@ -1,5 +1,6 @@
 using MedHelm.Application.Hosting;
 using MedHelm.Hosting;
+using MedHelm.Hosting.Logging;
 using MedHelm.Service.Apis;
 using MedHelm.Service.Dashboard;
 
@@ -28,10 +29,7 @@ public sealed class MedHelmServiceApp
         builder.Configuration.AddConfiguration(MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home));
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
-        builder.Services.AddMedHelmLogging(verbose);
-        // authentication registers ASP.NET Core data protection; its keys protect only the dashboard form's antiforgery
-        // token so far (a key lost at restart only refuses a form opened before it), so its key-storage warning says nothing useful
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddMedHelmLogging(builder.Configuration, verbose);
         builder.AddMedHelmService();
 
         var app = builder.Build();

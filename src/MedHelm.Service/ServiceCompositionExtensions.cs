@@ -6,6 +6,7 @@ using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Service.Access;
+using MedHelm.Service.Diagnostics;
 using MedHelm.Service.Errors;
 using MedHelm.Service.Health;
 using MedHelm.Service.OpenApi;
@@ -66,6 +67,7 @@ public static class ServiceCompositionExtensions
     public static WebApplication UseMedHelmService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMedHelmRequestLogging(); // first: it sees the final status of every request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

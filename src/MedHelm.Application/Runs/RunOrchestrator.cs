@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using MedHelm.Application.Diagnostics;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
@@ -23,7 +24,8 @@ public sealed class RunOrchestrator(
     IModelLoader loader,
     JuryStep jury,
     BertScoreStep bertScore,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    MedHelmMetrics? metrics = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger("MedHelm.Run");
 
@@ -44,6 +46,11 @@ public sealed class RunOrchestrator(
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain);
         var inFlight = cancellationToken;
         cancellationToken = stopping.Token; // from here on, everything but the model calls in flight stops on either token
+        if (metrics is not null)
+        {
+            observer = new MeteredRunObserver(observer, metrics);
+        }
+
         var planned = await planner.PlanAsync(databaseSource, request, observer, cancellationToken).ConfigureAwait(false);
         var database = databaseSource.Value;
         var (runId, plan, existing, models) = (planned.RunId, planned.Plan, planned.Existing, planned.Models);
@@ -123,6 +130,7 @@ public sealed class RunOrchestrator(
                         var watch = Stopwatch.StartNew();
                         var outcome = await runner.ExecuteAsync(evaluation with { Drain = drain }, lease.Client, progress.For(Key(model, benchmark)), inFlight)
                             .ConfigureAwait(false);
+                        metrics?.EvaluationFinished(model.Name, benchmark.Definition.Name, watch.Elapsed);
                         await database.AppendAuditAsync(
                             runId,
                             UsageAudit.BenchmarkEvaluated,

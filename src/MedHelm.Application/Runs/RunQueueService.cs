@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using MedHelm.Application.Diagnostics;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Results;
@@ -13,7 +14,7 @@ namespace MedHelm.Application.Runs;
 /// loop, one run at a time). A run that was started before is resumed from its stored manifest, so an interrupted run
 /// computes only what is not stored. Stopping the host finishes the current batch and leaves the run queued for the next start.
 /// </summary>
-public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, RunOrchestrator orchestrator, ILogger<RunQueueService> logger)
+public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, RunOrchestrator orchestrator, ILogger<RunQueueService> logger, MedHelmMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _work = new(0);
@@ -29,6 +30,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         Validate(request);
         var runId = request.RunId ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         await Queue.EnqueueAsync(runId, request with { RunId = runId }, requestedBy, cancellationToken).ConfigureAwait(false);
+        await MeasureQueueAsync().ConfigureAwait(false);
         Wake();
         return runId;
     }
@@ -41,6 +43,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         var queued = await Queue.GetQueuedAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw NoRun();
         if (queued.State == QueueState.Queued && await Queue.TransitionAsync(runId, QueueState.Queued, QueueState.Cancelled, cancellationToken).ConfigureAwait(false))
         {
+            await MeasureQueueAsync().ConfigureAwait(false);
             await database.Value.AppendAuditAsync(runId, "run_cancel_requested", Json(requestedBy), cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -75,6 +78,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         // a run that never got as far as being stored (e.g. its plan failed) starts again from its request
         var request = stored is null ? queued!.Request : new RunRequest([], null, [], [], RunId: runId, Resume: true);
         await Queue.RequeueAsync(runId, request, requestedBy, cancellationToken).ConfigureAwait(false);
+        await MeasureQueueAsync().ConfigureAwait(false);
         Wake();
     }
 
@@ -87,6 +91,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
             LogRequeued(logger, id);
         }
 
+        await MeasureQueueAsync().ConfigureAwait(false);
         return ids;
     }
 
@@ -108,6 +113,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
             return false;
         }
 
+        await MeasureQueueAsync().ConfigureAwait(false);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
         _running[next.RunId] = cancel;
         var (state, error) = (QueueState.Completed, (string?)null);
@@ -143,6 +149,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         }
 
         await Queue.FinishAsync(next.RunId, state, error, CancellationToken.None).ConfigureAwait(false);
+        await MeasureQueueAsync().ConfigureAwait(false);
         return true;
     }
 
@@ -184,6 +191,16 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         if (request.MaxInstances is <= 0)
         {
             throw new RequestValidationException("maxInstances: a positive number, or absent for all.");
+        }
+    }
+
+    /// <summary>Sets the queue-length gauge after the queue changed.</summary>
+    private async Task MeasureQueueAsync()
+    {
+        if (metrics is not null)
+        {
+            var all = await Queue.ListQueuedAsync(CancellationToken.None).ConfigureAwait(false);
+            metrics.QueueLength(all.Count(q => q.State == QueueState.Queued));
         }
     }
 

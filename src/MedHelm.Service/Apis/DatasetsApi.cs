@@ -50,16 +50,26 @@ public static class DatasetsApi
         HttpContext context, DatasetImportService importer, MedHelmPaths paths, IOptions<ServiceOptions> options, IAuditLog audit, ClaimsPrincipal user, CancellationToken ct)
     {
         using var upload = await Upload.ReceiveAsync(context, paths, options.Value.MaxUploadBytes, ct);
-        var result = await importer.ImportAsync(upload.Source, ct);
+        DatasetImportResult result;
+        try
+        {
+            result = await importer.ImportAsync(upload.Source, ct);
+        }
+        catch (Exception) when (RequestEcho.RecordSources(context, upload.Texts()))
+        {
+            throw; // never reached: the filter records the files' texts (deleted with the upload) and declines
+        }
+
         if (result.Outcome is not { } outcome || result.Check.Dataset is not { } dataset)
         {
+            RequestEcho.RecordSources(context, upload.Texts());
             var problem = new ProblemDetails
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The files are not valid; nothing was imported.",
                 Detail = $"{result.Check.Report.TotalProblems} problem(s).",
             };
-            problem.Extensions["problems"] = result.Check.Report.Lines().ToArray();
+            problem.Extensions["problems"] = result.Check.Report.Lines().Select(line => RequestEcho.Redact(context, line)).ToArray();
             return TypedResults.Problem(problem);
         }
 
@@ -74,10 +84,21 @@ public static class DatasetsApi
     private static async Task<Ok<ValidationView>> ValidateAsync(HttpContext context, MedHelmPaths paths, IOptions<ServiceOptions> options, CancellationToken ct)
     {
         using var upload = await Upload.ReceiveAsync(context, paths, options.Value.MaxUploadBytes, ct);
-        var check = DatasetImportService.Check(upload.Source);
+        DatasetCheck check;
+        try
+        {
+            check = DatasetImportService.Check(upload.Source);
+        }
+        catch (Exception) when (RequestEcho.RecordSources(context, upload.Texts()))
+        {
+            throw; // never reached: the filter records the files' texts and declines
+        }
+
+        // the problems quote bad cells, which may be patient text: cut what the files hold
+        RequestEcho.RecordSources(context, upload.Texts());
         return TypedResults.Ok(new ValidationView(
             check.Benchmark, check.Access.ToString().ToLowerInvariant(), check.Dataset is not null && check.Report.TotalProblems == 0,
-            check.Dataset?.Count ?? 0, check.Splits, check.Report.TotalProblems, check.Report.Lines().ToArray()));
+            check.Dataset?.Count ?? 0, check.Splits, check.Report.TotalProblems, check.Report.Lines().Select(line => RequestEcho.Redact(context, line)).ToArray()));
     }
 
     /// <summary>An upload received into a private temporary folder (deleted on dispose), as a <see cref="DatasetSource"/>.</summary>
@@ -145,6 +166,10 @@ public static class DatasetsApi
                 throw;
             }
         }
+
+        /// <summary>The uploaded files' texts (what an error message must not quote).</summary>
+        public string[] Texts() =>
+            Directory.EnumerateFiles(_folder, "*", SearchOption.AllDirectories).Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f))).ToArray();
 
         public void Dispose() => Directory.Delete(_folder, recursive: true);
     }

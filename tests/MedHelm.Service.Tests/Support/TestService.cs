@@ -28,12 +28,22 @@ public sealed class TestService : IAsyncDisposable
     private readonly Factory _factory;
     private readonly bool _ownsHome;
 
-    public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null, bool realEngine = false)
+    /// <param name="loader">Serves the chat models; null: a <see cref="ScriptedLoader"/> answering "A".</param>
+    /// <param name="home">The MedHelm home (a second instance over one home is a restart); null: a new temporary one.</param>
+    /// <param name="settings">Configuration keys set on top of the home's appsettings.json.</param>
+    /// <param name="realEngine">Load models with llama.cpp (the repository's runtimes/llama) instead of <paramref name="loader"/>.</param>
+    /// <param name="services">Further registrations (e.g. a logger provider that collects every event).</param>
+    public TestService(
+        ScriptedLoader? loader = null,
+        TempFolder? home = null,
+        IReadOnlyList<(string Key, string Value)>? settings = null,
+        bool realEngine = false,
+        Action<IServiceCollection>? services = null)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
-        _factory = new Factory(Home.Path, realEngine ? null : Loader, settings ?? []);
+        _factory = new Factory(Home.Path, realEngine ? null : Loader, settings ?? [], services);
         _ = _factory.Server; // starts the host (and its run queue worker)
     }
 
@@ -99,7 +109,8 @@ public sealed class TestService : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
+    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings, Action<IServiceCollection>? configure)
+        : WebApplicationFactory<MedHelmServiceApp>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -118,6 +129,8 @@ public sealed class TestService : IAsyncDisposable
                 {
                     services.AddSingleton<IModelLoader>(loader);
                 }
+
+                configure?.Invoke(services);
             });
         }
     }
