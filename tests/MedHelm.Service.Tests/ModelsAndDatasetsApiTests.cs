@@ -128,7 +128,9 @@ public sealed class ModelsAndDatasetsApiTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var report = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.False(report.GetProperty("valid").GetBoolean());
-            Assert.Contains(report.GetProperty("lines").EnumerateArray(), l => l.GetString()!.Contains("test_data.csv", StringComparison.Ordinal));
+            var lines = report.GetProperty("lines").EnumerateArray().Select(l => l.GetString()!).ToArray();
+            Assert.Contains(lines, l => l.Contains("(line 1): field 'Calculator ID'", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains(service.Home.Path, StringComparison.Ordinal)); // no server path
         }
 
         Assert.Empty((await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/datasets")).EnumerateArray()); // nothing imported

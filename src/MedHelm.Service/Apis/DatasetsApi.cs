@@ -69,7 +69,7 @@ public static class DatasetsApi
                 Title = "The files are not valid; nothing was imported.",
                 Detail = $"{result.Check.Report.TotalProblems} problem(s).",
             };
-            problem.Extensions["problems"] = result.Check.Report.Lines().Select(line => RequestEcho.Redact(context, line)).ToArray();
+            problem.Extensions["problems"] = result.Check.Report.Lines().Select(line => upload.Describe(context, line)).ToArray();
             return TypedResults.Problem(problem);
         }
 
@@ -98,7 +98,7 @@ public static class DatasetsApi
         RequestEcho.RecordSources(context, upload.Texts());
         return TypedResults.Ok(new ValidationView(
             check.Benchmark, check.Access.ToString().ToLowerInvariant(), check.Dataset is not null && check.Report.TotalProblems == 0,
-            check.Dataset?.Count ?? 0, check.Splits, check.Report.TotalProblems, check.Report.Lines().Select(line => RequestEcho.Redact(context, line)).ToArray()));
+            check.Dataset?.Count ?? 0, check.Splits, check.Report.TotalProblems, check.Report.Lines().Select(line => upload.Describe(context, line)).ToArray()));
     }
 
     /// <summary>An upload received into a private temporary folder (deleted on dispose), as a <see cref="DatasetSource"/>.</summary>
@@ -166,6 +166,11 @@ public static class DatasetsApi
                 throw;
             }
         }
+
+        /// <summary>A problem line as the caller may see it: the service's temporary folder cut, no quoted input.</summary>
+        public string Describe(HttpContext context, string line) =>
+            RequestEcho.Redact(context, line.Replace(Source.Path + Path.DirectorySeparatorChar, "", StringComparison.Ordinal)
+                .Replace(_folder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal));
 
         /// <summary>The uploaded files' texts (what an error message must not quote).</summary>
         public string[] Texts() =>
