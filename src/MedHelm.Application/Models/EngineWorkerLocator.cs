@@ -4,7 +4,7 @@ using MedHelm.Inference.Worker;
 namespace MedHelm.Application.Models;
 
 /// <summary>Finds the engine worker (MedHelm.Engine.Worker, built beside every host) and how to start it.</summary>
-internal static class EngineWorkerLocator
+public static class EngineWorkerLocator
 {
     private const string Name = "MedHelm.Engine.Worker";
 
