@@ -10,6 +10,7 @@ using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serilog;
@@ -87,6 +88,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<DemoRunBuilder>();
         services.AddSingleton<DatasetImportService>();
         services.AddSingleton<Application.Access.ApiTokenService>();
+        services.AddSingleton<Application.Access.AccountService>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RunQueueService>();
         services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
         services.AddSingleton<IResultsDatabase>(sp =>

@@ -16,12 +16,12 @@ public class SqliteResultStoreTests
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
 
         Assert.True(File.Exists(temp.DatabasePath));
-        Assert.Equal(6, Migrations.All.Count);
-        Assert.Equal(["6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(7, Migrations.All.Count);
+        Assert.Equal(["7"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
 
         var tables = await RawSql.QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
         Assert.Equal(
-            ["api_tokens", "audit", "audit_chain", "completions", "dataset_instances", "datasets", "jury_ratings", "models", "requests", "run_completions", "run_queue", "runs", "schema_version", "scores"],
+            ["api_tokens", "audit", "audit_chain", "completions", "dataset_instances", "datasets", "jury_ratings", "models", "requests", "run_completions", "run_queue", "runs", "schema_version", "scores", "users"],
             tables);
     }
 
