@@ -7,7 +7,7 @@ namespace MedHelm.Service;
 /// <summary>
 /// Builds the web service: the MedHelm home's appsettings.json and MEDHELM__ variables, the application layer
 /// (<see cref="MedHelmServiceCollectionExtensions.AddMedHelm"/>), Kestrel from the validated <c>Service</c> section,
-/// token authentication with roles, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
+/// token and session-cookie authentication with roles, the login pages, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
 /// </summary>
 public sealed class MedHelmServiceApp
 {
@@ -28,8 +28,8 @@ public sealed class MedHelmServiceApp
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
         builder.Services.AddMedHelmLogging(verbose);
-        // authentication registers ASP.NET Core data protection; no cookie or antiforgery token is issued yet, so its
-        // key-storage warning says nothing useful
+        // data protection keys (session cookies, antiforgery tokens) are kept owner-only in the data folder; its warning
+        // that they are not encrypted at rest says nothing the folder's permissions do not already cover
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.AddMedHelmService();
 

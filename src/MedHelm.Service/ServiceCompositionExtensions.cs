@@ -10,7 +10,6 @@ using MedHelm.Service.Health;
 using MedHelm.Service.OpenApi;
 using MedHelm.Service.Options;
 using MedHelm.Service.Runs;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -32,13 +31,12 @@ public static class ServiceCompositionExtensions
         services.AddHostedService<RunQueueWorker>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        services.AddMedHelmAuthentication();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Policy(AccessRole.Viewer), p => p.RequireRole(Roles.AtLeast(AccessRole.Viewer)))
             .AddPolicy(Roles.Policy(AccessRole.Operator), p => p.RequireRole(Roles.AtLeast(AccessRole.Operator)))
             .AddPolicy(Roles.Policy(AccessRole.Admin), p => p.RequireRole(Roles.AtLeast(AccessRole.Admin)))
-            // an endpoint that names no role still needs a valid token
+            // an endpoint that names no role still needs a valid token or session
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Roles.AtLeast(AccessRole.Viewer)).Build());
 
         services.AddProblemDetails();
@@ -52,7 +50,7 @@ public static class ServiceCompositionExtensions
         return builder;
     }
 
-    /// <summary>The middleware and the endpoints outside the API groups: health and the OpenAPI document.</summary>
+    /// <summary>The middleware and the endpoints outside the API groups: health, the login pages and the OpenAPI document.</summary>
     public static WebApplication UseMedHelmService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -60,11 +58,15 @@ public static class ServiceCompositionExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // the login form's limit per client address
+        app.UseAntiforgery(); // validates the forms of endpoints that bind [FromForm] parameters
+        app.UseSessionAntiforgery(); // and every state-changing request made with a session cookie
         app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body
 
         app.MapHealthChecks("/health/live", HealthJson.Options(_ => false)).AllowAnonymous();
         app.MapHealthChecks("/health/ready", HealthJson.Options(r => r.Tags.Contains("ready"))).RequireRole(AccessRole.Viewer);
         app.MapOpenApi().RequireRole(AccessRole.Viewer);
+        app.MapLoginPages();
         return app;
     }
 

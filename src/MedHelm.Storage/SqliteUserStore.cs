@@ -91,6 +91,10 @@ public sealed class SqliteUserStore : IUserStore
             cancellationToken);
 
     /// <inheritdoc />
+    public Task<bool> EndSessionsAsync(string name, string newSecurityStamp, string client, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, "security_stamp = $stamp", c => c.Parameters.AddWithValue("$stamp", newSecurityStamp), "logout", new { name, client }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<LoginFailureOutcome> RecordLoginFailureAsync(
         string name, int lockAfter, DateTimeOffset lockUntilUtc, string client, CancellationToken cancellationToken = default)
     {

@@ -182,9 +182,12 @@ public sealed class AccountService(Lazy<IResultsDatabase> database, IOptions<Ser
         return new LoginResult(LoginOutcome.Succeeded, new AccountSession(user.Name, user.Role, user.SecurityStamp));
     }
 
-    /// <summary>Audits a logout.</summary>
+    /// <summary>
+    /// Signs the account out (audited as <c>logout</c>): its security stamp is replaced, so every session cookie it was
+    /// given stops working at once, including a copy kept by someone else.
+    /// </summary>
     public Task LogoutAsync(string name, string client, CancellationToken cancellationToken) =>
-        AuditAsync("logout", new { name, client }, cancellationToken);
+        Users.EndSessionsAsync(name, NewStamp(), client, cancellationToken);
 
     /// <summary>The session's account when it is still valid (exists, enabled, same stamp), with its current role; otherwise null.</summary>
     public async Task<AccountSession?> ValidateSessionAsync(string name, string securityStamp, CancellationToken cancellationToken)

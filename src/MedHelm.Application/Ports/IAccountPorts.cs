@@ -48,6 +48,9 @@ public interface IUserStore
     Task<LoginFailureOutcome> RecordLoginFailureAsync(
         string name, int lockAfter, DateTimeOffset lockUntilUtc, string client, CancellationToken cancellationToken = default);
 
+    /// <summary>Replaces the security stamp (every session of the account ends) and audits <c>logout</c>; false when there is no such account.</summary>
+    Task<bool> EndSessionsAsync(string name, string newSecurityStamp, string client, CancellationToken cancellationToken = default);
+
     /// <summary>Clears the failures, records the time (and a re-hashed password, when given) and audits <c>login_succeeded</c>.</summary>
     Task RecordLoginSuccessAsync(string name, DateTimeOffset atUtc, string? newPasswordHash, string client, CancellationToken cancellationToken = default);
 }

@@ -27,12 +27,16 @@ public sealed class TestService : IAsyncDisposable
     private readonly Factory _factory;
     private readonly bool _ownsHome;
 
-    public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null)
+    /// <summary>The password of the accounts <see cref="SessionClientAsync"/> creates.</summary>
+    public const string Password = "test password 1234";
+
+    public TestService(
+        ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null, TimeProvider? time = null)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
-        _factory = new Factory(Home.Path, Loader, settings ?? []);
+        _factory = new Factory(Home.Path, Loader, settings ?? [], time);
         _ = _factory.Server; // starts the host (and its run queue worker)
     }
 
@@ -55,6 +59,41 @@ public sealed class TestService : IAsyncDisposable
         var client = Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         return client;
+    }
+
+    /// <summary>A client signed in (session cookie) as a new account <c>user-ROLE</c> of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> SessionClientAsync(AccessRole role)
+    {
+        var name = $"user-{role}".ToLowerInvariant();
+        await Services.GetRequiredService<AccountService>().CreateAsync(name, role, Password, "test", CancellationToken.None);
+        var client = Anonymous();
+        var response = await LoginAsync(client, name, Password);
+        if (response.StatusCode != System.Net.HttpStatusCode.SeeOther)
+        {
+            throw new InvalidOperationException($"login as {name}: {response.StatusCode}");
+        }
+
+        return client;
+    }
+
+    /// <summary>Posts the login form (with the antiforgery token of a freshly loaded login page).</summary>
+    public static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string name, string password, string? returnUrl = null)
+    {
+        var form = new Dictionary<string, string> { ["__RequestVerificationToken"] = await FormTokenAsync(client, "/login"), ["username"] = name, ["password"] = password };
+        if (returnUrl is not null)
+        {
+            form["returnUrl"] = returnUrl;
+        }
+
+        return await client.PostAsync("/login", new FormUrlEncodedContent(form));
+    }
+
+    /// <summary>The antiforgery token of the first form on the page at <paramref name="url"/>.</summary>
+    public static async Task<string> FormTokenAsync(HttpClient client, string url)
+    {
+        var html = await client.GetStringAsync(url);
+        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        return match.Success ? System.Net.WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException($"no antiforgery token on {url}");
     }
 
     /// <summary>Writes a tiny generated GGUF model into the home and returns its path (its name is the file name).</summary>
@@ -98,7 +137,8 @@ public sealed class TestService : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string home, ScriptedLoader loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
+    private sealed class Factory(string home, ScriptedLoader loader, IReadOnlyList<(string Key, string Value)> settings, TimeProvider? time)
+        : WebApplicationFactory<MedHelmServiceApp>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -114,6 +154,10 @@ public sealed class TestService : IAsyncDisposable
             {
                 services.AddSingleton(new MedHelmPaths(home, new StorageOptions()));
                 services.AddSingleton<IModelLoader>(loader);
+                if (time is not null)
+                {
+                    services.AddSingleton(time);
+                }
             });
         }
     }
