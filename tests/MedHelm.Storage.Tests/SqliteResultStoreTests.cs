@@ -50,7 +50,7 @@ public class SqliteResultStoreTests
         using var temp = new TempDatabase();
         await using var dataSource = new SqliteDataSourceBuilder(temp.DatabasePath) { BusyTimeout = TimeSpan.FromSeconds(1) }.Build();
         Assert.Equal(Path.GetFullPath(temp.DatabasePath), dataSource.Path);
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(Enumerable.Range(1, Migrations.All.Count).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
 
         await using (var first = new SqliteResultStore(dataSource))
         {
@@ -99,7 +99,7 @@ public class SqliteResultStoreTests
             Assert.Single(await second.GetRunResultsAsync("run-1"));
         }
 
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(Enumerable.Range(1, Migrations.All.Count).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
     }
 
     [Fact]
