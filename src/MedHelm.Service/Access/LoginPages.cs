@@ -57,9 +57,9 @@ public static class LoginPages
         return Page(StatusCodes.Status200OK, LoginForm(context, returnUrl, null) + hint);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext context, IAntiforgery antiforgery, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
-        if (!await antiforgery.IsRequestValidAsync(context))
+        if (!await SessionAuthentication.HasValidAntiforgeryTokenAsync(context))
         {
             return Page(StatusCodes.Status400BadRequest, $"""<p class="error">The form expired or did not come from this site.</p><p><a href="{LoginPath}">Sign in again</a></p>""");
         }
@@ -77,9 +77,9 @@ public static class LoginPages
         return SeeOther(Target(returnUrl));
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext context, IAntiforgery antiforgery, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> LogoutAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
-        if (!await antiforgery.IsRequestValidAsync(context))
+        if (!await SessionAuthentication.HasValidAntiforgeryTokenAsync(context))
         {
             return Page(StatusCodes.Status400BadRequest, """<p class="error">The form expired or did not come from this site.</p>""");
         }

@@ -93,7 +93,7 @@ public static class SessionAuthentication
             var method = context.Request.Method;
             var unsafeMethod = !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
             if (unsafeMethod && context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme }
-                && !await context.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context))
+                && !await HasValidAntiforgeryTokenAsync(context))
             {
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
                 await context.Response.WriteAsync("The antiforgery token is missing or invalid: reload the page.", context.RequestAborted);
@@ -102,6 +102,19 @@ public static class SessionAuthentication
 
             await next(context);
         });
+
+    /// <summary>True when the request carries a valid antiforgery token; false also when its form cannot be read at all.</summary>
+    public static async Task<bool> HasValidAntiforgeryTokenAsync(HttpContext context)
+    {
+        try
+        {
+            return await context.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return false; // a malformed form body (e.g. a multipart boundary missing)
+        }
+    }
 
     /// <summary>The principal of a signed-in account.</summary>
     public static ClaimsPrincipal Principal(AccountSession session) =>
