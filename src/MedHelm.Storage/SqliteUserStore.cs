@@ -11,18 +11,12 @@ namespace MedHelm.Storage;
 /// Local accounts (table <c>users</c>): password hashes only; each change and each login outcome is audited in the same
 /// transaction as the change, so the audit chain holds exactly what happened (never a password or hash).
 /// </summary>
-public sealed class SqliteUserStore : IUserStore
+/// <param name="dataSource">The database the accounts live in.</param>
+public sealed class SqliteUserStore(SqliteDataSource dataSource) : IUserStore
 {
     private const string Columns = "name, role, password_hash, security_stamp, failed_attempts, locked_until_utc, disabled, created_utc, last_login_utc";
 
-    private readonly SqliteDataSource _dataSource;
-
-    /// <summary>The accounts of <paramref name="dataSource"/>.</summary>
-    public SqliteUserStore(SqliteDataSource dataSource)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        _dataSource = dataSource;
-    }
+    private readonly SqliteDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
 
     /// <inheritdoc />
     public Task AddUserAsync(StoredUser user, string who, CancellationToken cancellationToken = default)
@@ -51,11 +45,10 @@ public sealed class SqliteUserStore : IUserStore
     }
 
     /// <inheritdoc />
-    public async Task<StoredUser?> FindUserAsync(string name, CancellationToken cancellationToken = default)
+    public Task<StoredUser?> FindUserAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var rows = await _dataSource.ReadListAsync($"SELECT {Columns} FROM users WHERE name = $p", name, Read, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
+        return _dataSource.ReadSingleOrNullAsync($"SELECT {Columns} FROM users WHERE name = $p", name, Read, cancellationToken);
     }
 
     /// <inheritdoc />
