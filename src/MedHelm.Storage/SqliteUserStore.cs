@@ -45,11 +45,8 @@ public sealed class SqliteUserStore(SqliteDataSource dataSource) : IUserStore
     }
 
     /// <inheritdoc />
-    public Task<StoredUser?> FindUserAsync(string name, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return _dataSource.ReadSingleOrNullAsync($"SELECT {Columns} FROM users WHERE name = $p", name, Read, cancellationToken);
-    }
+    public Task<StoredUser?> FindUserAsync(string name, CancellationToken cancellationToken = default) =>
+        _dataSource.ReadSingleOrNullAsync($"SELECT {Columns} FROM users WHERE name = $p", name ?? throw new ArgumentNullException(nameof(name)), Read, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredUser>> ListUsersAsync(CancellationToken cancellationToken = default) =>
