@@ -158,6 +158,31 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task A_session_survives_a_restart_because_its_keys_are_kept_owner_only_in_the_data_folder()
+    {
+        using var home = new TempFolder("medhelm-service-");
+        string cookie;
+        await using (var first = new TestService(home: home))
+        {
+            await CreateAsync(first, "vera", AccessRole.Viewer);
+            var login = await TestService.LoginAsync(first.Anonymous(), "vera", TestService.Password);
+            cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("medhelm.session=", StringComparison.Ordinal)).Split(';')[0];
+        }
+
+        var keys = Path.Combine(home.Path, "data", "keys");
+        Assert.NotEmpty(Directory.GetFiles(keys, "key-*.xml"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+        }
+
+        await using var second = new TestService(home: home);
+        var client = second.Anonymous();
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task Logout_ends_the_session_even_for_a_copied_cookie_and_disabling_ends_sessions()
     {
         await using var service = new TestService();
