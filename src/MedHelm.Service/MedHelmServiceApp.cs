@@ -1,6 +1,8 @@
 using MedHelm.Application.Hosting;
 using MedHelm.Hosting;
+using MedHelm.Hosting.Logging;
 using MedHelm.Service.Apis;
+using MedHelm.Service.Dashboard;
 
 namespace MedHelm.Service;
 
@@ -27,10 +29,7 @@ public sealed class MedHelmServiceApp
         builder.Configuration.AddConfiguration(MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home));
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
-        builder.Services.AddMedHelmLogging(verbose);
-        // data protection keys (session cookies, antiforgery tokens) are kept owner-only in the data folder; its warning
-        // that they are not encrypted at rest says nothing the folder's permissions do not already cover
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddMedHelmLogging(builder.Configuration, verbose);
         builder.AddMedHelmService();
 
         var app = builder.Build();
@@ -41,6 +40,7 @@ public sealed class MedHelmServiceApp
         app.MapBenchmarksApiV1();
         app.MapDatasetsApiV1();
         app.MapAuditApiV1();
+        app.MapDashboard();
         return app;
     }
 }

@@ -2,9 +2,11 @@ using MedHelm.Application.Options;
 using System.Net;
 using MedHelm.Application.Access;
 using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Service.Access;
+using MedHelm.Service.Diagnostics;
 using MedHelm.Service.Errors;
 using MedHelm.Service.Health;
 using MedHelm.Service.OpenApi;
@@ -27,9 +29,17 @@ public static class ServiceCompositionExtensions
         services.AddSingleton<IValidateOptions<ServiceOptions>>(sp => new ServiceOptionsValidator(sp.GetRequiredService<MedHelmPaths>().Resolve));
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
 
+        // a service keeps idle models loaded (within ModelLoader's budget) and runs each model's engine in a worker process
+        // of its own (an abort in llama.cpp ends that worker, not every user's work), unless configured otherwise
+        services.PostConfigure<ModelLoaderOptions>(o =>
+        {
+            o.KeepLoaded ??= true;
+            o.Placement ??= ModelPlacement.Worker;
+        });
         services.AddSingleton<RunProgressRegistry>();
         services.AddHostedService<RunQueueWorker>();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // the run queue worker cancels the batch in flight after ShutdownSeconds; the extra time records that cancellation
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownSeconds + 15));
 
         services.AddMedHelmAuthentication();
         services.AddAuthorizationBuilder()
@@ -54,12 +64,13 @@ public static class ServiceCompositionExtensions
     public static WebApplication UseMedHelmService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMedHelmRequestLogging(); // first: it sees the final status of every request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter(); // the login form's limit per client address
-        app.UseAntiforgery(); // validates the forms of endpoints that bind [FromForm] parameters
+        app.UseAntiforgery(); // the dashboard's form posts; after authorization, so an anonymous post gets 401 first
         app.UseSessionAntiforgery(); // and every state-changing request made with a session cookie
         app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body
 

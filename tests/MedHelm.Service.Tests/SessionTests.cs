@@ -109,7 +109,7 @@ public sealed class SessionTests
     public async Task A_session_ends_after_15_idle_minutes_and_requests_keep_it_alive()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        await using var service = new TestService(time: clock);
+        await using var service = new TestService(services: s => s.AddSingleton<TimeProvider>(clock));
         var client = await service.SessionClientAsync(AccessRole.Viewer);
 
         for (var i = 0; i < 4; i++)

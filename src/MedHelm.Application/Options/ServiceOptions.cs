@@ -35,6 +35,13 @@ public sealed class ServiceOptions
     [Range(1, 3600)]
     public int QueuePollSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How long a stop waits, in seconds, for the running run's model calls in flight (its current batch) to finish and
+    /// be stored; after that they are cancelled. Either way the run stays queued and resumes at the next start.
+    /// </summary>
+    [Range(1, 3600)]
+    public int ShutdownSeconds { get; set; } = 30;
+
     /// <summary>A dashboard session (cookie) ends after this many minutes without a request (sliding).</summary>
     [Range(1, 24 * 60)]
     public int SessionIdleMinutes { get; set; } = 15;

@@ -91,6 +91,7 @@ public sealed class LlamaChatClient : IChatClient
         : serviceType.IsInstanceOfType(this) ? this
         : serviceType == typeof(LlamaModel) ? _model
         : serviceType == typeof(LlamaEngine) ? _engine
+        : serviceType == typeof(ChatTemplateInfo) && _model.Template is { } template ? new ChatTemplateInfo(template.ReadsDate)
         : null;
 
     /// <summary>Renders the conversation with the model's template and tokenizes it (BOS added, control tokens parsed).</summary>

@@ -20,7 +20,8 @@ namespace MedHelm.Service.Tests.Support;
 /// <summary>
 /// The service in-process (WebApplicationFactory over the real Program) with a temporary MedHelm home and a real SQLite
 /// results database in it; models are tiny generated GGUF files (read and hashed by the planner as in production)
-/// served by <see cref="ScriptedLoader"/>. A second instance over the same <see cref="Home"/> is a restart.
+/// served by <see cref="ScriptedLoader"/> (or, with <c>realEngine</c>, by llama.cpp through the product's own loader).
+/// A second instance over the same <see cref="Home"/> is a restart.
 /// </summary>
 public sealed class TestService : IAsyncDisposable
 {
@@ -30,13 +31,22 @@ public sealed class TestService : IAsyncDisposable
     /// <summary>The password of the accounts <see cref="SessionClientAsync"/> creates.</summary>
     public const string Password = "test password 1234";
 
+    /// <param name="loader">Serves the chat models; null: a <see cref="ScriptedLoader"/> answering "A".</param>
+    /// <param name="home">The MedHelm home (a second instance over one home is a restart); null: a new temporary one.</param>
+    /// <param name="settings">Configuration keys set on top of the home's appsettings.json.</param>
+    /// <param name="realEngine">Load models with llama.cpp (the repository's runtimes/llama) instead of <paramref name="loader"/>.</param>
+    /// <param name="services">Further registrations (e.g. a logger provider that collects every event).</param>
     public TestService(
-        ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null, TimeProvider? time = null)
+        ScriptedLoader? loader = null,
+        TempFolder? home = null,
+        IReadOnlyList<(string Key, string Value)>? settings = null,
+        bool realEngine = false,
+        Action<IServiceCollection>? services = null)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
-        _factory = new Factory(Home.Path, Loader, settings ?? [], time);
+        _factory = new Factory(Home.Path, realEngine ? null : Loader, settings ?? [], services);
         _ = _factory.Server; // starts the host (and its run queue worker)
     }
 
@@ -137,7 +147,7 @@ public sealed class TestService : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string home, ScriptedLoader loader, IReadOnlyList<(string Key, string Value)> settings, TimeProvider? time)
+    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings, Action<IServiceCollection>? configure)
         : WebApplicationFactory<MedHelmServiceApp>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -153,11 +163,12 @@ public sealed class TestService : IAsyncDisposable
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton(new MedHelmPaths(home, new StorageOptions()));
-                services.AddSingleton<IModelLoader>(loader);
-                if (time is not null)
+                if (loader is not null)
                 {
-                    services.AddSingleton(time);
+                    services.AddSingleton<IModelLoader>(loader);
                 }
+
+                configure?.Invoke(services);
             });
         }
     }
