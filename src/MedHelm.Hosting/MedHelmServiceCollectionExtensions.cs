@@ -12,6 +12,7 @@ using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace MedHelm.Hosting;
@@ -90,6 +91,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<DemoRunBuilder>();
         services.AddSingleton<DatasetImportService>();
         services.AddSingleton<Application.Access.ApiTokenService>();
+        services.AddSingleton<Application.Access.AccountService>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RunQueueService>();
         services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
         services.AddSingleton<IResultsDatabase>(sp =>

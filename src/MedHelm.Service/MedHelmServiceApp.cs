@@ -9,7 +9,7 @@ namespace MedHelm.Service;
 /// <summary>
 /// Builds the web service: the MedHelm home's appsettings.json and MEDHELM__ variables, the application layer
 /// (<see cref="MedHelmServiceCollectionExtensions.AddMedHelm"/>), Kestrel from the validated <c>Service</c> section,
-/// token authentication with roles, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
+/// token and session-cookie authentication with roles, the login pages, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
 /// </summary>
 public sealed class MedHelmServiceApp
 {

@@ -12,7 +12,6 @@ using MedHelm.Service.Health;
 using MedHelm.Service.OpenApi;
 using MedHelm.Service.Options;
 using MedHelm.Service.Runs;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -42,16 +41,14 @@ public static class ServiceCompositionExtensions
         // the run queue worker cancels the batch in flight after ShutdownSeconds; the extra time records that cancellation
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownSeconds + 15));
 
-        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        services.AddMedHelmAuthentication();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Policy(AccessRole.Viewer), p => p.RequireRole(Roles.AtLeast(AccessRole.Viewer)))
             .AddPolicy(Roles.Policy(AccessRole.Operator), p => p.RequireRole(Roles.AtLeast(AccessRole.Operator)))
             .AddPolicy(Roles.Policy(AccessRole.Admin), p => p.RequireRole(Roles.AtLeast(AccessRole.Admin)))
-            // an endpoint that names no role still needs a valid token
+            // an endpoint that names no role still needs a valid token or session
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Roles.AtLeast(AccessRole.Viewer)).Build());
 
-        services.AddAntiforgery(o => o.Cookie.Name = "medhelm.antiforgery");
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -63,7 +60,7 @@ public static class ServiceCompositionExtensions
         return builder;
     }
 
-    /// <summary>The middleware and the endpoints outside the API groups: health and the OpenAPI document.</summary>
+    /// <summary>The middleware and the endpoints outside the API groups: health, the login pages and the OpenAPI document.</summary>
     public static WebApplication UseMedHelmService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -72,12 +69,15 @@ public static class ServiceCompositionExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // the login form's limit per client address
         app.UseAntiforgery(); // the dashboard's form posts; after authorization, so an anonymous post gets 401 first
+        app.UseSessionAntiforgery(); // and every state-changing request made with a session cookie
         app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body
 
         app.MapHealthChecks("/health/live", HealthJson.Options(_ => false)).AllowAnonymous();
         app.MapHealthChecks("/health/ready", HealthJson.Options(r => r.Tags.Contains("ready"))).RequireRole(AccessRole.Viewer);
         app.MapOpenApi().RequireRole(AccessRole.Viewer);
+        app.MapLoginPages();
         return app;
     }
 

@@ -19,7 +19,7 @@ public sealed class FuzzTests
     [
         "/api/v1/runs", "/api/v1/runs/{id}", "/api/v1/runs/{id}/cancel", "/api/v1/runs/{id}/resume", "/api/v1/runs/{id}/results", "/api/v1/runs/{id}/report",
         "/api/v1/leaderboard", "/api/v1/models", "/api/v1/benchmarks", "/api/v1/benchmarks/{id}", "/api/v1/benchmarks/{id}/prompt", "/api/v1/datasets",
-        "/api/v1/me", "/api/v1/audit", "/api/v1/audit/verify", "/health/live", "/health/ready", "/openapi/v1.json", "/", "/api", "/api/v2/runs",
+        "/api/v1/me", "/api/v1/audit", "/api/v1/audit/verify", "/health/live", "/health/ready", "/openapi/v1.json", "/", "/api", "/api/v2/runs", "/login", "/logout",
     ];
 
     // no %00 in a path: the test host's client refuses to send it (Kestrel answers it with 400); it is sent in queries

@@ -62,7 +62,8 @@ public static class MedHelmLoggingExtensions
         LogEventLevel? fileLevel = file.Enabled && file.MinimumLevel != LogLevel.None ? LevelOf(file.MinimumLevel) : null;
         serilog.MinimumLevel.Is(fileLevel is { } f && f < console ? f : console)
             .MinimumLevel.Override(RequestEchoingCategory, LogEventLevel.Warning)
-            // authentication registers data protection; no cookie is issued, so its key-storage warning says nothing useful
+            // data protection keys (session cookies, antiforgery tokens) are kept owner-only in DATA/keys; its warning that they
+            // are not encrypted at rest says nothing the folder's permissions do not already cover
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
             // the Serilog section may change levels; only the console and file sinks can be named in it (nothing leaves the machine)
             .ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(

@@ -21,6 +21,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 (StatusCodes.Status400BadRequest, "The request is invalid.", RequestEcho.Redact(httpContext, exception.Message)),
             BadHttpRequestException e => (e.StatusCode, "The request could not be read.", Generic(e.StatusCode)),
             InvalidDataException => (StatusCodes.Status400BadRequest, "The request could not be read.", "The request body is malformed or too large."),
+            Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException =>
+                (StatusCodes.Status400BadRequest, "The request could not be read.", "The antiforgery token is missing or invalid: reload the page."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Client closed the request.", null),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The error was logged; nothing about it is shown here."),
         };

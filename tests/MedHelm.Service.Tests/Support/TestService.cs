@@ -28,6 +28,9 @@ public sealed class TestService : IAsyncDisposable
     private readonly Factory _factory;
     private readonly bool _ownsHome;
 
+    /// <summary>The password of the accounts <see cref="SessionClientAsync"/> creates.</summary>
+    public const string Password = "test password 1234";
+
     /// <param name="loader">Serves the chat models; null: a <see cref="ScriptedLoader"/> answering "A".</param>
     /// <param name="home">The MedHelm home (a second instance over one home is a restart); null: a new temporary one.</param>
     /// <param name="settings">Configuration keys set on top of the home's appsettings.json.</param>
@@ -66,6 +69,41 @@ public sealed class TestService : IAsyncDisposable
         var client = Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         return client;
+    }
+
+    /// <summary>A client signed in (session cookie) as a new account <c>user-ROLE</c> of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> SessionClientAsync(AccessRole role)
+    {
+        var name = $"user-{role}".ToLowerInvariant();
+        await Services.GetRequiredService<AccountService>().CreateAsync(name, role, Password, "test", CancellationToken.None);
+        var client = Anonymous();
+        var response = await LoginAsync(client, name, Password);
+        if (response.StatusCode != System.Net.HttpStatusCode.SeeOther)
+        {
+            throw new InvalidOperationException($"login as {name}: {response.StatusCode}");
+        }
+
+        return client;
+    }
+
+    /// <summary>Posts the login form (with the antiforgery token of a freshly loaded login page).</summary>
+    public static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string name, string password, string? returnUrl = null)
+    {
+        var form = new Dictionary<string, string> { ["__RequestVerificationToken"] = await FormTokenAsync(client, "/login"), ["username"] = name, ["password"] = password };
+        if (returnUrl is not null)
+        {
+            form["returnUrl"] = returnUrl;
+        }
+
+        return await client.PostAsync("/login", new FormUrlEncodedContent(form));
+    }
+
+    /// <summary>The antiforgery token of the first form on the page at <paramref name="url"/>.</summary>
+    public static async Task<string> FormTokenAsync(HttpClient client, string url)
+    {
+        var html = await client.GetStringAsync(url);
+        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        return match.Success ? System.Net.WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException($"no antiforgery token on {url}");
     }
 
     /// <summary>Writes a tiny generated GGUF model into the home and returns its path (its name is the file name).</summary>
