@@ -54,7 +54,8 @@ public static class DashboardLayout
     /// <param name="user">The viewer.</param>
     /// <param name="nonce">The response's CSP nonce.</param>
     /// <param name="withScript">Include the live-update script.</param>
-    public static string Render(string title, string current, Markup body, DashboardUser user, string nonce, bool withScript)
+    /// <param name="signOut">The sign-out form of a cookie session (none for a token caller).</param>
+    public static string Render(string title, string current, Markup body, DashboardUser user, string nonce, bool withScript, Markup? signOut = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         var html = new Html();
@@ -62,7 +63,7 @@ public static class DashboardLayout
         html.Add($"<title>{title} · MedHelm</title><style nonce=\"{nonce}\">{new Markup(Stylesheet.Value)}</style></head>\n<body><header><span class=\"brand\">MedHelm</span><nav>");
         html.Each(Links.Where(l => user.Role >= l.Role), (h, l) =>
             h.Add($"<a href=\"{l.Path}\"{new Markup(l.Path == current ? " aria-current=\"page\"" : "")}>{l.Label}</a>"));
-        html.Add($"</nav><span class=\"who\">{user.Name} ({Roles.Name(user.Role)})</span></header>\n<main><h1>{title}</h1>\n{body}</main>");
+        html.Add($"</nav><span class=\"who\">{user.Name} ({Roles.Name(user.Role)})</span>{signOut ?? Markup.Empty}</header>\n<main><h1>{title}</h1>\n{body}</main>");
         if (withScript)
         {
             html.Add($"<script nonce=\"{nonce}\">{new Markup(Script.Value)}</script>");
@@ -102,6 +103,10 @@ public sealed record DashboardPage(string Title, string Current, Markup Body, bo
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.XFrameOptions = "DENY";
         response.Headers["Referrer-Policy"] = "no-referrer";
-        return response.WriteAsync(DashboardLayout.Render(Title, Current, Body, DashboardUser.From(httpContext.User), nonce, WithScript), httpContext.RequestAborted);
+        // a browser session signs out with a form (antiforgery-protected); an API token has nothing to sign out of
+        var signOut = httpContext.User.Identity?.AuthenticationType == Access.SessionAuthentication.CookieScheme
+            ? new Markup(Access.LoginPages.LogoutForm(httpContext))
+            : (Markup?)null;
+        return response.WriteAsync(DashboardLayout.Render(Title, Current, Body, DashboardUser.From(httpContext.User), nonce, WithScript, signOut), httpContext.RequestAborted);
     }
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using MedHelm.Application.Ports;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Service.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace MedHelm.Service.Tests.Dashboard;
@@ -13,7 +14,7 @@ namespace MedHelm.Service.Tests.Dashboard;
 /// The dashboard in headless Chromium (Debian's <c>/usr/bin/chromium</c> through Microsoft.Playwright) against the
 /// real service on a loopback port running a generated GGUF model with llama.cpp: an operator starts a run from the
 /// form, watches its page update until it finishes, and finds the model on the leaderboard, the heatmap, the runs list
-/// and the models page. The browser authenticates with an API token header. Screenshots are kept under the test's output folder
+/// and the models page. The operator signs in through the login form (a local account with a cookie session). Screenshots are kept under the test's output folder
 /// (<c>bin/Release/net10.0/TestResults/screenshots/dashboard-*.png</c>).
 /// </summary>
 [Trait("Category", TestCategories.Slow)]
@@ -39,7 +40,6 @@ public sealed class DashboardBrowserTests
         {
             BaseURL = service.Address.ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-            ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + await service.TokenAsync(AccessRole.Operator) },
         });
         var tab = await context.NewPageAsync();
         var requests = new List<string>();
@@ -63,7 +63,16 @@ public sealed class DashboardBrowserTests
         };
         tab.PageError += (_, error) => problems.Add(error);
 
+        // no session yet: the dashboard sends the browser to the login form, which brings it back after signing in
+        const string password = "correct horse battery staple";
+        await service.Services.GetRequiredService<Application.Access.AccountService>().CreateAsync("ward-operator", AccessRole.Operator, password, "test", CancellationToken.None);
         await tab.GotoAsync("/dashboard");
+        Assert.Contains("/login", tab.Url, StringComparison.Ordinal);
+        await tab.FillAsync("input[name=username]", "ward-operator");
+        await tab.FillAsync("input[name=password]", password);
+        await tab.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "dashboard-0-login.png"), FullPage = true });
+        await tab.ClickAsync("button[type=submit]");
+        await tab.WaitForURLAsync("**/dashboard");
         Assert.True(await tab.Locator("#leaderboard-empty").IsVisibleAsync());
         await tab.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "dashboard-1-empty-leaderboard.png"), FullPage = true });
 
@@ -106,6 +115,12 @@ public sealed class DashboardBrowserTests
         await tab.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "Models" }).ClickAsync();
         Assert.Equal("tiny", await tab.Locator("#models td.model").First.TextContentAsync());
         await tab.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "dashboard-7-models.png"), FullPage = true });
+
+        // signing out ends the session: the dashboard sends the browser back to the login form
+        await tab.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();
+        await tab.WaitForURLAsync("**/login");
+        await tab.GotoAsync("/dashboard");
+        Assert.Contains("/login", tab.Url, StringComparison.Ordinal);
 
         Assert.All(requests, url => Assert.StartsWith(service.Address.ToString(), url, StringComparison.Ordinal)); // nothing from elsewhere
         Assert.True(problems.Count == 0, string.Join("\n", problems)); // no Content-Security-Policy violation, no script error, no failed request
