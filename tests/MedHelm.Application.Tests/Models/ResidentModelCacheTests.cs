@@ -161,13 +161,4 @@ public sealed class ResidentModelCacheTests
 
         public void Dispose() => Disposed = true;
     }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }
