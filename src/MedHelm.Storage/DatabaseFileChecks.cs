@@ -1,4 +1,3 @@
-using System.Text;
 using MedHelm.Application.Errors;
 using MedHelm.Evaluation.Files;
 using Microsoft.Data.Sqlite;
@@ -12,8 +11,6 @@ namespace MedHelm.Storage;
 /// </summary>
 internal static class DatabaseFileChecks
 {
-    private static readonly byte[] Header = Encoding.ASCII.GetBytes("SQLite format 3\0");
-
     private const int Error = 1;
     private const int Busy = 5;
     private const int Locked = 6;
@@ -36,13 +33,7 @@ internal static class DatabaseFileChecks
             throw new RequestValidationException($"The results database {path} is {kind}, not a regular file; it was left untouched.");
         }
 
-        var start = new byte[Header.Length];
-        int read;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        {
-            read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
-        }
-        if (read > 0 && (read < Header.Length || !start.AsSpan().SequenceEqual(Header)))
+        if (SqliteFiles.ReadStart(path) == SqliteFileStart.Other)
         {
             throw new RequestValidationException($"{path} is not a SQLite database (its first bytes are not SQLite's header); it was left untouched. Point --db or Storage:DatabaseFile at a results database, or at a new file name.");
         }

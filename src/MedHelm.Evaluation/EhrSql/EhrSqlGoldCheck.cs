@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MedHelm.Evaluation.Files;
 using MedHelm.Evaluation.Metrics;
 
 namespace MedHelm.Evaluation.EhrSql;
@@ -39,6 +40,7 @@ public static partial class EhrSqlGoldCheck
         var errors = new List<string>();
         foreach (var file in questionFiles)
         {
+            RegularFiles.EnsureRegular(file, "EHRSQL question file");
             using var document = JsonDocument.Parse(File.ReadAllBytes(file));
             foreach (var record in document.RootElement.EnumerateArray())
             {
