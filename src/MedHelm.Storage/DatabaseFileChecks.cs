@@ -39,6 +39,43 @@ internal static class DatabaseFileChecks
         }
     }
 
+    /// <summary>
+    /// After opening, before anything is written (the switch to WAL, the migrations): a SQLite file that holds tables
+    /// must be a results database (it has <c>schema_version</c>) of a version this application knows. Another SQLite
+    /// database given by mistake (the EHRSQL database as --db) would otherwise receive the results tables.
+    /// </summary>
+    public static void CheckIsResultsDatabase(SqliteConnection connection, string path, int knownVersion)
+    {
+        var tables = new List<string>();
+        using (var list = SqliteSql.Command(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;"))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        if (tables.Count == 0)
+        {
+            return; // a new, empty file
+        }
+
+        if (!tables.Contains("schema_version", StringComparer.Ordinal))
+        {
+            throw new RequestValidationException(
+                $"{path} is a SQLite database but not a MedHelm results database (it holds {string.Join(", ", tables.Take(5))}{(tables.Count > 5 ? ", …" : "")}); it was left untouched. Point --db or Storage:DatabaseFile at a results database, or at a new file name.");
+        }
+
+        using var read = SqliteSql.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version;");
+        var version = Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > knownVersion)
+        {
+            throw new RequestValidationException(
+                $"The results database {path} has schema version {version}, newer than this application knows ({knownVersion}): it was written by a newer MedHelm and was left untouched. Upgrade the application.");
+        }
+    }
+
     /// <summary>A typed error for a SQLite failure while opening, or null when it is none of those this explains.</summary>
     public static ApplicationError? Explain(string path, SqliteException e) => e.SqliteErrorCode switch
     {
