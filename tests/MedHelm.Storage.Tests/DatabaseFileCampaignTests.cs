@@ -98,10 +98,7 @@ public sealed class DatabaseFileCampaignTests
         Assert.Contains("is a folder", folder.Message, StringComparison.Ordinal);
 
         Directory.Delete(temp.DatabasePath);
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [temp.DatabasePath])!)
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        NamedPipes.Create(temp.DatabasePath);
         var pipe = await Assert.ThrowsAsync<RequestValidationException>(() => new SqliteResultsDatabaseFactory().OpenAsync(temp.DatabasePath, create: true));
         Assert.Contains("is a named pipe", pipe.Message, StringComparison.Ordinal);
     }

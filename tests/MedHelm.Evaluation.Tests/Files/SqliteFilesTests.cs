@@ -50,11 +50,7 @@ public sealed class SqliteFilesTests : IDisposable
         Directory.CreateDirectory(_temp.File("db"));
         Assert.Contains("is a folder", Assert.Throws<InvalidDataException>(() => new EhrSqlExecutionAccuracy(_temp.File("db"))).Message, StringComparison.Ordinal);
 
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_temp.File("pipe")])!)
-        {
-            mkfifo.WaitForExit();
-        }
-
+        NamedPipes.Create(_temp.File("pipe"));
         Assert.Contains("is a named pipe", Assert.Throws<InvalidDataException>(() => new EhrSqlExecutionAccuracy(_temp.File("pipe"))).Message, StringComparison.Ordinal);
         Assert.Throws<FileNotFoundException>(() => new EhrSqlExecutionAccuracy(_temp.File("missing.sqlite")));
     }
