@@ -169,7 +169,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     public async Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
-        EmbeddingModels.EnsureEncoder(resolved.Path, $"BERTScore model '{model}'");
+        EmbeddingModels.EnsureEncoder(resolved.Path, resolved.Path == System.IO.Path.GetFullPath(model) ? "BERTScore model" : $"BERTScore model '{model}'");
         var (embedder, lease) = await _cache.AcquireAsync(
             Key("embedding", resolved, resolved.Name), pin: false,
             () => Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)),
