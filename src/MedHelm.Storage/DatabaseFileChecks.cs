@@ -1,4 +1,3 @@
-using System.Text;
 using MedHelm.Application.Errors;
 using MedHelm.Evaluation.Files;
 using Microsoft.Data.Sqlite;
@@ -12,8 +11,6 @@ namespace MedHelm.Storage;
 /// </summary>
 internal static class DatabaseFileChecks
 {
-    private static readonly byte[] Header = Encoding.ASCII.GetBytes("SQLite format 3\0");
-
     private const int Error = 1;
     private const int Busy = 5;
     private const int Locked = 6;
@@ -36,15 +33,46 @@ internal static class DatabaseFileChecks
             throw new RequestValidationException($"The results database {path} is {kind}, not a regular file; it was left untouched.");
         }
 
-        var start = new byte[Header.Length];
-        int read;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        {
-            read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
-        }
-        if (read > 0 && (read < Header.Length || !start.AsSpan().SequenceEqual(Header)))
+        if (SqliteFiles.ReadStart(path) == SqliteFileStart.Other)
         {
             throw new RequestValidationException($"{path} is not a SQLite database (its first bytes are not SQLite's header); it was left untouched. Point --db or Storage:DatabaseFile at a results database, or at a new file name.");
+        }
+    }
+
+    /// <summary>
+    /// After opening, before anything is written (the switch to WAL, the migrations): a SQLite file that holds tables
+    /// must be a results database (it has <c>schema_version</c>) of a version this application knows. Another SQLite
+    /// database given by mistake (the EHRSQL database as --db) would otherwise receive the results tables.
+    /// </summary>
+    public static void CheckIsResultsDatabase(SqliteConnection connection, string path, int knownVersion)
+    {
+        var tables = new List<string>();
+        using (var list = SqliteSql.Command(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;"))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        if (tables.Count == 0)
+        {
+            return; // a new, empty file
+        }
+
+        if (!tables.Contains("schema_version", StringComparer.Ordinal))
+        {
+            throw new RequestValidationException(
+                $"{path} is a SQLite database but not a MedHelm results database (it holds {string.Join(", ", tables.Take(5))}{(tables.Count > 5 ? ", …" : "")}); it was left untouched. Point --db or Storage:DatabaseFile at a results database, or at a new file name.");
+        }
+
+        using var read = SqliteSql.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version;");
+        var version = Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > knownVersion)
+        {
+            throw new RequestValidationException(
+                $"The results database {path} has schema version {version}, newer than this application knows ({knownVersion}): it was written by a newer MedHelm and was left untouched. Upgrade the application.");
         }
     }
 

@@ -42,8 +42,7 @@ public sealed class SqliteDataSourceBuilder
     /// Creates the folder (0700) and the file (0600) when missing, switches the file to WAL, applies the migrations this
     /// version knows (once: later connections find the schema current) and returns the data source.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The database was written by a newer version of the application.</exception>
-    /// <exception cref="Application.Errors.RequestValidationException">The file is not SQLite, is damaged, a folder or a special file (left untouched).</exception>
+    /// <exception cref="Application.Errors.RequestValidationException">The file is not SQLite, is damaged, a folder or a special file, another SQLite database, or written by a newer version of the application (left untouched).</exception>
     /// <exception cref="Application.Errors.ConflictException">Another process holds the database locked.</exception>
     public SqliteDataSource Build()
     {
@@ -69,6 +68,7 @@ public sealed class SqliteDataSourceBuilder
         try
         {
             using var connection = dataSource.OpenConnection();
+            DatabaseFileChecks.CheckIsResultsDatabase(connection, Path, Migrations.All.Count);
             using (var wal = SqliteSql.Command(connection, "PRAGMA journal_mode=WAL;"))
             {
                 wal.ExecuteNonQuery(); // persistent: recorded in the file

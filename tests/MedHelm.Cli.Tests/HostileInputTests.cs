@@ -39,6 +39,26 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task An_overflowing_numeric_option_exits_1_naming_the_option_and_the_range()
+    {
+        using var home = new TempHome();
+
+        var result = await CliProcess.RunAsync(["run", "--benchmarks", "med_qa", "--models", "m", "--max-instances", "99999999999999"], home.Folder);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("--max-instances: '99999999999999' is not a whole number from -2147483648 to 2147483647", result.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(home.PathOf("data")), "nothing may be started or written");
+
+        // the checked parser leaves defaults to their factories: --layers 2, --embd 64 when not given
+        var made = await CliProcess.RunAsync(["models", "make-test-model", "--kind", "llama", "--out", home.PathOf("m.gguf")], home.Folder);
+        Assert.True(made.ExitCode == 0, made.ToString());
+        var gguf = GgufReader.Read(home.PathOf("m.gguf"));
+        Assert.True(gguf.TryGetUInt32("llama.block_count", out var blocks) && blocks == 2, "block_count");
+        Assert.True(gguf.TryGetUInt32("llama.embedding_length", out var width) && width == 64, "embedding_length");
+    }
+
+    [Fact]
     public async Task A_database_that_is_not_sqlite_exits_1_and_is_left_untouched()
     {
         using var home = new TempHome();

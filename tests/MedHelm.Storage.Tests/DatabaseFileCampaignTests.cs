@@ -36,6 +36,10 @@ public sealed class DatabaseFileCampaignTests
         ["payload-fractions"] = db => Patch(db, 21, [0x10, 0x10, 0x10]),
         ["schema-format-99"] = db => Patch(db, 44, [0, 0, 0, 99]),
         ["btree-page-type-garbage"] = db => Patch(db, 100, [0x77]),
+        ["truncated-to-two-pages"] = db => db[..(PageSize(db) * 2)],
+        // SQLite files that are not (this version's) results databases: nothing may be added to them
+        ["another-sqlite-database"] = _ => WithSql(null, "CREATE TABLE patient (uniquepid TEXT); INSERT INTO patient VALUES ('002-1');"),
+        ["newer-schema-version"] = db => WithSql(db, "INSERT INTO schema_version (version, applied_utc) VALUES (99, 'x');"),
     };
 
     public static TheoryData<string> Names => new(Damages.Keys);
@@ -94,10 +98,7 @@ public sealed class DatabaseFileCampaignTests
         Assert.Contains("is a folder", folder.Message, StringComparison.Ordinal);
 
         Directory.Delete(temp.DatabasePath);
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [temp.DatabasePath])!)
-        {
-            await mkfifo.WaitForExitAsync();
-        }
+        NamedPipes.Create(temp.DatabasePath);
         var pipe = await Assert.ThrowsAsync<RequestValidationException>(() => new SqliteResultsDatabaseFactory().OpenAsync(temp.DatabasePath, create: true));
         Assert.Contains("is a named pipe", pipe.Message, StringComparison.Ordinal);
     }
@@ -116,6 +117,36 @@ public sealed class DatabaseFileCampaignTests
         await RawSql.ExecuteAsync(temp.DatabasePath, "PRAGMA wal_checkpoint(TRUNCATE);");
         SqliteConnection.ClearAllPools();
         return await File.ReadAllBytesAsync(temp.DatabasePath);
+    }
+
+    /// <summary>The bytes of a SQLite file after <paramref name="sql"/> ran on <paramref name="db"/> (or on a new file), with no -wal left.</summary>
+    private static byte[] WithSql(byte[]? db, string sql)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"medhelm-campaign-{Guid.NewGuid():N}.sqlite");
+        try
+        {
+            if (db is not null)
+            {
+                File.WriteAllBytes(path, db);
+            }
+
+            using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = sql + " PRAGMA wal_checkpoint(TRUNCATE);";
+                command.ExecuteNonQuery();
+            }
+
+            return File.ReadAllBytes(path);
+        }
+        finally
+        {
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
     }
 
     private static int PageSize(byte[] db) => db[16] << 8 | db[17];

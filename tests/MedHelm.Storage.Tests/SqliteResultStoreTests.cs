@@ -111,8 +111,9 @@ public class SqliteResultStoreTests
         }
 
         await RawSql.ExecuteAsync(temp.DatabasePath, "INSERT INTO schema_version (version, applied_utc) VALUES (99, 'x')");
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteResultStore.OpenAsync(temp.DatabasePath));
-        Assert.Contains("99", ex.Message, StringComparison.Ordinal);
+        var ex = await Assert.ThrowsAsync<MedHelm.Application.Errors.RequestValidationException>(() => SqliteResultStore.OpenAsync(temp.DatabasePath));
+        Assert.Contains("schema version 99", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(temp.DatabasePath, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

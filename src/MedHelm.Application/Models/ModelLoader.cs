@@ -79,7 +79,10 @@ public interface IModelLoader
     /// </summary>
     Task<ModelLease<IChatClient>> LeaseChatAsync(string model, string name, AccessTier tier, ModelDefaults defaults, CancellationToken cancellationToken);
 
-    /// <summary>A BERT-family embedding model for BERTScore, with its tokenizer.</summary>
+    /// <summary>
+    /// A BERT-family embedding model for BERTScore, with its tokenizer; any other model is refused from its GGUF header
+    /// (<see cref="Errors.RequestValidationException"/>) before it is loaded.
+    /// </summary>
     Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken);
 }
 
@@ -171,6 +174,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     public async Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
+        EmbeddingModels.EnsureEncoder(resolved.Path, resolved.Path == System.IO.Path.GetFullPath(model) ? "BERTScore model" : $"BERTScore model '{model}'");
         var (embedder, lease) = await _cache.AcquireAsync(
             Key("embedding", resolved, resolved.Name), pin: false,
             () => Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)),

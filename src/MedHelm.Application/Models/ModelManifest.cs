@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MedHelm.Application.Errors;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Application.Models;
 
@@ -32,6 +33,11 @@ public sealed class ModelManifest
         }
 
         var name = System.IO.Path.GetFileName(path);
+        if (RegularFiles.KindOf(path) is { } kind)
+        {
+            throw new RequestValidationException($"{path} is {kind}, not a regular file; a model manifest must be a JSON file.");
+        }
+
         JsonDocument document;
         try
         {

@@ -5,6 +5,7 @@ using MedHelm.Application.Models;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
 using MedHelm.Evaluation.EhrSql;
+using MedHelm.Evaluation.Metrics;
 using MedHelm.Evaluation.Running;
 
 namespace MedHelm.Application.Runs;
@@ -51,6 +52,20 @@ public sealed partial class RunPlanner
             source = string.Create(CultureInfo.InvariantCulture, $"synthetic (medhelm ehrsql make-database --seed {synthetic.Seed} --patients {synthetic.Patients})");
         }
 
+        try
+        {
+            // a wrong, empty or damaged file is refused here, before any instance is generated, not at every query
+            using var probe = new SqliteQueryRunner(path, TimeSpan.FromSeconds(options.QueryTimeoutSeconds), options.MaxRows);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RequestValidationException(
+                string.IsNullOrWhiteSpace(options.Database)
+                    ? $"{e.Message} Delete it to have the synthetic eICU database generated again."
+                    : $"EhrSql:Database: {e.Message} EHRSQL queries run against a SQLite database in EHRSQL's eICU schema; correct the setting, or remove it to use the synthetic one.",
+                e);
+        }
+
         var database = new EhrSqlDatabase(path, ModelFiles.Sha256(path), source, TimeSpan.FromSeconds(options.QueryTimeoutSeconds), options.MaxRows);
         if (stored?.EhrSqlDatabase is { } before
             && (before.Sha256 != database.Sha256 || before.QueryTimeoutSeconds != options.QueryTimeoutSeconds || before.MaxRows != database.MaxRows))
@@ -94,11 +109,9 @@ public sealed partial class RunPlanner
             throw new RequestValidationException($"--bertscore-model: {e.Message}", e);
         }
 
-        if (file.Architecture is not { } architecture || !EmbeddingArchitectures.Contains(architecture, StringComparer.Ordinal))
+        if (file.Architecture is not { } architecture || !EmbeddingModels.IsEncoder(architecture))
         {
-            throw new RequestValidationException(
-                $"--bertscore-model: {resolved.Path} is a '{file.Architecture ?? "unknown"}' model, not a BERT-family embedding model ({string.Join(", ", EmbeddingArchitectures)}); " +
-                "BERTScore needs an encoder such as a BGE or MiniLM GGUF.");
+            throw new RequestValidationException(EmbeddingModels.NotAnEncoder("--bertscore-model", resolved.Path, file.Architecture));
         }
 
         return new BertScoreModel(argument, resolved.Name, resolved.Path, file.Sha256, file.SizeBytes, architecture, file.Quantization, file.Parameters);

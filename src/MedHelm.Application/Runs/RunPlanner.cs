@@ -29,9 +29,6 @@ public sealed partial class RunPlanner(
 
     private const string TestSplit = "test";
 
-    /// <summary>Architectures whose GGUF models encode text whole (llama.cpp's encoders), as BERTScore needs.</summary>
-    private static readonly string[] EmbeddingArchitectures = ["bert", "nomic-bert"];
-
     /// <summary>Serving defaults of models given as files.</summary>
     public ModelDefaults FileModelDefaults => new(demo.Value.Sequences, demo.Value.ContextPerSequence);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using MedHelm.Cli.Hosting;
+using MedHelm.Evaluation.Files;
 using MedHelm.Inference.Llama.Benchmarks;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
@@ -14,11 +15,11 @@ internal static class BenchCommand
     {
         var model = new Option<string>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file.", Required = true };
         var parallel = new Option<string>("--parallel") { Description = "Comma-separated numbers of sequences decoded together.", DefaultValueFactory = _ => "1,4,8,16" };
-        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => 128 };
-        var genTokens = new Option<int>("--gen-tokens") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => 32 };
-        var mixed = new Option<int>("--mixed-requests") { Description = "Requests in the mixed workload (0 = skip it).", DefaultValueFactory = _ => 64 };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => 128 }.Checked();
+        var genTokens = new Option<int>("--gen-tokens") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => 32 }.Checked();
+        var mixed = new Option<int>("--mixed-requests") { Description = "Requests in the mixed workload (0 = skip it).", DefaultValueFactory = _ => 64 }.Checked();
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
-        var repetitions = new Option<int>("--repetitions") { Description = "Measured runs per parallelism after one warm-up run; the fastest is reported.", DefaultValueFactory = _ => 3 };
+        var repetitions = new Option<int>("--repetitions") { Description = "Measured runs per parallelism after one warm-up run; the fastest is reported.", DefaultValueFactory = _ => 3 }.Checked();
         var reference = new Option<string?>("--reference")
         {
             Description = "llama-batched-bench to measure beside the engine, same model, parameters and run, for the ratio column; 'none' skips it. [default: the one in the engine's backend folder (scripts/build-batched-bench.sh), else the native build's]",
@@ -48,6 +49,7 @@ internal static class BenchCommand
             }
 
             var (_, path, settings) = host.ResolveModel(parse.GetValue(model)!);
+            RegularFiles.EnsureRegular(path, "GGUF model file");
             var file = new FileInfo(path);
             var runtimeOptions = host.Options<LlamaRuntimeOptions>();
             var referenceTool = ResolveReference(parse.GetValue(reference), runtimeOptions, host);
@@ -177,7 +179,9 @@ internal static class BenchCommand
 
         if (option is not null)
         {
-            return new BatchedBenchReference(host.ResolvePath(option));
+            var executable = host.ResolvePath(option);
+            RegularFiles.EnsureRegular(executable, "llama-batched-bench executable");
+            return new BatchedBenchReference(executable);
         }
 
         var own = runtime.BackendFolder(host.Home);

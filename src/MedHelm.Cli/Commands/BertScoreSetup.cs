@@ -2,6 +2,8 @@ using System.Text.Json;
 using MedHelm.Application.Models;
 using MedHelm.Cli.Hosting;
 using MedHelm.Core.Metrics;
+using MedHelm.Evaluation.Datasets.Formats;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Cli.Commands;
 
@@ -17,9 +19,10 @@ internal static class BertScoreSetup
             if (withIdf)
             {
                 var references = new List<int[]>();
+                RegularFiles.EnsureRegular(inputPath, "prediction file");
                 foreach (var text in await File.ReadAllLinesAsync(inputPath, cancellationToken))
                 {
-                    if (string.IsNullOrWhiteSpace(text))
+                    if (string.IsNullOrWhiteSpace(text) || JsonSurrogates.Find(text) is not null)
                     {
                         continue;
                     }
@@ -34,7 +37,7 @@ internal static class BertScoreSetup
                     }
                     catch (JsonException)
                     {
-                        // the scoring pass reports the bad line with its number
+                        // the scoring pass reports the bad line (also one with a lone surrogate) with its number
                     }
                 }
 

@@ -19,7 +19,7 @@ internal static class DemoCommand
     {
         var model = new Option<string?>("--model", "-m") { Description = "A model name from appsettings.json (Models section) or a GGUF file, instead of the generated test model." };
         var benchmarks = new Option<string?>("--benchmarks", "-b") { Description = "Comma-separated benchmarks instead of every bundled sample." };
-        var maxInstances = new Option<int?>("--max-instances") { Description = "Instances per benchmark (default: Demo:MaxInstances, 5; 0 = every instance of the samples)." };
+        var maxInstances = new Option<int?>("--max-instances") { Description = "Instances per benchmark (default: Demo:MaxInstances, 5; 0 = every instance of the samples)." }.Checked();
         var mode = new Option<string>("--mode") { Description = "Scoring mode: corrected (default) or helm (the reference behaviour).", DefaultValueFactory = _ => "corrected" };
         mode.AcceptOnlyFromAmong("corrected", "helm");
         var noJury = new Option<bool>("--no-jury") { Description = "Skip the generated jury (open-ended benchmarks are then skipped)." };

@@ -19,8 +19,8 @@ internal static class EhrSqlCommand
     private static Command MakeDatabase()
     {
         var output = new Option<string>("--out") { Description = "The SQLite file to write (replaced atomically).", Required = true };
-        var patients = new Option<int>("--patients") { Description = "Distinct patients (default 800; the EHRSQL patient ids come first).", DefaultValueFactory = _ => 800 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed; the same seed and patient count give the same rows (default 42).", DefaultValueFactory = _ => 42UL };
+        var patients = new Option<int>("--patients") { Description = "Distinct patients (default 800; the EHRSQL patient ids come first).", DefaultValueFactory = _ => 800 }.Checked();
+        var seed = new Option<ulong>("--seed") { Description = "Seed; the same seed and patient count give the same rows (default 42).", DefaultValueFactory = _ => 42UL }.Checked();
         var command = new Command(
             "make-database",
             "Write a synthetic SQLite database in EHRSQL's eICU schema (every value invented) for `metrics score --metric ehr_sql_execution_accuracy --database`.")

@@ -15,10 +15,10 @@ internal static class GenerateCommand
         var model = new Option<string>("--model", "-m") { Description = "A model or endpoint name from appsettings.json (Models / Endpoints sections) or a GGUF file.", Required = true };
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message.", Required = true };
         var system = new Option<string?>("--system") { Description = "An optional system message." };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most output tokens.", DefaultValueFactory = _ => 128 };
-        var temperature = new Option<float>("--temperature") { Description = "0 = greedy (deterministic).", DefaultValueFactory = _ => 0f };
-        var seed = new Option<uint>("--seed") { Description = "Sampling seed when temperature > 0.", DefaultValueFactory = _ => 42u };
-        var context = new Option<int>("--context") { Description = "Context tokens for this prompt and its output (for a GGUF path; named models use their setting).", DefaultValueFactory = _ => 4096 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most output tokens.", DefaultValueFactory = _ => 128 }.Checked();
+        var temperature = new Option<float>("--temperature") { Description = "0 = greedy (deterministic).", DefaultValueFactory = _ => 0f }.Checked();
+        var seed = new Option<uint>("--seed") { Description = "Sampling seed when temperature > 0.", DefaultValueFactory = _ => 42u }.Checked();
+        var context = new Option<int>("--context") { Description = "Context tokens for this prompt and its output (for a GGUF path; named models use their setting).", DefaultValueFactory = _ => 4096 }.Checked();
         var command = new Command("generate", "Generate a chat answer from a local GGUF model (through llama.cpp, in-process).")
         {
             model, prompt, system, maxTokens, temperature, seed, context,

@@ -21,8 +21,8 @@ internal static class MetricsCommand
         mode.AcceptOnlyFromAmong("corrected", "helm");
         var json = new Option<bool>("--json") { Description = "Print JSON (aggregate and per-line scores) instead of a table." };
         var database = new Option<FileInfo?>("--database") { Description = "SQLite database for ehr_sql_execution_accuracy (opened read-only)." };
-        var timeout = new Option<double>("--sql-timeout") { Description = "Seconds each SQL query may run (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultTimeout.TotalSeconds };
-        var maxRows = new Option<int>("--sql-max-rows") { Description = "Most rows a SQL query may return (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultMaxRows };
+        var timeout = new Option<double>("--sql-timeout") { Description = "Seconds each SQL query may run (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultTimeout.TotalSeconds }.Checked();
+        var maxRows = new Option<int>("--sql-max-rows") { Description = "Most rows a SQL query may return (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultMaxRows }.Checked();
         var embeddingModel = new Option<string?>("--embedding-model") { Description = "BERT-family GGUF model (name from appsettings Models, or a path) for bertscore." };
         var idf = new Option<bool>("--idf") { Description = "bertscore: weight tokens by inverse document frequency over the file's references." };
 

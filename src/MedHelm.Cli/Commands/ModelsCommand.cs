@@ -20,11 +20,11 @@ internal static class ModelsCommand
         var kind = new Option<string>("--kind") { Description = "llama, deepseek-r1 or bert.", Required = true };
         kind.AcceptOnlyFromAmong("llama", "deepseek-r1", "bert");
         var output = new Option<FileInfo>("--out", "-o") { Description = "The GGUF file to write.", Required = true };
-        var layers = new Option<int>("--layers") { Description = "Transformer blocks.", DefaultValueFactory = _ => 2 };
-        var embd = new Option<int>("--embd") { Description = "Embedding width (a multiple of 32 for q8_0).", DefaultValueFactory = _ => 64 };
+        var layers = new Option<int>("--layers") { Description = "Transformer blocks.", DefaultValueFactory = _ => 2 }.Checked();
+        var embd = new Option<int>("--embd") { Description = "Embedding width (a multiple of 32 for q8_0).", DefaultValueFactory = _ => 64 }.Checked();
         var quant = new Option<string>("--quant") { Description = "f32, f16 or q8_0.", DefaultValueFactory = _ => "f32" };
         quant.AcceptOnlyFromAmong("f32", "f16", "q8_0");
-        var seed = new Option<long>("--seed") { Description = "Weights seed; the same seed writes the same bytes.", DefaultValueFactory = _ => 42L };
+        var seed = new Option<long>("--seed") { Description = "Weights seed; the same seed writes the same bytes.", DefaultValueFactory = _ => 42L }.Checked();
         var template = new Option<FileInfo?>("--chat-template")
         {
             Description = "A Jinja file written as tokenizer.chat_template instead of the kind's own template (llama kinds only).",
@@ -65,10 +65,16 @@ internal static class ModelsCommand
         return command;
     }
 
-    private static string ReadTemplate(FileInfo file) =>
-        file.Exists
-            ? File.ReadAllText(file.FullName, new System.Text.UTF8Encoding(false, true))
-            : throw new MedHelm.Application.Errors.RequestValidationException($"--chat-template: {file.FullName} does not exist.");
+    private static string ReadTemplate(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new MedHelm.Application.Errors.RequestValidationException($"--chat-template: {file.FullName} does not exist.");
+        }
+
+        RegularFiles.EnsureRegular(file.FullName, "chat template file");
+        return File.ReadAllText(file.FullName, new System.Text.UTF8Encoding(false, true));
+    }
 
     private static Command Inspect()
     {

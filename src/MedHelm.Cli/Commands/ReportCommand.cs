@@ -31,8 +31,8 @@ internal static class ReportCommand
         {
             Description = $"Bootstrap replicates for the confidence intervals (0: none; default {DecisionOptions.Default.BootstrapReplicates}).",
             DefaultValueFactory = _ => DecisionOptions.Default.BootstrapReplicates,
-        };
-        var seed = new Option<ulong>("--seed") { Description = $"Seed of the bootstrap (default {DecisionOptions.Default.Seed}).", DefaultValueFactory = _ => DecisionOptions.Default.Seed };
+        }.Checked();
+        var seed = new Option<ulong>("--seed") { Description = $"Seed of the bootstrap (default {DecisionOptions.Default.Seed}).", DefaultValueFactory = _ => DecisionOptions.Default.Seed }.Checked();
         var command = new Command("report", "The decision report: MedHELM's mean win rate, win SD, macro average and category means (Table 1), with bootstrap intervals where there are instances.")
         {
             scores, runs, format, output, replicates, seed, baselines, includeText, compare,

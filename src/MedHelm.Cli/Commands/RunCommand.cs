@@ -19,7 +19,7 @@ internal static class RunCommand
         suite.AcceptOnlyFromAmong(RunSuites.Public, RunSuites.All, RunSuites.Demo);
         var models = new Option<string?>("--models", "-m") { Description = "Comma-separated models: Models names or GGUF files (local), or Endpoints names (hosted, when an administrator enabled them)." };
         var jury = new Option<string?>("--jury") { Description = "Comma-separated judges that rate open-ended benchmarks: Models or Endpoints names from appsettings.json, or GGUF files; local ones are loaded one after another. Default: Jury:Judges; 'none' for no jury." };
-        var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances of each benchmark." };
+        var maxInstances = new Option<int?>("--max-instances") { Description = "Evaluate only the first N instances of each benchmark." }.Checked();
         var runId = new Option<string?>("--run-id") { Description = "Id of the run (default: generated). With --resume: the run to continue." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run --run-id with its stored settings: only what is not stored yet is computed." };
         var mode = new Option<string?>("--mode") { Description = "Scoring mode: corrected (default) or helm." };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Cli.Commands;
 
@@ -13,15 +14,21 @@ internal static class RuntimeCommand
         var info = new Command("info", "Self-test: load llama.cpp from the configured backend folder and report version, libraries, backends, devices and (with --model) offloaded layers.") { json, model };
         info.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, _) =>
         {
-            var runtime = host.InitializeLlama();
-            string? offloaded = null;
-            if (parse.GetValue(model) is { } file)
+            var file = parse.GetValue(model);
+            if (file is not null)
             {
+                // checked before the runtime is loaded: a pipe or device is refused without being opened
+                RegularFiles.EnsureRegular(file.FullName, "GGUF model file");
                 if (!file.Exists)
                 {
                     throw new FileNotFoundException($"The model file {file.FullName} does not exist.");
                 }
+            }
 
+            var runtime = host.InitializeLlama();
+            string? offloaded = null;
+            if (file is not null)
+            {
                 using var loaded = Inference.Llama.Models.LlamaModel.Load(file.FullName, new Inference.Llama.Models.LlamaModelSettings(), host.Logger("MedHelm.Models"));
                 offloaded = $"{loaded.OffloadedLayers ?? "unknown"} ({file.Name}, {loaded.LayerCount} layers)";
             }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MedHelm.Core.Catalog;
+using MedHelm.Evaluation.Datasets.Formats;
 using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Evaluation.Datasets;
@@ -315,9 +316,10 @@ public static class PubMedQaImporter
             throw new DatasetFormatException(source.Name, null, null, "the file is empty");
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException ex)
         {
@@ -325,6 +327,14 @@ public static class PubMedQaImporter
             var position = ex.BytePositionInLine is { } p ? $", byte {p + 1} of the line" : string.Empty;
             throw new DatasetFormatException(source.Name, null, null, $"invalid JSON{position}", line, ex);
         }
+
+        if (JsonSurrogates.Find(bytes.Span) is { } fault)
+        {
+            document.Dispose();
+            throw new DatasetFormatException(source.Name, null, fault.Member, fault.Problem, 1 + bytes.Span[..(int)fault.ByteOffset].Count((byte)'\n'));
+        }
+
+        return document;
     }
 
     private static SourceContent Read(string path)

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MedHelm.Evaluation.Datasets;
+using MedHelm.Evaluation.Datasets.Formats;
 using MedHelm.Evaluation.Metrics;
 
 namespace MedHelm.Evaluation.EhrSql;
@@ -39,8 +41,8 @@ public static partial class EhrSqlGoldCheck
         var errors = new List<string>();
         foreach (var file in questionFiles)
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(file));
-            foreach (var record in document.RootElement.EnumerateArray())
+            using var document = ReadQuestions(file);
+            foreach (var record in document.RootElement.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object))
             {
                 var query = record.TryGetProperty("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()!.Trim() : string.Empty;
                 var impossible = record.TryGetProperty("is_impossible", out var i) && i.ValueKind == JsonValueKind.True;
@@ -86,6 +88,25 @@ public static partial class EhrSqlGoldCheck
     {
         ArgumentNullException.ThrowIfNull(query);
         return CurrentTime().Replace(query, $"'{SyntheticEicuDatabase.Now}'").Replace("%y", "%Y", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A question file as a JSON array; a file that is missing, not a regular file, not UTF-8, not valid JSON (also a lone
+    /// surrogate escape) or not an array is a <see cref="DatasetFormatException"/> naming it and the line.
+    /// </summary>
+    private static JsonDocument ReadQuestions(string file)
+    {
+        var report = new DatasetValidationReport();
+        var source = SourceText.Load(file, report, ImportLimits.Default, lineOriented: false);
+        var document = source is null ? null : JsonSource.Parse(source, report);
+        report.ThrowIfInvalid();
+        if (document!.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            document.Dispose();
+            throw new DatasetFormatException(file, null, null, "expected a JSON array of questions (EHRSQL's test.json or valid.json)", 1);
+        }
+
+        return document;
     }
 
     [GeneratedRegex(@"\bcurrent_time\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using MedHelm.Core.Metrics;
+using MedHelm.Evaluation.Datasets.Formats;
 using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Evaluation.Metrics;
@@ -121,6 +122,12 @@ public static class JsonlPredictionScorer
         catch (JsonException e)
         {
             throw new PredictionFileFormatException(name, lineNumber, "", $"not valid JSON ({e.Message})");
+        }
+
+        if (JsonSurrogates.Find(line) is { } fault)
+        {
+            document.Dispose();
+            throw new PredictionFileFormatException(name, lineNumber, fault.Member ?? "", fault.Problem);
         }
 
         using (document)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using MedHelm.Evaluation.Files;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -22,36 +23,48 @@ public sealed class SqliteQueryRunner : IDisposable
     /// <summary>Python's <c>sqlite3.ProgrammingError</c> for text after the first statement.</summary>
     public const string OneStatementError = "You can only execute one statement at a time.";
 
+    /// <summary>What the file is, in messages.</summary>
+    private const string What = "EHRSQL database";
+
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly TimeSpan _timeout;
     private readonly int _maxRows;
 
-    /// <summary>Opens the database read-only.</summary>
+    /// <summary>
+    /// Opens the database read-only, after checking by its header that it is a SQLite database and reading its schema,
+    /// so that a wrong or damaged file is refused before any query (rather than failing every one).
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is a folder or special file, is empty, is not SQLite, or is damaged (the path is named).</exception>
     public SqliteQueryRunner(string databasePath, TimeSpan timeout, int maxRows)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
-        if (!File.Exists(databasePath))
-        {
-            throw new FileNotFoundException($"SQLite database not found: {databasePath}", databasePath);
-        }
+        SqliteFiles.EnsureDatabase(databasePath, What);
 
         _timeout = timeout;
         _maxRows = maxRows;
         var builder = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
         _connection = new SqliteConnection(builder.ToString());
-        _connection.Open();
-        using (var pragma = _connection.CreateCommand())
+        try
         {
-            pragma.CommandText = "PRAGMA query_only = ON;";
-            pragma.ExecuteNonQuery();
-        }
+            _connection.Open();
+            using (var pragma = _connection.CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA query_only = ON; SELECT count(*) FROM sqlite_master;";
+                pragma.ExecuteScalar();
+            }
 
-        const int SqliteLimitAttached = 7;
-        raw.sqlite3_limit(_connection.Handle!, SqliteLimitAttached, 0);
+            const int SqliteLimitAttached = 7;
+            raw.sqlite3_limit(_connection.Handle!, SqliteLimitAttached, 0);
+        }
+        catch (SqliteException e)
+        {
+            _connection.Dispose();
+            throw new InvalidDataException($"The {What} {databasePath} cannot be read as SQLite (SQLite: {e.Message}); it was left untouched.", e);
+        }
     }
 
     /// <summary>Runs the first statement of <paramref name="sql"/>.</summary>

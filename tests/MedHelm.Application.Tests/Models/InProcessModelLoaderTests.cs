@@ -48,6 +48,25 @@ public sealed class InProcessModelLoaderTests
     }
 
     [Fact]
+    public async Task A_BERTScore_model_that_is_not_an_encoder_is_refused_from_its_header_before_loading()
+    {
+        using var home = new TempFolder();
+        var chat = home.PathOf("chat.gguf");
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32 }, chat);
+        using var loader = Loader(home.Path, maxLoaded: 1);
+
+        var e = await Assert.ThrowsAsync<Errors.RequestValidationException>(() => loader.LeaseEmbedderAsync(chat, CancellationToken.None));
+
+        Assert.StartsWith($"BERTScore model: {chat} is a 'llama' model, not a BERT-family embedding model", e.Message, StringComparison.Ordinal);
+        Assert.Empty(loader.Loaded);
+        var notGguf = home.Write("notes.gguf", "not a model");
+        var bad = await Assert.ThrowsAsync<Errors.RequestValidationException>(() => loader.LeaseEmbedderAsync(notGguf, CancellationToken.None));
+        Assert.Contains("is not a usable GGUF model", bad.Message, StringComparison.Ordinal);
+        var pipe = NamedPipes.Create(home.PathOf("pipe.gguf"));
+        Assert.Contains("is a named pipe", (await Assert.ThrowsAsync<Errors.RequestValidationException>(() => loader.LeaseEmbedderAsync(pipe, CancellationToken.None))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_model_is_not_found_and_takes_no_slot()
     {
         using var home = new TempFolder();

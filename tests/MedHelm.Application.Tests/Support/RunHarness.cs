@@ -19,11 +19,17 @@ public sealed class RunHarness : IAsyncDisposable
 {
     private readonly TempFolder _home = new("medhelm-app-");
 
-    public RunHarness(EndpointsOptions? endpoints = null)
+    public RunHarness(EndpointsOptions? endpoints = null, EhrSqlDatabaseOptions? ehrSql = null)
     {
         Paths = new MedHelmPaths(_home.Path, new StorageOptions());
         Endpoints = endpoints ?? new EndpointsOptions();
+        EhrSql = ehrSql ?? new EhrSqlDatabaseOptions();
     }
+
+    public EhrSqlDatabaseOptions EhrSql { get; }
+
+    /// <summary>The temporary home folder (relative settings resolve against it).</summary>
+    public string Home => _home.Path;
 
     public MedHelmPaths Paths { get; }
 
@@ -54,7 +60,7 @@ public sealed class RunHarness : IAsyncDisposable
     {
         await using var database = await OpenDatabaseAsync();
         var resolver = new ModelResolver(Paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(Endpoints), NullLoggerFactory.Instance);
-        var planner = new RunPlanner(resolver, Paths, MsOptions.Create(new JuryOptions()), MsOptions.Create(new DemoOptions()), MsOptions.Create(new EhrSqlDatabaseOptions()));
+        var planner = new RunPlanner(resolver, Paths, MsOptions.Create(new JuryOptions()), MsOptions.Create(new DemoOptions()), MsOptions.Create(EhrSql));
         var jury = new JuryStep(Loader, planner, resolver, MsOptions.Create(new JuryOptions()), NullLoggerFactory.Instance);
         var bertScore = new BertScoreStep(Loader);
         var orchestrator = new RunOrchestrator(new Lazy<IResultsDatabase>(database), planner, Loader, jury, bertScore, NullLoggerFactory.Instance);

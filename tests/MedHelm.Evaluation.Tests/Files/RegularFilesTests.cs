@@ -24,10 +24,7 @@ public sealed class RegularFilesTests : IDisposable
     [Fact]
     public void Special_files_are_told_by_their_type_without_being_opened()
     {
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_temp.File("pipe")])!)
-        {
-            mkfifo.WaitForExit();
-        }
+        NamedPipes.Create(_temp.File("pipe"));
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(_temp.File("sock")));
 

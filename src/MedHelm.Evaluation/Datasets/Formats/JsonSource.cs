@@ -13,15 +13,25 @@ public static class JsonSource
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(report);
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(source.Utf8Bytes, Options);
+            document = JsonDocument.Parse(source.Utf8Bytes, Options);
         }
         catch (JsonException ex)
         {
             report.Add(source.Path, ex.LineNumber is { } l ? l + 1 : null, null, null, "invalid JSON" + Position(ex));
             return null;
         }
+
+        if (JsonSurrogates.Find(source.Utf8Bytes.Span) is { } fault)
+        {
+            report.Add(source.Path, source.LineOfByte(fault.ByteOffset), null, fault.Member, fault.Problem);
+            document.Dispose();
+            return null;
+        }
+
+        return document;
     }
 
     /// <summary>Parses one line of a JSON Lines file; null (problem reported) when it is not a JSON object.</summary>
@@ -32,6 +42,13 @@ public static class JsonSource
         try
         {
             var document = JsonDocument.Parse(line, Options);
+            if (JsonSurrogates.Find(line) is { } fault)
+            {
+                report.Add(source.Path, lineNumber, null, fault.Member, fault.Problem);
+                document.Dispose();
+                return null;
+            }
+
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 report.Add(source.Path, lineNumber, null, null, $"expected a JSON object, found {Describe(document.RootElement.ValueKind)}");
