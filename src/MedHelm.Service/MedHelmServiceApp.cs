@@ -41,6 +41,7 @@ public sealed class MedHelmServiceApp
         app.MapBenchmarksApiV1();
         app.MapDatasetsApiV1();
         app.MapAuditApiV1();
+        app.MapOpenAiCompatibleApiV1();
         return app;
     }
 }

@@ -4,9 +4,11 @@ using MedHelm.Application.Access;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
+using MedHelm.Application.Serving;
 using MedHelm.Service.Access;
 using MedHelm.Service.Errors;
 using MedHelm.Service.Health;
+using MedHelm.Service.OpenAi;
 using MedHelm.Service.OpenApi;
 using MedHelm.Service.Options;
 using MedHelm.Service.Runs;
@@ -29,6 +31,7 @@ public static class ServiceCompositionExtensions
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
 
         services.AddSingleton<RunProgressRegistry>();
+        services.AddSingleton<LocalModelServer>();
         services.AddHostedService<RunQueueWorker>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -58,6 +61,7 @@ public static class ServiceCompositionExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseOpenAiErrorBodies(); // inside the status code pages: /v1 errors get OpenAI's error shape, not ProblemDetails
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body

@@ -79,6 +79,9 @@ public interface IModelLoader
 
     /// <summary>A BERT-family embedding model for BERTScore, with its tokenizer.</summary>
     Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>A model with a pooling type (BERT family) as a sentence-embedding generator: one vector per text.</summary>
+    Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken);
 }
 
 /// <summary>Serving settings for a model given as a file (not a Models entry).</summary>
@@ -86,14 +89,25 @@ public interface IModelLoader
 /// <param name="ContextPerSequence">Context tokens per sequence.</param>
 public sealed record ModelDefaults(int Sequences = 1, int ContextPerSequence = 4096);
 
-/// <summary>Loads models in this process (the CLI's engine placement).</summary>
-public sealed class InProcessModelLoader : IModelLoader, IDisposable
+/// <summary>
+/// Loads models in this process. A local model is loaded once and shared: every lease of the same model (a run, its
+/// judges, the service's OpenAI-compatible requests) gets the same client and engine, so their requests are decoded in
+/// the same batches. A model whose leases have all ended stays loaded until its slot in the memory budget is needed
+/// for another model, or the loader is disposed.
+/// </summary>
+public sealed partial class InProcessModelLoader : IModelLoader, IDisposable
 {
     private readonly ModelResolver _resolver;
     private readonly MedHelmPaths _paths;
     private readonly LlamaRuntimeOptions _runtime;
     private readonly ILoggerFactory _loggers;
     private readonly SemaphoreSlim _budget;
+
+    /// <summary>Texts embedded in one batch by a sentence-embedding generator, at most.</summary>
+    public const int MaxEmbeddingSequences = 8;
+
+    /// <summary>Tokens per text of a sentence-embedding generator, at most (the BERT family's trained context).</summary>
+    public const int MaxEmbeddingContext = 512;
 
     /// <summary>Creates the loader; <see cref="ModelLoaderOptions.MaxLoadedModels"/> local models are in memory at once.</summary>
     public InProcessModelLoader(
@@ -131,44 +145,36 @@ public sealed class InProcessModelLoader : IModelLoader, IDisposable
         }
 
         var resolved = _resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence);
-        var slot = await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            InitializeRuntime();
-            var client = Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(
-                loaded,
-                new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) },
-                _loggers.CreateLogger("MedHelm.Generation"),
-                ownsModel: true));
-            return new ModelLease<IChatClient>(client, client.Context.Sequences, client, slot);
-        }
-        catch
-        {
-            slot.Dispose();
-            throw;
-        }
+        var (client, release) = await AcquireAsync(SharedKey("chat", resolved, name), () => Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(
+            loaded,
+            new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) },
+            _loggers.CreateLogger("MedHelm.Generation"),
+            ownsModel: true)), cancellationToken).ConfigureAwait(false);
+        return new ModelLease<IChatClient>(client, client.Context.Sequences, release);
     }
 
     /// <inheritdoc />
     public async Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
-        var slot = await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            InitializeRuntime();
-            var embedder = Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true));
-            return new ModelLease<LlamaTokenEmbedder>(embedder, 1, embedder, slot);
-        }
-        catch
-        {
-            slot.Dispose();
-            throw;
-        }
+        var (embedder, release) = await AcquireAsync(SharedKey("tokens", resolved, resolved.Name), () => Load(
+            resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)), cancellationToken).ConfigureAwait(false);
+        return new ModelLease<LlamaTokenEmbedder>(embedder, 1, release);
     }
 
-    /// <summary>Releases the budget's semaphore.</summary>
-    public void Dispose() => _budget.Dispose();
+    /// <inheritdoc />
+    public async Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken)
+    {
+        var resolved = _resolver.Resolve(model);
+        var (generator, release) = await AcquireAsync(SharedKey("pooled", resolved, resolved.Name), () => Load(
+            resolved.Path, resolved.Settings, loaded => new LlamaEmbeddingGenerator(
+                loaded,
+                Math.Min(resolved.Settings.Sequences, MaxEmbeddingSequences),
+                Math.Min(resolved.Settings.ContextPerSequence, MaxEmbeddingContext),
+                _runtime.EffectiveThreads,
+                ownsModel: true)), cancellationToken).ConfigureAwait(false);
+        return new ModelLease<IEmbeddingGenerator<string, Embedding<float>>>(generator, 1, release);
+    }
 
     /// <summary>Loads a GGUF file and wraps it; the model is released when wrapping fails.</summary>
     private TClient Load<TClient>(string path, LocalModelOptions settings, Func<LlamaModel, TClient> wrap)
@@ -183,25 +189,6 @@ public sealed class InProcessModelLoader : IModelLoader, IDisposable
         {
             loaded.Dispose();
             throw;
-        }
-    }
-
-    private async Task<IDisposable> TakeSlotAsync(CancellationToken cancellationToken)
-    {
-        await _budget.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Slot(_budget);
-    }
-
-    private sealed class Slot(SemaphoreSlim budget) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                budget.Release();
-            }
         }
     }
 }

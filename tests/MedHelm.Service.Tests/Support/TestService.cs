@@ -143,4 +143,7 @@ public sealed class ScriptedLoader : IModelLoader
 
     public Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the service tests run no BERTScore");
+
+    public Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the scripted loader embeds nothing; the /v1 tests load real models");
 }
