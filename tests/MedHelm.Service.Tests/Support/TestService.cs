@@ -28,13 +28,33 @@ public sealed class TestService : IAsyncDisposable
     private readonly bool _ownsHome;
 
     public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null)
+        : this(loader ?? new ScriptedLoader(), home, settings ?? [], kestrel: false)
+    {
+    }
+
+    private TestService(ScriptedLoader? loader, TempFolder? home, IReadOnlyList<(string Key, string Value)> settings, bool kestrel)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
-        _factory = new Factory(Home.Path, Loader, settings ?? []);
-        _ = _factory.Server; // starts the host (and its run queue worker)
+        _factory = new Factory(Home.Path, loader, settings);
+        if (kestrel)
+        {
+            _factory.UseKestrel();
+            _factory.StartServer(); // starts the host on Service:Urls (and its run queue worker)
+        }
+        else
+        {
+            _ = _factory.Server; // starts the host (and its run queue worker)
+        }
     }
+
+    /// <summary>
+    /// The service with the real model loader (llama.cpp from the clone's runtimes/llama/cpu, one thread) and the given
+    /// settings (e.g. a Models section); with <paramref name="kestrel"/>, listening on a real loopback port (Service:Urls).
+    /// </summary>
+    public static TestService WithRealModels(TempFolder home, IReadOnlyList<(string Key, string Value)> settings, bool kestrel = false) =>
+        new(null, home, [("Inference:RuntimeRoot", Path.Combine(RepositoryPaths.Root, "runtimes", "llama")), ("Inference:Threads", "1"), .. settings], kestrel);
 
     public TempFolder Home { get; }
 
@@ -98,7 +118,7 @@ public sealed class TestService : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string home, ScriptedLoader loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
+    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -113,7 +133,10 @@ public sealed class TestService : IAsyncDisposable
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton(new MedHelmPaths(home, new StorageOptions()));
-                services.AddSingleton<IModelLoader>(loader);
+                if (loader is not null)
+                {
+                    services.AddSingleton<IModelLoader>(loader);
+                }
             });
         }
     }
