@@ -25,12 +25,14 @@ public static class OpenAiCompatibleApi
         }
 
         group.MapGet("/models", ListModels).RequireRole(AccessRole.Viewer).WithSummary("The local models served here (OpenAI's model list).");
-        group.MapGet("/models/{model}", GetModel).RequireRole(AccessRole.Viewer).WithSummary("One served model.");
+        group.MapGet("/models/{model}", GetModel).RequireRole(AccessRole.Viewer).Produces<ModelBody>(StatusCodes.Status200OK).WithSummary("One served model.");
         group.MapPost("/chat/completions", ChatAsync).RequireRole(AccessRole.Operator)
             .Accepts<ChatCompletionBody>("application/json")
             .Produces<ChatCompletionResponse>(StatusCodes.Status200OK)
-            .Produces<ChatCompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
-            .WithSummary("A chat completion from a local model, whole or streamed as server-sent events; response_format json_schema is enforced by grammar.");
+            .WithSummary("A chat completion from a local model, whole or streamed as server-sent events; response_format json_schema is enforced by grammar.")
+            .WithDescription(
+                "With \"stream\": true the answer is text/event-stream: \"data: {chat.completion.chunk}\" events (a role chunk, content chunks, "
+                + "reasoning_content for reasoning models, a chunk with finish_reason, usage when stream_options.include_usage), then \"data: [DONE]\".");
         group.MapPost("/embeddings", EmbeddingsAsync).RequireRole(AccessRole.Operator)
             .Accepts<EmbeddingsBody>("application/json")
             .Produces<EmbeddingsResponse>(StatusCodes.Status200OK)
