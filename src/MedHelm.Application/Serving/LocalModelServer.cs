@@ -5,6 +5,7 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
 using MedHelm.Core.Catalog;
+using MedHelm.Core.Inference;
 using MedHelm.Gguf;
 using MedHelm.Inference.Llama.Generation;
 using Microsoft.Extensions.AI;
@@ -175,20 +176,22 @@ public sealed class LocalModelServer(IOptions<Dictionary<string, LocalModelOptio
             throw new RequestValidationException("stop: up to 4 sequences of 1 to 256 characters.");
         }
 
-        var options = new ChatOptions
+        // the chat template sees the time of the request, as llama-server renders it (not the time the model was loaded)
+        var properties = new AdditionalPropertiesDictionary { [ChatRequestProperties.ChatTemplateTime] = DateTimeOffset.UtcNow };
+        if (Grammar(request) is { } grammar)
+        {
+            properties["grammar"] = grammar;
+        }
+
+        return new ChatOptions
         {
             MaxOutputTokens = request.MaxTokens,
             Temperature = request.Temperature ?? 0f,
             TopP = request.TopP,
             Seed = request.Seed,
             StopSequences = request.Stop.Count > 0 ? request.Stop.ToList() : null,
+            AdditionalProperties = properties,
         };
-        if (Grammar(request) is { } grammar)
-        {
-            options.AdditionalProperties = new AdditionalPropertiesDictionary { ["grammar"] = grammar };
-        }
-
-        return options;
     }
 
     private static string? Grammar(ChatCompletionRequest request)

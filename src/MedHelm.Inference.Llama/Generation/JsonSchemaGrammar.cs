@@ -24,7 +24,10 @@ public sealed class UnsupportedJsonSchemaException(string keyword, string locati
 /// integers with <c>minimum</c>/<c>maximum</c> (a range of at most <see cref="MaxEnumeratedRange"/> values, or
 /// <c>minimum</c> 0 or 1 alone), and the annotations (title, description, default, …), which are ignored. Any other
 /// keyword is refused with <see cref="UnsupportedJsonSchemaException"/> naming it, rather than silently not enforced.
-/// The output is compact JSON: at most one space after a separator, so a model cannot loop on whitespace.
+/// The output is compact JSON: at most one space after a separator, so a model cannot loop on whitespace. String
+/// characters exclude surrogates and values above U+10FFFF, which llama.cpp's grammar decoder would otherwise accept
+/// from byte tokens; an overlong UTF-8 encoding decodes to an allowed code point and cannot be excluded by a grammar
+/// (trained models do not produce them; random-weight test models can).
 /// </summary>
 public sealed class JsonSchemaGrammar
 {
@@ -44,7 +47,8 @@ public sealed class JsonSchemaGrammar
 
     private const string Primitives =
         "ws ::= \" \"?\n" +
-        "char ::= [^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" [0-9a-fA-F]{4})\n" +
+        // no control character, no surrogate and nothing above U+10FFFF: llama.cpp decodes any byte pattern, .NET would not
+        "char ::= [^\"\\\\\\x7F\\x00-\\x1F\\uD800-\\uDFFF\\U00110000-\\U003FFFFF] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" [0-9a-fA-F]{4})\n" +
         "string ::= \"\\\"\" char* \"\\\"\"\n" +
         "integer ::= \"-\"? ([0-9] | [1-9] [0-9]{1,15})\n" +
         "number ::= integer (\".\" [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?\n" +

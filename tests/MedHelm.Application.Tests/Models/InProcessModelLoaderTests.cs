@@ -48,6 +48,36 @@ public sealed class InProcessModelLoaderTests
     }
 
     [Fact]
+    public async Task Leases_of_one_model_share_its_engine_and_an_idle_model_stays_loaded_until_its_slot_is_needed()
+    {
+        using var home = new TempFolder();
+        var first = home.PathOf("first.gguf");
+        var second = home.PathOf("second.gguf");
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, first);
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 2 }, second);
+        using var loader = Loader(home.Path, maxLoaded: 1);
+        var defaults = new ModelDefaults(Sequences: 2, ContextPerSequence: 512);
+
+        var run = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None);
+        var request = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None);
+        Assert.Same(run.Client, request.Client); // the budget holds one model, yet the second lease does not wait: it shares
+        Assert.Equal(2, Assert.Single(loader.LoadedModels()).Leases);
+
+        run.Dispose();
+        request.Dispose();
+        Assert.Equal(0, Assert.Single(loader.LoadedModels()).Leases); // idle, still loaded
+        using (var again = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None))
+        {
+            Assert.Same(run.Client, again.Client);
+        }
+
+        // another model needs the only slot: the idle one is unloaded for it
+        using var other = await loader.LeaseChatAsync(second, "second", AccessTier.Private, defaults, CancellationToken.None).WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(60)));
+        Assert.NotSame(run.Client, other.Client);
+        Assert.Contains("second.gguf", Assert.Single(loader.LoadedModels()).Key, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_model_is_not_found_and_takes_no_slot()
     {
         using var home = new TempFolder();
