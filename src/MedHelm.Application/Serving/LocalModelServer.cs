@@ -67,6 +67,9 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<ChatMessa
 
     /// <summary>The JSON schema when <see cref="Format"/> is <see cref="AnswerFormat.JsonSchema"/>.</summary>
     public JsonElement? Schema { get; init; }
+
+    /// <summary>Generate until the token limit, past end-of-generation tokens (llama-server's ignore_eos; for throughput benchmarks).</summary>
+    public bool IgnoreEndOfGeneration { get; init; }
 }
 
 /// <summary>A leased chat model and the options that carry one request to it.</summary>
@@ -181,6 +184,11 @@ public sealed class LocalModelServer(IOptions<Dictionary<string, LocalModelOptio
         if (Grammar(request) is { } grammar)
         {
             properties["grammar"] = grammar;
+        }
+
+        if (request.IgnoreEndOfGeneration)
+        {
+            properties[ChatRequestProperties.IgnoreEndOfGeneration] = true;
         }
 
         return new ChatOptions

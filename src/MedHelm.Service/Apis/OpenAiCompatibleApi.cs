@@ -96,7 +96,7 @@ public static class OpenAiCompatibleApi
                 model,
                 new EmbeddingUsageBody(tokens, tokens)));
         }
-        catch (Exception e) when (!context.Response.HasStarted && OpenAiErrors.Describe(e) is { } error)
+        catch (Exception e) when (!context.Response.HasStarted && OpenAiErrors.Describe(e, "input") is { } error)
         {
             await OpenAiErrors.WriteAsync(context, error.Status, error.Message, error.Param, error.Code);
         }

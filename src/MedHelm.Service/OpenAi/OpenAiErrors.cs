@@ -47,7 +47,9 @@ internal static class OpenAiErrors
     });
 
     /// <summary>The error body of an exception the endpoints expect (status, message, field, code), or null for a defect.</summary>
-    public static (int Status, string Message, string? Param, string? Code)? Describe(Exception exception)
+    /// <param name="exception">What was thrown.</param>
+    /// <param name="inputParam">The field that holds the text the model reads (messages; input for embeddings).</param>
+    public static (int Status, string Message, string? Param, string? Code)? Describe(Exception exception, string inputParam = "messages")
     {
         switch (exception)
         {
@@ -60,8 +62,10 @@ internal static class OpenAiErrors
             case PromptTooLongException e:
                 return (
                     StatusCodes.Status400BadRequest,
-                    $"The prompt has {e.PromptTokens} tokens; with max_tokens {e.MaxTokens} it does not fit the model's {e.ContextPerSequence} tokens per sequence.",
-                    "messages",
+                    e.MaxTokens > 0
+                        ? $"The prompt has {e.PromptTokens} tokens; with max_tokens {e.MaxTokens} it does not fit the model's {e.ContextPerSequence} tokens per sequence."
+                        : $"A text has {e.PromptTokens} tokens; the model takes at most {e.ContextPerSequence} per text.",
+                    inputParam,
                     "context_length_exceeded");
             case BadHttpRequestException e:
                 return (e.StatusCode, "The request could not be read (malformed, too large or cut off).", null, null);

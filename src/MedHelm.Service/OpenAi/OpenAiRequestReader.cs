@@ -100,6 +100,7 @@ internal static class OpenAiRequestReader
             Stop = Stop(body),
             Format = format,
             Schema = schema,
+            IgnoreEndOfGeneration = Optional(body, "ignore_eos", JsonValueKind.True)?.GetBoolean() ?? false,
         };
         return (request, stream, usage);
     }

@@ -21,6 +21,7 @@ public sealed record ChatMessageBody([property: JsonPropertyName("role")] string
 /// <param name="Stop">A stop sequence or up to four.</param>
 /// <param name="Stream">Stream the answer as server-sent events.</param>
 /// <param name="ResponseFormat"><c>{"type": "json_object"}</c> or <c>{"type": "json_schema", "json_schema": {"schema": …}}</c>.</param>
+/// <param name="IgnoreEos">llama-server's extension: generate max_tokens tokens past end-of-generation (throughput benchmarks).</param>
 public sealed record ChatCompletionBody(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("messages")] IReadOnlyList<ChatMessageBody> Messages,
@@ -30,7 +31,8 @@ public sealed record ChatCompletionBody(
     [property: JsonPropertyName("seed")] long? Seed,
     [property: JsonPropertyName("stop")] object? Stop,
     [property: JsonPropertyName("stream")] bool? Stream,
-    [property: JsonPropertyName("response_format")] object? ResponseFormat);
+    [property: JsonPropertyName("response_format")] object? ResponseFormat,
+    [property: JsonPropertyName("ignore_eos")] bool? IgnoreEos);
 
 /// <summary>Token counts of a request.</summary>
 public sealed record UsageBody(
