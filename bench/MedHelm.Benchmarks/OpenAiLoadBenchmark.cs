@@ -75,31 +75,38 @@ internal static class OpenAiLoadBenchmark
         return 0;
     }
 
-    /// <summary>The prompt of request <paramref name="index"/>: a distinct head, then filler words.</summary>
-    private static string Prompt(int index, int words)
+    /// <summary>The prompt of request <paramref name="index"/>: a distinct head (no two requests share a prefix past the template), then filler words and full stops.</summary>
+    private static string Prompt(int index, (int Words, int Pad) length)
     {
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"Case {index % 10000:D4}:"));
-        for (var i = 0; i < words; i++)
+        for (var i = 0; i < length.Words; i++)
         {
-            text.Append(' ').Append(Words[(index + i * 7) % Words.Length]);
+            text.Append(' ').Append(Words[i * 7 % Words.Length]); // the same filler for every request: the same token count
         }
 
-        return text.ToString();
+        return text.Append('.', length.Pad).ToString();
     }
 
     /// <summary>
     /// The number of filler words whose prompt the server counts closest to <paramref name="target"/> tokens (its chat
     /// template included): each server is calibrated with its own tokenizer and template.
     /// </summary>
-    private static async Task<int> CalibrateAsync(HttpClient http, Target server, int target)
+    private static async Task<(int Words, int Pad)> CalibrateAsync(HttpClient http, Target server, int target)
     {
-        var words = Math.Max(1, target / 2);
-        var (best, bestDistance) = (words, long.MaxValue);
+        async Task<long> CountAsync(int words, int pad = 0) => (await SendAsync(http, server, Prompt(1, (words, pad)), 1)).Usage.Prompt;
+        var one = await CountAsync(1);
+        if (one > target)
+        {
+            throw new InvalidOperationException($"{server.Label}: the chat template alone takes {one} prompt tokens, more than {target}.");
+        }
+
+        var perWord = Math.Max(0.25, (await CountAsync(9) - one) / 8.0);
+        var words = Math.Max(1, 1 + (int)Math.Round((target - one) / perWord));
+        var (best, bestDistance) = (1, target - one);
         var tried = new HashSet<int>();
         while (tried.Add(words))
         {
-            var (_, usage) = await SendAsync(http, server, Prompt(0, words), 1);
-            var excess = usage.Prompt - target;
+            var excess = await CountAsync(words) - target;
             if (Math.Abs(excess) < bestDistance)
             {
                 (best, bestDistance) = (words, Math.Abs(excess));
@@ -110,13 +117,28 @@ internal static class OpenAiLoadBenchmark
                 break;
             }
 
-            words = (int)Math.Max(1, words - excess / 2 - Math.Sign(excess));
+            words = Math.Max(1, words - (int)Math.Max(1, Math.Round(Math.Abs(excess) / perWord)) * Math.Sign(excess));
         }
 
-        return best;
+        // then full stops one by one, for the last few tokens a word is too coarse for
+        if (await CountAsync(best) > target && best > 1)
+        {
+            best--;
+        }
+
+        for (var pad = 0; pad <= 32; pad++)
+        {
+            var counted = await CountAsync(best, pad);
+            if (counted >= target)
+            {
+                return counted == target ? (best, pad) : (best, Math.Max(0, pad - 1));
+            }
+        }
+
+        return (best, 0);
     }
 
-    private static async Task<Figures> MeasureAsync(HttpClient http, Target server, int clients, int requests, int words, int genTokens)
+    private static async Task<Figures> MeasureAsync(HttpClient http, Target server, int clients, int requests, (int Words, int Pad) words, int genTokens)
     {
         var next = -1;
         var latencies = new double[requests];
@@ -140,7 +162,7 @@ internal static class OpenAiLoadBenchmark
         Array.Sort(latencies);
         return new Figures(
             server.Label, requests, clients, seconds, requests / seconds, generated.Sum() / seconds, prompt.Average(), generated.Average(),
-            latencies[(int)(0.5 * (requests - 1))], latencies[(int)(0.95 * (requests - 1))], words);
+            latencies[(int)(0.5 * (requests - 1))], latencies[(int)(0.95 * (requests - 1))], words.Words);
     }
 
     private static async Task<(string Text, (long Prompt, long Completion) Usage)> SendAsync(HttpClient http, Target server, string prompt, int maxTokens)

@@ -20,14 +20,21 @@ public sealed class InProcessModelLoaderTests
         return new InProcessModelLoader(resolver, paths, MsOptions.Create(runtime), MsOptions.Create(new ModelLoaderOptions { MaxLoadedModels = maxLoaded }), NullLoggerFactory.Instance);
     }
 
-    [Fact]
-    public async Task A_second_model_waits_until_the_first_lease_is_given_back_when_the_budget_holds_one()
+    /// <summary>Two small generated models, first.gguf and second.gguf, in <paramref name="home"/>.</summary>
+    private static (string First, string Second) TwoModels(TempFolder home)
     {
-        using var home = new TempFolder();
         var first = home.PathOf("first.gguf");
         var second = home.PathOf("second.gguf");
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, first);
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 2 }, second);
+        return (first, second);
+    }
+
+    [Fact]
+    public async Task A_second_model_waits_until_the_first_lease_is_given_back_when_the_budget_holds_one()
+    {
+        using var home = new TempFolder();
+        var (first, second) = TwoModels(home);
         using var loader = Loader(home.Path, maxLoaded: 1);
         var defaults = new ModelDefaults(Sequences: 2, ContextPerSequence: 512);
 
@@ -51,10 +58,7 @@ public sealed class InProcessModelLoaderTests
     public async Task Leases_of_one_model_share_its_engine_and_an_idle_model_stays_loaded_until_its_slot_is_needed()
     {
         using var home = new TempFolder();
-        var first = home.PathOf("first.gguf");
-        var second = home.PathOf("second.gguf");
-        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, first);
-        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 2 }, second);
+        var (first, second) = TwoModels(home);
         using var loader = Loader(home.Path, maxLoaded: 1);
         var defaults = new ModelDefaults(Sequences: 2, ContextPerSequence: 512);
 
