@@ -124,6 +124,11 @@ public sealed class OpenAiCompatibleApiTests(OpenAiModelsFixture fixture) : ICla
             Assert.Equal("length", response.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
             Assert.Equal(4, response.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         }
+
+        // llama-server's ignore_eos: exactly max_tokens tokens, whatever the model samples
+        var forced = await PostAsync(Chat(20, new { ignore_eos = true }));
+        Assert.Equal(20, forced.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal("length", forced.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
     }
 
     [Fact]
@@ -251,6 +256,11 @@ public sealed class OpenAiCompatibleApiTests(OpenAiModelsFixture fixture) : ICla
         Assert.True(first.GetProperty("usage").GetProperty("prompt_tokens").GetInt32() > 3);
         await AssertErrorAsync(await fixture.Operator.PostAsJsonAsync("/v1/embeddings", new { model = "tiny", input = "x" }), HttpStatusCode.BadRequest, "model");
         await AssertErrorAsync(await fixture.Operator.PostAsJsonAsync("/v1/embeddings", new { model = "bert", input = new[] { 1, 2 } }), HttpStatusCode.BadRequest, "input");
+        var tooLong = await AssertErrorAsync(
+            await fixture.Operator.PostAsJsonAsync("/v1/embeddings", new { model = "bert", input = string.Join(' ', Enumerable.Repeat("CANARY-7f3a", 300)) }),
+            HttpStatusCode.BadRequest,
+            "input");
+        Assert.Equal("context_length_exceeded", tooLong.GetProperty("code").GetString());
     }
 
     private async Task<JsonElement> PostAsync(object body, string path = "/v1/chat/completions")
