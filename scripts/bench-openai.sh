@@ -9,7 +9,7 @@
 # Options: --clients 16  --requests 64  --prompt-tokens 128  --gen-tokens 32  --threads N (default: all cores)
 #          --llama-server PATH|none (default runtimes/llama/server/llama-server from scripts/build-llama-server.sh)
 #          --model-file GGUF (default: generated with `medhelm models make-test-model --kind llama --layers 12 --embd 768 --quant q8_0`)
-# Both servers get the same model file, 16 sequences of 256 tokens, the same threads and batch sizes, greedy decoding and
+# Both servers get the same llama.cpp libraries (the appliance loads llama-server's), the same model file, 16 sequences of 256 tokens, the same threads and batch sizes, greedy decoding and
 # ignore_eos (every request generates exactly --gen-tokens tokens); each server's prompt is calibrated to --prompt-tokens
 # by its own usage count. The servers are measured one after the other, each after a warm-up round.
 set -euo pipefail
@@ -55,11 +55,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_for() { for _ in $(seq 1 600); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done; echo "bench-openai: $1 did not answer" >&2; return 1; }
 
 # the appliance: its own home with one model entry, an operator token, `medhelm serve` on a free loopback port
-home="$work/home"; mkdir -p "$home"
-ln -s "$root/runtimes" "$home/runtimes"
+# with llama-server, the appliance loads llama-server's own libraries (as its "native" backend): the same llama.cpp build
+home="$work/home"; mkdir -p "$home/runtimes/llama"
+ln -s "$root/runtimes/llama/cpu" "$home/runtimes/llama/cpu"
+backend=cpu
+if [ "$llama_server" != none ] && [ -x "$llama_server" ]; then
+  ln -s "$(cd "$(dirname "$llama_server")" && pwd)" "$home/runtimes/llama/native"
+  backend=native
+fi
 cat > "$home/appsettings.json" <<JSON
 {
-  "Inference": { "Threads": $threads },
+  "Inference": { "Backend": "$backend", "Threads": $threads },
   "Models": { "bench": { "File": "$model_file", "Sequences": 16, "ContextPerSequence": 256, "BatchSize": 2048, "MicroBatchSize": 512 } }
 }
 JSON
@@ -70,6 +76,7 @@ port="$(free_port)"
 "${medhelm[@]}" serve --urls "http://127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$port/health/live"
+echo "appliance: $(curl -fsS -H "Authorization: Bearer $MEDHELM_BENCH_TOKEN" "http://127.0.0.1:$port/health/ready" | grep -o '"backend [^"]*"' || echo 'runtime not reported')" >&2
 args=(--url "http://127.0.0.1:$port/v1" --model bench --api-key-env MEDHELM_BENCH_TOKEN --label medhelm)
 
 if [ "$llama_server" != none ] && [ -x "$llama_server" ]; then
