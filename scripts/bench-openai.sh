@@ -81,7 +81,7 @@ args=(--url "http://127.0.0.1:$port/v1" --model bench --api-key-env MEDHELM_BENC
 
 if [ "$llama_server" != none ] && [ -x "$llama_server" ]; then
   ref_port="$(free_port)"
-  "$llama_server" -m "$model_file" --host 127.0.0.1 --port "$ref_port" -np 16 -c $((16 * 256)) -b 2048 -ub 512 -t "$threads" \
+  "$llama_server" -m "$model_file" --host 127.0.0.1 --port "$ref_port" -np 16 -c $((16 * 256)) -b 2048 -ub 512 -t "$threads" -tb "$threads" --no-kv-unified \
     >"$work/llama-server.log" 2>&1 &
   pids+=($!)
   wait_for "http://127.0.0.1:$ref_port/health"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond the .NET SDK: Debian's chromium, which the HTML report's browser test drives
-# through Microsoft.Playwright (Playwright's own browser download cannot work offline). Idempotent: does nothing when
-# /usr/bin/chromium is there. Needs root (or sudo) for apt-get.
+# Installs what the tests need beyond the .NET SDK: Debian's chromium, which the browser tests (the HTML report, the
+# service dashboard) drive through Microsoft.Playwright (Playwright's own browser download cannot work offline).
+# Idempotent: does nothing when /usr/bin/chromium is there. Needs root (or sudo) for apt-get.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
   exit 0

@@ -1,19 +1,19 @@
 using MedHelm.Application.Agreement;
 using MedHelm.Application.Datasets;
+using MedHelm.Application.Diagnostics;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Evaluation.Running;
+using MedHelm.Hosting.Logging;
 using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Events;
 
 namespace MedHelm.Hosting;
 
@@ -39,6 +39,7 @@ public static class MedHelmServiceCollectionExtensions
         [EhrSqlDatabaseOptions.SectionName] = typeof(EhrSqlDatabaseOptions),
         [PricingOptions.SectionName] = typeof(PricingOptions),
         [ServiceOptions.SectionName] = typeof(ServiceOptions),
+        [LogFileOptions.SectionName] = typeof(LogFileOptions),
     };
 
     /// <summary>
@@ -79,6 +80,9 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<InProcessModelLoader>();
         services.AddSingleton<IModelLoader>(sp => sp.GetRequiredService<InProcessModelLoader>());
+        services.AddSingleton<IResidentModels>(sp => sp.GetRequiredService<InProcessModelLoader>());
+        services.AddMetrics();
+        services.AddSingleton<MedHelmMetrics>();
         services.AddSingleton<RunPlanner>();
         services.AddSingleton<JuryStep>();
         services.AddSingleton<BertScoreStep>();
@@ -87,6 +91,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<DemoRunBuilder>();
         services.AddSingleton<DatasetImportService>();
         services.AddSingleton<Application.Access.ApiTokenService>();
+        services.AddSingleton<Application.Access.AccountService>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RunQueueService>();
         services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
         services.AddSingleton<IResultsDatabase>(sp =>
@@ -120,19 +126,6 @@ public static class MedHelmServiceCollectionExtensions
         services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PricingOptions>, PricingOptionsValidator>();
         services.AddOptions<EhrSqlDatabaseOptions>().Bind(configuration.GetSection(EhrSqlDatabaseOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        return services;
-    }
-
-    /// <summary>Serilog to stderr (stdout stays for results) at the configured level. Messages never carry patient text.</summary>
-    public static IServiceCollection AddMedHelmLogging(this IServiceCollection services, bool verbose)
-    {
-        var serilog = new LoggerConfiguration()
-            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
-            .WriteTo.Console(
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-            .CreateLogger();
-        services.AddLogging(b => b.ClearProviders().AddSerilog(serilog, dispose: true));
         return services;
     }
 

@@ -1,13 +1,15 @@
 using MedHelm.Application.Hosting;
 using MedHelm.Hosting;
+using MedHelm.Hosting.Logging;
 using MedHelm.Service.Apis;
+using MedHelm.Service.Dashboard;
 
 namespace MedHelm.Service;
 
 /// <summary>
 /// Builds the web service: the MedHelm home's appsettings.json and MEDHELM__ variables, the application layer
 /// (<see cref="MedHelmServiceCollectionExtensions.AddMedHelm"/>), Kestrel from the validated <c>Service</c> section,
-/// token authentication with roles, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
+/// token and session-cookie authentication with roles, the login pages, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
 /// </summary>
 public sealed class MedHelmServiceApp
 {
@@ -27,10 +29,7 @@ public sealed class MedHelmServiceApp
         builder.Configuration.AddConfiguration(MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home));
         builder.Configuration.AddCommandLine(args);
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
-        builder.Services.AddMedHelmLogging(verbose);
-        // authentication registers ASP.NET Core data protection; no cookie or antiforgery token is issued yet, so its
-        // key-storage warning says nothing useful
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddMedHelmLogging(builder.Configuration, verbose);
         builder.AddMedHelmService();
 
         var app = builder.Build();
@@ -42,6 +41,7 @@ public sealed class MedHelmServiceApp
         app.MapDatasetsApiV1();
         app.MapAuditApiV1();
         app.MapOpenAiCompatibleApiV1();
+        app.MapDashboard();
         return app;
     }
 }

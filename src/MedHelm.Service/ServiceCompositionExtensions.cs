@@ -2,17 +2,18 @@ using MedHelm.Application.Options;
 using System.Net;
 using MedHelm.Application.Access;
 using MedHelm.Application.Hosting;
+using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Application.Serving;
 using MedHelm.Service.Access;
+using MedHelm.Service.Diagnostics;
 using MedHelm.Service.Errors;
 using MedHelm.Service.Health;
 using MedHelm.Service.OpenAi;
 using MedHelm.Service.OpenApi;
 using MedHelm.Service.Options;
 using MedHelm.Service.Runs;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -30,18 +31,25 @@ public static class ServiceCompositionExtensions
         services.AddSingleton<IValidateOptions<ServiceOptions>>(sp => new ServiceOptionsValidator(sp.GetRequiredService<MedHelmPaths>().Resolve));
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
 
+        // a service keeps idle models loaded (within ModelLoader's budget) and runs each model's engine in a worker process
+        // of its own (an abort in llama.cpp ends that worker, not every user's work), unless configured otherwise
+        services.PostConfigure<ModelLoaderOptions>(o =>
+        {
+            o.KeepLoaded ??= true;
+            o.Placement ??= ModelPlacement.Worker;
+        });
         services.AddSingleton<RunProgressRegistry>();
         services.AddSingleton<LocalModelServer>();
         services.AddHostedService<RunQueueWorker>();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // the run queue worker cancels the batch in flight after ShutdownSeconds; the extra time records that cancellation
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownSeconds + 15));
 
-        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        services.AddMedHelmAuthentication();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Policy(AccessRole.Viewer), p => p.RequireRole(Roles.AtLeast(AccessRole.Viewer)))
             .AddPolicy(Roles.Policy(AccessRole.Operator), p => p.RequireRole(Roles.AtLeast(AccessRole.Operator)))
             .AddPolicy(Roles.Policy(AccessRole.Admin), p => p.RequireRole(Roles.AtLeast(AccessRole.Admin)))
-            // an endpoint that names no role still needs a valid token
+            // an endpoint that names no role still needs a valid token or session
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Roles.AtLeast(AccessRole.Viewer)).Build());
 
         services.AddProblemDetails();
@@ -55,20 +63,25 @@ public static class ServiceCompositionExtensions
         return builder;
     }
 
-    /// <summary>The middleware and the endpoints outside the API groups: health and the OpenAPI document.</summary>
+    /// <summary>The middleware and the endpoints outside the API groups: health, the login pages and the OpenAPI document.</summary>
     public static WebApplication UseMedHelmService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMedHelmRequestLogging(); // first: it sees the final status of every request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseOpenAiErrorBodies(); // inside the status code pages: /v1 errors get OpenAI's error shape, not ProblemDetails
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // the login form's limit per client address
+        app.UseAntiforgery(); // the dashboard's form posts; after authorization, so an anonymous post gets 401 first
+        app.UseSessionAntiforgery(); // and every state-changing request made with a session cookie
         app.UseUtf8BodiesOnly(); // after authorization: an anonymous request gets 401 whatever its body
 
         app.MapHealthChecks("/health/live", HealthJson.Options(_ => false)).AllowAnonymous();
         app.MapHealthChecks("/health/ready", HealthJson.Options(r => r.Tags.Contains("ready"))).RequireRole(AccessRole.Viewer);
         app.MapOpenApi().RequireRole(AccessRole.Viewer);
+        app.MapLoginPages();
         return app;
     }
 

@@ -277,5 +277,24 @@ internal static class Migrations
         INSERT INTO audit (at_utc, event, detail_json)
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":6}');
         """,
+
+        // 7: local accounts of the service: the framework password hasher's hash (never a password), a security stamp
+        // that ends sessions when replaced, failed logins in a row and the lockout they cause, and a disabled flag.
+        """
+        CREATE TABLE users (
+            name             TEXT PRIMARY KEY,
+            role             TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+            password_hash    TEXT NOT NULL,
+            security_stamp   TEXT NOT NULL,
+            failed_attempts  INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+            locked_until_utc TEXT,
+            disabled         INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+            created_utc      TEXT NOT NULL,
+            last_login_utc   TEXT
+        );
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":7}');
+        """,
     ];
 }

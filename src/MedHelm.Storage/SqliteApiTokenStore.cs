@@ -48,11 +48,10 @@ public sealed class SqliteApiTokenStore : IApiTokenStore
     }
 
     /// <inheritdoc />
-    public async Task<StoredApiToken?> FindTokenAsync(string id, CancellationToken cancellationToken = default)
+    public Task<StoredApiToken?> FindTokenAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
-        var rows = await _dataSource.ReadListAsync($"SELECT {Columns} FROM api_tokens WHERE id = $p", id, Read, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
+        return _dataSource.ReadSingleOrNullAsync($"SELECT {Columns} FROM api_tokens WHERE id = $p", id, Read, cancellationToken);
     }
 
     /// <inheritdoc />

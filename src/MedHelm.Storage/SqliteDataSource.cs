@@ -85,6 +85,14 @@ public sealed class SqliteDataSource : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>The first row of <paramref name="sql"/> (one parameter <c>$p</c>), made by <paramref name="read"/>, or null when there is none.</summary>
+    internal async Task<T?> ReadSingleOrNullAsync<T>(string sql, object parameter, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        var rows = await ReadListAsync(sql, parameter, read, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     /// <summary>The rows of <paramref name="sql"/> (one parameter <c>$p</c>, null as NULL), each made by <paramref name="read"/>.</summary>
     internal Task<IReadOnlyList<T>> ReadListAsync<T>(string sql, object? parameter, Func<SqliteDataReader, T> read, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<T>>(

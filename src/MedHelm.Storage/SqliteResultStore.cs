@@ -39,6 +39,7 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
         Audit = new SqliteAuditLog(dataSource);
         Queue = new SqliteRunQueue(dataSource);
         Tokens = new SqliteApiTokenStore(dataSource);
+        Users = new SqliteUserStore(dataSource);
     }
 
     /// <summary>The database file's data source.</summary>
@@ -65,9 +66,14 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
     /// <summary>The service's API tokens.</summary>
     public SqliteApiTokenStore Tokens { get; }
 
+    /// <summary>The service's local accounts.</summary>
+    public SqliteUserStore Users { get; }
+
     IRunQueue IResultsDatabase.Queue => Queue;
 
     IApiTokenStore IResultsDatabase.Tokens => Tokens;
+
+    IUserStore IResultsDatabase.Users => Users;
 
     /// <inheritdoc />
     public string Location => DataSource.Path;

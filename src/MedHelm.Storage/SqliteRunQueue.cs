@@ -54,11 +54,10 @@ public sealed class SqliteRunQueue : IRunQueue
             cancellationToken);
 
     /// <inheritdoc />
-    public async Task<QueuedRun?> GetQueuedAsync(string runId, CancellationToken cancellationToken = default)
+    public Task<QueuedRun?> GetQueuedAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
-        var rows = await _dataSource.ReadListAsync($"SELECT {Columns} FROM run_queue WHERE run_id = $p", runId, Read, cancellationToken).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
+        return _dataSource.ReadSingleOrNullAsync($"SELECT {Columns} FROM run_queue WHERE run_id = $p", runId, Read, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -4,6 +4,7 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
+using MedHelm.Hosting.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ public sealed class CompositionTests
         var configuration = MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home.Path);
         return new ServiceCollection()
             .AddMedHelm(configuration, settings ?? new MedHelmHostSettings(home.Path))
-            .AddMedHelmLogging(verbose: false)
+            .AddMedHelmLogging(configuration, verbose: false)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -69,6 +70,7 @@ public sealed class CompositionTests
     [InlineData("""{"Endpoints":{"Items":{"cloud":{"BaseUrl":"not a url","Model":"m"}}}}""", "Endpoints:Items:cloud:BaseUrl")]
     [InlineData("""{"Storage":{"DatabaseFile":"a/b.db"}}""", "must be a file name")]
     [InlineData("""{"ModelLoader":{"MaxLoadedModels":0}}""", "MaxLoadedModels")]
+    [InlineData("""{"LogFile":{"FileSizeLimitMegabytes":0}}""", "FileSizeLimitMegabytes")]
     [InlineData("""{"Pricing":{"Currency":"USD","DeviceHourPrice":-2}}""", "Pricing:DeviceHourPrice is -2")]
     [InlineData("""{"Pricing":{"Hosted":[{"Name":"x","PromptPerMillion":1,"CompletionPerMillion":2}]}}""", "Pricing:Currency is empty")]
     public async Task An_invalid_setting_fails_at_start_naming_the_field(string json, string expected)

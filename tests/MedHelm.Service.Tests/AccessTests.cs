@@ -4,6 +4,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using MedHelm.Application.Ports;
 using MedHelm.Service.Tests.Support;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MedHelm.Service.Tests;
@@ -19,6 +22,7 @@ public sealed class AccessTests
         var anonymous = service.Anonymous();
         var viewer = await service.ClientAsync(AccessRole.Viewer);
         var operatorClient = await service.ClientAsync(AccessRole.Operator);
+        var viewerSession = await service.SessionClientAsync(AccessRole.Viewer);
         using var document = JsonDocument.Parse(await viewer.GetStringAsync("/openapi/v1.json"));
 
         var operations = 0;
@@ -40,6 +44,12 @@ public sealed class AccessTests
                     role == "viewer" ? viewerStatus is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) : viewerStatus == HttpStatusCode.Forbidden,
                     $"{method} {url} ({role}) as viewer: {viewerStatus}");
 
+                // a browser signed in as a viewer (session cookie) is held to the same roles
+                var sessionStatus = (await viewerSession.SendAsync(new HttpRequestMessage(method, url))).StatusCode;
+                Assert.True(
+                    role == "viewer" ? sessionStatus is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) : sessionStatus == HttpStatusCode.Forbidden,
+                    $"{method} {url} ({role}) as a viewer session: {sessionStatus}");
+
                 var operatorStatus = (await operatorClient.SendAsync(new HttpRequestMessage(method, url))).StatusCode;
                 Assert.True(
                     role == "admin" ? operatorStatus == HttpStatusCode.Forbidden : operatorStatus is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden),
@@ -52,6 +62,38 @@ public sealed class AccessTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/openapi/v1.json")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/no/such/route")).StatusCode);
+    }
+
+    /// <summary>
+    /// The endpoints anonymous by design, all of them left out of the OpenAPI document (pages and liveness, not API):
+    /// liveness, and the login and logout pages (their forms need an antiforgery token; logins are rate-limited).
+    /// </summary>
+    private static readonly string[] AnonymousByDesign = ["* /health/live", "GET /login", "POST /login", "POST /logout"];
+
+    [Fact]
+    public async Task Every_endpoint_declares_a_role_except_the_few_anonymous_by_design()
+    {
+        await using var service = new TestService();
+        var anonymous = new List<string>();
+        foreach (var endpoint in service.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"];
+            var name = string.Join(",", methods) + " " + endpoint.RoutePattern.RawText;
+            if (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+            {
+                anonymous.Add(name);
+            }
+            else
+            {
+                Assert.True(endpoint.Metadata.GetMetadata<Access.MinimumRoleAttribute>() is not null, $"{name} declares no role (RequireRole)");
+            }
+        }
+
+        Assert.Equal(AnonymousByDesign.Order(), anonymous.Order());
+        var client = service.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/login")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/login", new FormUrlEncodedContent([]))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/logout", new FormUrlEncodedContent([]))).StatusCode);
     }
 
     [Theory]

@@ -35,6 +35,40 @@ public sealed class ModelsAndDatasetsApiTests
     }
 
     [Fact]
+    public async Task A_registered_model_is_loaded_listed_in_readiness_and_unloaded()
+    {
+        await using var service = new TestService(settings:
+        [
+            ("Inference:RuntimeRoot", Path.Combine(RepositoryPaths.Root, "runtimes", "llama")),
+            ("Inference:Threads", "1"),
+        ]);
+        var admin = await service.ClientAsync(AccessRole.Admin);
+        var path = service.Model("resident");
+        var registered = await admin.PostAsJsonAsync("/api/v1/models", new { name = "resident", path = "resident.gguf", sha256 = ModelFiles.Sha256(path) });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+
+        await RunsApiTests.AssertProblemAsync(await admin.PostAsync("/api/v1/models/unknown/load", null), HttpStatusCode.NotFound, "no configured or registered");
+        var loaded = await admin.PostAsync("/api/v1/models/resident/load", null);
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+        var model = await loaded.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("resident", "resident.gguf", true), (model.GetProperty("name").GetString(), model.GetProperty("fileName").GetString(), model.GetProperty("pinned").GetBoolean()));
+
+        var list = await admin.GetFromJsonAsync<JsonElement>("/api/v1/models/loaded");
+        Assert.Equal("resident", Assert.Single(list.EnumerateArray()).GetProperty("name").GetString());
+        var ready = await admin.GetFromJsonAsync<JsonElement>("/health/ready");
+        var models = ready.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "models");
+        Assert.Equal("resident", Assert.Single(models.GetProperty("data").GetProperty("loaded").EnumerateArray()).GetString());
+
+        var unloaded = await admin.PostAsync("/api/v1/models/resident/unload", null);
+        Assert.Equal(HttpStatusCode.OK, unloaded.StatusCode);
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement>("/api/v1/models/loaded")).EnumerateArray());
+        await RunsApiTests.AssertProblemAsync(await admin.PostAsync("/api/v1/models/resident/unload", null), HttpStatusCode.NotFound, "in memory");
+        var audit = await service.Database.GetAuditAsync(null);
+        Assert.Contains(audit, e => e.Event == "model_loaded");
+        Assert.Contains(audit, e => e.Event == "model_unloaded");
+    }
+
+    [Fact]
     public async Task An_upload_is_imported_listed_and_refused_when_too_large_invalid_or_badly_named()
     {
         await using var service = new TestService();
@@ -73,6 +107,37 @@ public sealed class ModelsAndDatasetsApiTests
         var client = await small.ClientAsync(AccessRole.Operator);
         using var large = Form("medbullets", [("big.jsonl", new byte[4096])]);
         await RunsApiTests.AssertProblemAsync(await client.PostAsync("/api/v1/datasets", large), HttpStatusCode.RequestEntityTooLarge, "larger than");
+    }
+
+    [Fact]
+    public async Task A_validation_names_every_problem_and_imports_and_keeps_nothing()
+    {
+        await using var service = new TestService();
+        var operatorClient = await service.ClientAsync(AccessRole.Operator);
+        var files = BundledSamples.Extract("medbullets", service.Home.PathOf("medbullets"));
+        using (var form = Form("medbullets", files.Select(f => (Path.GetFileName(f), File.ReadAllBytes(f)))))
+        {
+            var valid = await (await operatorClient.PostAsync("/api/v1/datasets/validate", form)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(valid.GetProperty("valid").GetBoolean());
+            Assert.Equal(15, valid.GetProperty("instances").GetInt32());
+        }
+
+        using (var invalid = Form("medcalc_bench", [("test_data.csv", "Row Number,Question\n1,q\n"u8.ToArray())]))
+        {
+            var response = await operatorClient.PostAsync("/api/v1/datasets/validate", invalid);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.False(report.GetProperty("valid").GetBoolean());
+            var lines = report.GetProperty("lines").EnumerateArray().Select(l => l.GetString()!).ToArray();
+            Assert.Contains(lines, l => l.Contains("(line 1): field 'Calculator ID'", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains(service.Home.Path, StringComparison.Ordinal)); // no server path
+        }
+
+        Assert.Empty((await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/datasets")).EnumerateArray()); // nothing imported
+        Assert.Empty(Directory.GetDirectories(Path.Combine(service.Home.Path, "data", "uploads"))); // nothing kept
+        var viewer = await service.ClientAsync(AccessRole.Viewer);
+        using var forViewer = Form("medbullets", [("x.jsonl", "{}"u8.ToArray())]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/datasets/validate", forViewer)).StatusCode);
     }
 
     private static MultipartFormDataContent Form(string benchmark, IEnumerable<(string Name, byte[] Bytes)> files)

@@ -7,6 +7,9 @@ using MedHelm.Application.Ports;
 using MedHelm.Core.Catalog;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
+using MedHelm.Inference.Llama.Models;
+using MedHelm.Inference.Llama.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
 using MedHelm.Service.Tests.Support;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +26,8 @@ public sealed class OpenAiModelsFixture : IAsyncLifetime
     public TestService Service { get; private set; } = null!;
 
     public HttpClient Operator { get; private set; } = null!;
+
+    public string ChatModelPath => _home.File("chat.gguf");
 
     public async Task InitializeAsync()
     {
@@ -100,11 +105,17 @@ public sealed class OpenAiCompatibleApiTests(OpenAiModelsFixture fixture) : ICla
         Assert.Equal(whole.GetProperty("choices")[0].GetProperty("finish_reason").GetString(), finish);
         Assert.True(events > 2, $"only {events} events");
 
-        // the served model is the loader's: a lease now gets the very client that answered, and its tokenizer agrees
+        // the served model is the loader's: a lease now is the model that answered (one loaded copy, its leases shared)
         var loader = fixture.Service.Services.GetRequiredService<IModelLoader>();
-        using var lease = await loader.LeaseChatAsync("tiny", "tiny", AccessTier.Private, new ModelDefaults(), CancellationToken.None);
-        var client = Assert.IsType<LlamaChatClient>(lease.Client);
-        Assert.True(client.Engine.GeneratedTokens >= 24, "the lease is not the engine that served the requests");
+        using (await loader.LeaseChatAsync("tiny", "tiny", AccessTier.Private, new ModelDefaults(), CancellationToken.None))
+        {
+            var resident = ((IResidentModels)loader).Loaded.Where(m => m.FileName == "chat.gguf" && m.Kind == "chat").ToArray();
+            Assert.Single(resident);
+        }
+
+        // usage counts what the model's tokenizer makes of the conversation rendered with its own template
+        LlamaRuntime.Initialize(Path.Combine(RepositoryPaths.Root, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
+        using var client = new LlamaChatClient(LlamaModel.Load(fixture.ChatModelPath), ownsModel: true);
         var promptTokens = client.TokenizeConversation([new ChatMessage(ChatRole.System, "Answer briefly."), new ChatMessage(ChatRole.User, Question)]).Length;
         var counted = whole.GetProperty("usage");
         Assert.Equal(promptTokens, counted.GetProperty("prompt_tokens").GetInt32());

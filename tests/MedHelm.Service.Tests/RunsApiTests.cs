@@ -95,7 +95,8 @@ public sealed class RunsApiTests
 
             return "A";
         };
-        await using (var first = new TestService(blocking, home))
+        // the second call never ends by itself: the stop waits Service:ShutdownSeconds for it, then cancels it
+        await using (var first = new TestService(blocking, home, [("Service:ShutdownSeconds", "1")]))
         {
             var client = await first.ClientAsync(AccessRole.Operator);
             await client.PostAsJsonAsync("/api/v1/runs", Body(first.Model(), "interrupted", 3));

@@ -217,7 +217,7 @@ public class LedgerStoreTests
         Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
         var delete = await Assert.ThrowsAsync<SqliteException>(() => RawSql.ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
-        Assert.Equal(["5"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3, 4, 5 and 6, and run_started
+        Assert.Equal(["6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3 to 7, and run_started
     }
 
     [Fact]
@@ -254,7 +254,7 @@ public class LedgerStoreTests
         }
 
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        Assert.Equal(["6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal([Migrations.All.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
         var results = await store.GetRunResultsAsync("old", includeOutputs: true);
         Assert.Equal([("1", "A", 1.0, "v1-1"), ("2", "B", 0.0, "v1-2")], results.Select(r => (r.InstanceId, r.Output, r.Score, r.RequestKey)));
         Assert.Equal(["v1-1|ph", "v1-2|"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT request_key || '|' || COALESCE(prompt_hash, '') FROM requests ORDER BY id"));

@@ -16,12 +16,12 @@ public class SqliteResultStoreTests
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
 
         Assert.True(File.Exists(temp.DatabasePath));
-        Assert.Equal(6, Migrations.All.Count);
-        Assert.Equal(["6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(7, Migrations.All.Count);
+        Assert.Equal(["7"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
 
         var tables = await RawSql.QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
         Assert.Equal(
-            ["api_tokens", "audit", "audit_chain", "completions", "dataset_instances", "datasets", "jury_ratings", "models", "requests", "run_completions", "run_queue", "runs", "schema_version", "scores"],
+            ["api_tokens", "audit", "audit_chain", "completions", "dataset_instances", "datasets", "jury_ratings", "models", "requests", "run_completions", "run_queue", "runs", "schema_version", "scores", "users"],
             tables);
     }
 
@@ -50,7 +50,7 @@ public class SqliteResultStoreTests
         using var temp = new TempDatabase();
         await using var dataSource = new SqliteDataSourceBuilder(temp.DatabasePath) { BusyTimeout = TimeSpan.FromSeconds(1) }.Build();
         Assert.Equal(Path.GetFullPath(temp.DatabasePath), dataSource.Path);
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(Enumerable.Range(1, Migrations.All.Count).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
 
         await using (var first = new SqliteResultStore(dataSource))
         {
@@ -99,7 +99,7 @@ public class SqliteResultStoreTests
             Assert.Single(await second.GetRunResultsAsync("run-1"));
         }
 
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(Enumerable.Range(1, Migrations.All.Count).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), await RawSql.QueryAsync(temp.DatabasePath, "SELECT version FROM schema_version ORDER BY version"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MedHelm.Application.Errors;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Options;
 using MedHelm.Core.Catalog;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MedHelm.Evaluation.Files;
+using MedHelm.Inference.Worker;
 
 namespace MedHelm.Application.Models;
 
@@ -90,35 +92,42 @@ public interface IModelLoader
 public sealed record ModelDefaults(int Sequences = 1, int ContextPerSequence = 4096);
 
 /// <summary>
-/// Loads models in this process. A local model is loaded once and shared: every lease of the same model (a run, its
-/// judges, the service's OpenAI-compatible requests) gets the same client and engine, so their requests are decoded in
-/// the same batches. A model whose leases have all ended stays loaded until its slot in the memory budget is needed
-/// for another model, or the loader is disposed.
+/// Loads models in this process. Leases of the same file and settings share one loaded model; how many stay in memory
+/// and for how long is the <see cref="ModelLoaderOptions"/> budget (<see cref="ResidentModelCache"/>).
 /// </summary>
-public sealed partial class InProcessModelLoader : IModelLoader, IDisposable
+public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDisposable
 {
     private readonly ModelResolver _resolver;
     private readonly MedHelmPaths _paths;
     private readonly LlamaRuntimeOptions _runtime;
     private readonly ILoggerFactory _loggers;
-    private readonly SemaphoreSlim _budget;
+    private readonly ResidentModelCache _cache;
 
     /// <summary>Texts embedded in one batch by a sentence-embedding generator, at most.</summary>
     public const int MaxEmbeddingSequences = 8;
 
     /// <summary>Tokens per text of a sentence-embedding generator, at most (the BERT family's trained context).</summary>
     public const int MaxEmbeddingContext = 512;
+    private readonly ModelPlacement _placement;
+    private readonly IReadOnlyDictionary<string, string>? _workerEnvironment;
 
-    /// <summary>Creates the loader; <see cref="ModelLoaderOptions.MaxLoadedModels"/> local models are in memory at once.</summary>
+    /// <summary>Creates the loader with the <see cref="ModelLoaderOptions"/> budget.</summary>
     public InProcessModelLoader(
-        ModelResolver resolver, MedHelmPaths paths, IOptions<LlamaRuntimeOptions> runtime, IOptions<ModelLoaderOptions> options, ILoggerFactory loggers)
+        ModelResolver resolver, MedHelmPaths paths, IOptions<LlamaRuntimeOptions> runtime, IOptions<ModelLoaderOptions> options, ILoggerFactory loggers,
+        TimeProvider? time = null)
     {
         _resolver = resolver;
         _paths = paths;
         _runtime = runtime.Value;
         _loggers = loggers;
-        _budget = new SemaphoreSlim(options.Value.MaxLoadedModels, options.Value.MaxLoadedModels);
+        var budget = options.Value;
+        _placement = budget.Placement ?? ModelPlacement.Process;
+        _workerEnvironment = budget.WorkerEnvironment;
+        _cache = new ResidentModelCache(budget.MaxLoadedModels, budget.MemoryBudgetMiB * 1024 * 1024, budget.KeepLoaded ?? false, time ?? TimeProvider.System);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<LoadedModelInfo> Loaded => _cache.Loaded;
 
     /// <summary>Loads llama.cpp from the configured backend folder (idempotent).</summary>
     public LlamaRuntimeInfo InitializeRuntime() =>
@@ -144,41 +153,101 @@ public sealed partial class InProcessModelLoader : IModelLoader, IDisposable
             return new ModelLease<IChatClient>(hosted, _resolver.Endpoints.Items[model].MaxConcurrency, hosted);
         }
 
-        var resolved = _resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence);
-        var (client, release) = await AcquireAsync(SharedKey("chat", resolved, name), () => Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(
-            loaded,
-            new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) },
-            _loggers.CreateLogger("MedHelm.Generation"),
-            ownsModel: true)), cancellationToken).ConfigureAwait(false);
-        return new ModelLease<IChatClient>(client, client.Context.Sequences, release);
+        var (client, lease) = await AcquireChatAsync(_resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence), name, pin: false, cancellationToken)
+            .ConfigureAwait(false);
+        return new ModelLease<IChatClient>(client, Concurrency(client), lease);
     }
+
+    /// <inheritdoc />
+    public async Task<LoadedModelInfo> LoadAsync(string model, string name, ModelDefaults defaults, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        if (_resolver.IsEndpoint(model))
+        {
+            throw new RequestValidationException($"'{model}' is a hosted endpoint; only local models are loaded into memory.");
+        }
+
+        var resolved = _resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence);
+        var (_, lease) = await AcquireChatAsync(resolved, name, pin: true, cancellationToken).ConfigureAwait(false);
+        lease.Dispose();
+        return _cache.Loaded.First(m => string.Equals(m.FileName, System.IO.Path.GetFileName(resolved.Path), StringComparison.Ordinal) && m.Kind == "chat");
+    }
+
+    /// <inheritdoc />
+    public UnloadOutcome Unload(string name) => _cache.Unload(name);
 
     /// <inheritdoc />
     public async Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
-        var (embedder, release) = await AcquireAsync(SharedKey("tokens", resolved, resolved.Name), () => Load(
-            resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)), cancellationToken).ConfigureAwait(false);
-        return new ModelLease<LlamaTokenEmbedder>(embedder, 1, release);
+        var (embedder, lease) = await _cache.AcquireAsync(
+            Key("embedding", resolved, resolved.Name), pin: false,
+            () => Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)),
+            cancellationToken).ConfigureAwait(false);
+        return new ModelLease<LlamaTokenEmbedder>(embedder, 1, lease);
     }
 
     /// <inheritdoc />
     public async Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
-        var (generator, release) = await AcquireAsync(SharedKey("pooled", resolved, resolved.Name), () => Load(
-            resolved.Path, resolved.Settings, loaded => new LlamaEmbeddingGenerator(
+        var (generator, lease) = await _cache.AcquireAsync<IEmbeddingGenerator<string, Embedding<float>>>(
+            Key("pooled", resolved, resolved.Name), pin: false,
+            () => Load(resolved.Path, resolved.Settings, loaded => new LlamaEmbeddingGenerator(
                 loaded,
                 Math.Min(resolved.Settings.Sequences, MaxEmbeddingSequences),
                 Math.Min(resolved.Settings.ContextPerSequence, MaxEmbeddingContext),
                 _runtime.EffectiveThreads,
-                ownsModel: true)), cancellationToken).ConfigureAwait(false);
-        return new ModelLease<IEmbeddingGenerator<string, Embedding<float>>>(generator, 1, release);
+                ownsModel: true)),
+            cancellationToken).ConfigureAwait(false);
+        return new ModelLease<IEmbeddingGenerator<string, Embedding<float>>>(generator, 1, lease);
+    }
+
+    /// <summary>Releases every model in memory.</summary>
+    public void Dispose() => _cache.Dispose();
+
+    private Task<(IChatClient Model, IDisposable Lease)> AcquireChatAsync(ResolvedModel resolved, string name, bool pin, CancellationToken cancellationToken)
+    {
+        var chat = new LlamaChatClientOptions { ModelName = name, Engine = resolved.Settings.ToEngineOptions(_runtime.EffectiveThreads) };
+        return _cache.AcquireAsync<IChatClient>(
+            Key("chat", resolved, name), pin,
+            _placement == ModelPlacement.Worker
+                ? () => StartWorker(resolved, chat)
+                : () => Load(resolved.Path, resolved.Settings, loaded => new LlamaChatClient(loaded, chat, _loggers.CreateLogger("MedHelm.Generation"), ownsModel: true)),
+            cancellationToken);
+    }
+
+    /// <summary>Requests a chat model serves at once: its engine's sequences, in this process or in its worker.</summary>
+    private static int Concurrency(IChatClient client) => client switch
+    {
+        LlamaChatClient local => local.Context.Sequences,
+        EngineWorkerClient worker => worker.Sequences,
+        _ => 1,
+    };
+
+    /// <summary>Starts the model's engine worker process and waits until it has loaded the model.</summary>
+    private EngineWorkerClient StartWorker(ResolvedModel resolved, LlamaChatClientOptions chat)
+    {
+        RegularFiles.EnsureRegular(resolved.Path, "GGUF model file");
+        // a malformed file is refused here, with the same error as in process, before a worker is started for it
+        MedHelm.Gguf.GgufModelValidator.Validate(MedHelm.Gguf.GgufReader.Read(resolved.Path));
+        var config = new EngineWorkerConfig(
+            _runtime.BackendFolder(_paths.Home), _runtime.Backend, resolved.Path, resolved.Settings.ToModelSettings(), chat, _runtime.VerboseNativeLog);
+        var start = EngineWorkerLocator.StartInfo(chat.ModelName ?? resolved.Name, config.ToJson(), _workerEnvironment);
+        return EngineWorkerClient.StartAsync(start, _loggers.CreateLogger("MedHelm.EngineWorker"), CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    private static ModelKey Key(string kind, ResolvedModel resolved, string name)
+    {
+        RegularFiles.EnsureRegular(resolved.Path, "GGUF model file");
+        var settings = System.Text.Json.JsonSerializer.Serialize(resolved.Settings);
+        return new ModelKey($"{kind}\n{resolved.Path}\n{settings}", name, System.IO.Path.GetFileName(resolved.Path), kind, new FileInfo(resolved.Path).Length);
     }
 
     /// <summary>Loads a GGUF file and wraps it; the model is released when wrapping fails.</summary>
     private TClient Load<TClient>(string path, LocalModelOptions settings, Func<LlamaModel, TClient> wrap)
     {
+        InitializeRuntime();
         RegularFiles.EnsureRegular(path, "GGUF model file");
         var loaded = LlamaModel.Load(path, settings.ToModelSettings(), _loggers.CreateLogger("MedHelm.Models"));
         try
@@ -193,6 +262,16 @@ public sealed partial class InProcessModelLoader : IModelLoader, IDisposable
     }
 }
 
+/// <summary>Where a chat model's engine runs.</summary>
+public enum ModelPlacement
+{
+    /// <summary>In the host's process.</summary>
+    Process,
+
+    /// <summary>In a worker process of its own (MedHelm.Engine.Worker).</summary>
+    Worker,
+}
+
 /// <summary>The <c>ModelLoader</c> section: how many local models may be in memory at once.</summary>
 public sealed class ModelLoaderOptions
 {
@@ -202,4 +281,27 @@ public sealed class ModelLoaderOptions
     /// <summary>Local models loaded at once (a run loads one model, then each judge in turn; a service may keep more).</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int MaxLoadedModels { get; set; } = 1;
+
+    /// <summary>
+    /// The sum of the GGUF file sizes (the weights; each model's KV cache comes on top) of the local models in memory at
+    /// once, in MiB; 0: only <see cref="MaxLoadedModels"/> counts.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0L, 64L * 1024 * 1024)]
+    public long MemoryBudgetMiB { get; set; }
+
+    /// <summary>
+    /// Keep an idle model in memory until its room is needed (the next run or request on it starts at once). Default:
+    /// on in the service, off in the CLI (whose process ends with its run).
+    /// </summary>
+    public bool? KeepLoaded { get; set; }
+
+    /// <summary>
+    /// Where chat models run: <c>Process</c> (in this process) or <c>Worker</c> (each model in an engine worker process of
+    /// its own: an abort in llama.cpp ends that worker and fails its requests in flight, not the host). Default: Worker in
+    /// the service, Process in the CLI (whose process ends with its run anyway).
+    /// </summary>
+    public ModelPlacement? Placement { get; set; }
+
+    /// <summary>Extra environment variables of engine workers (tests set their abort switch here).</summary>
+    public Dictionary<string, string>? WorkerEnvironment { get; set; }
 }

@@ -35,6 +35,29 @@ public sealed class ServiceOptions
     [Range(1, 3600)]
     public int QueuePollSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How long a stop waits, in seconds, for the running run's model calls in flight (its current batch) to finish and
+    /// be stored; after that they are cancelled. Either way the run stays queued and resumes at the next start.
+    /// </summary>
+    [Range(1, 3600)]
+    public int ShutdownSeconds { get; set; } = 30;
+
+    /// <summary>A dashboard session (cookie) ends after this many minutes without a request (sliding).</summary>
+    [Range(1, 24 * 60)]
+    public int SessionIdleMinutes { get; set; } = 15;
+
+    /// <summary>Failed logins in a row that lock an account.</summary>
+    [Range(1, 100)]
+    public int LoginMaxFailures { get; set; } = 5;
+
+    /// <summary>How long a locked account refuses logins (even with the right password), in minutes.</summary>
+    [Range(1, 7 * 24 * 60)]
+    public int LoginLockoutMinutes { get; set; } = 15;
+
+    /// <summary>Login attempts (POST /login) allowed per client address and minute; more get 429.</summary>
+    [Range(1, 10_000)]
+    public int LoginAttemptsPerMinute { get; set; } = 10;
+
     /// <summary>The <see cref="Urls"/>, parsed.</summary>
     public IReadOnlyList<Uri> ParsedUrls() =>
         Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -139,6 +139,9 @@ public interface IResultsDatabase : IRunStore, ILedgerStore, IJuryStore, IDatase
 
     /// <summary>The service's hashed API tokens.</summary>
     IApiTokenStore Tokens { get; }
+
+    /// <summary>The service's local accounts.</summary>
+    IUserStore Users { get; }
 }
 
 /// <summary>Opens the results database a request names (the configured one, or a host's <c>--db</c> file).</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using MedHelm.Inference.Llama.ChatTemplates;
-using MedHelm.Inference.Llama.Models;
+using MedHelm.Inference.Llama.Chat;
 using Microsoft.Extensions.AI;
 
 namespace MedHelm.Application.Runs;
@@ -26,7 +26,8 @@ public static class ChatTemplateRun
     {
         ArgumentNullException.ThrowIfNull(extras);
         ArgumentNullException.ThrowIfNull(client);
-        if (client.GetService(typeof(LlamaModel)) is not LlamaModel { Template: { } template })
+        // in process or from an engine worker: the same keys, so that their results are interchangeable
+        if (client.GetService(typeof(ChatTemplateInfo)) is not ChatTemplateInfo template)
         {
             return extras;
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using MedHelm.Application.Diagnostics;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
@@ -23,17 +24,33 @@ public sealed class RunOrchestrator(
     IModelLoader loader,
     JuryStep jury,
     BertScoreStep bertScore,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    MedHelmMetrics? metrics = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger("MedHelm.Run");
 
     /// <summary>Executes <paramref name="request"/>, telling <paramref name="observer"/> what happens.</summary>
     /// <exception cref="Errors.ApplicationError">The request is invalid, conflicts with the stored run, names what does not exist, or breaks a policy.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled; what finished is stored and the run can be resumed.</exception>
-    public async Task<RunOutcome> ExecuteAsync(RunRequest request, IRunObserver observer, CancellationToken cancellationToken)
+    /// <exception cref="OperationCanceledException">Cancelled or drained; what finished is stored and the run can be resumed.</exception>
+    /// <param name="request">The run.</param>
+    /// <param name="observer">Told about progress.</param>
+    /// <param name="cancellationToken">Cancels the run at once, model calls in flight included.</param>
+    /// <param name="drain">
+    /// Stops the run after the model calls in flight (the current batch) complete and are committed (a service shutting
+    /// down). The jury phase stops at once: the judge's unfinished benchmark is rated again on resume.
+    /// </param>
+    public async Task<RunOutcome> ExecuteAsync(RunRequest request, IRunObserver observer, CancellationToken cancellationToken, CancellationToken drain = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain);
+        var inFlight = cancellationToken;
+        cancellationToken = stopping.Token; // from here on, everything but the model calls in flight stops on either token
+        if (metrics is not null)
+        {
+            observer = new MeteredRunObserver(observer, metrics);
+        }
+
         var planned = await planner.PlanAsync(databaseSource, request, observer, cancellationToken).ConfigureAwait(false);
         var database = databaseSource.Value;
         var (runId, plan, existing, models) = (planned.RunId, planned.Plan, planned.Existing, planned.Models);
@@ -111,7 +128,9 @@ public sealed class RunOrchestrator(
                             ChatTemplateTime = chatTemplateTime,
                         };
                         var watch = Stopwatch.StartNew();
-                        var outcome = await runner.ExecuteAsync(evaluation, lease.Client, progress.For(Key(model, benchmark)), cancellationToken).ConfigureAwait(false);
+                        var outcome = await runner.ExecuteAsync(evaluation with { Drain = drain }, lease.Client, progress.For(Key(model, benchmark)), inFlight)
+                            .ConfigureAwait(false);
+                        metrics?.EvaluationFinished(model.Name, benchmark.Definition.Name, watch.Elapsed);
                         await database.AppendAuditAsync(
                             runId,
                             UsageAudit.BenchmarkEvaluated,

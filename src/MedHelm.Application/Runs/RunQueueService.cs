@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using MedHelm.Application.Diagnostics;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Results;
@@ -11,9 +12,9 @@ namespace MedHelm.Application.Runs;
 /// The service's run queue over <see cref="IRunQueue"/>: queues, cancels and resumes runs, and executes the oldest
 /// queued one through the <see cref="RunOrchestrator"/> (a host's worker calls <see cref="ExecuteNextAsync"/> in a
 /// loop, one run at a time). A run that was started before is resumed from its stored manifest, so an interrupted run
-/// computes only what is not stored. Stopping the host cancels the run's token and leaves it queued for the next start.
+/// computes only what is not stored. Stopping the host finishes the current batch and leaves the run queued for the next start.
 /// </summary>
-public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, RunOrchestrator orchestrator, ILogger<RunQueueService> logger)
+public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, RunOrchestrator orchestrator, ILogger<RunQueueService> logger, MedHelmMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _work = new(0);
@@ -29,6 +30,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         Validate(request);
         var runId = request.RunId ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         await Queue.EnqueueAsync(runId, request with { RunId = runId }, requestedBy, cancellationToken).ConfigureAwait(false);
+        await MeasureQueueAsync().ConfigureAwait(false);
         Wake();
         return runId;
     }
@@ -41,6 +43,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         var queued = await Queue.GetQueuedAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw NoRun();
         if (queued.State == QueueState.Queued && await Queue.TransitionAsync(runId, QueueState.Queued, QueueState.Cancelled, cancellationToken).ConfigureAwait(false))
         {
+            await MeasureQueueAsync().ConfigureAwait(false);
             await database.Value.AppendAuditAsync(runId, "run_cancel_requested", Json(requestedBy), cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -75,6 +78,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         // a run that never got as far as being stored (e.g. its plan failed) starts again from its request
         var request = stored is null ? queued!.Request : new RunRequest([], null, [], [], RunId: runId, Resume: true);
         await Queue.RequeueAsync(runId, request, requestedBy, cancellationToken).ConfigureAwait(false);
+        await MeasureQueueAsync().ConfigureAwait(false);
         Wake();
     }
 
@@ -87,6 +91,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
             LogRequeued(logger, id);
         }
 
+        await MeasureQueueAsync().ConfigureAwait(false);
         return ids;
     }
 
@@ -95,9 +100,11 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
 
     /// <summary>
     /// Executes the oldest queued run, if any, telling <paramref name="observerFor"/>'s observer about it; false when none
-    /// waited. <paramref name="stopping"/> (the host stopping) cancels the run and leaves it queued for the next start.
+    /// waited. <paramref name="stopping"/> (the host stopping) lets the model calls in flight finish and be committed,
+    /// then stops the run and leaves it queued for the next start; <paramref name="abort"/> (the host's shutdown timeout)
+    /// cancels the calls in flight too.
     /// </summary>
-    public async Task<bool> ExecuteNextAsync(Func<string, IRunObserver> observerFor, CancellationToken stopping)
+    public async Task<bool> ExecuteNextAsync(Func<string, IRunObserver> observerFor, CancellationToken stopping, CancellationToken abort = default)
     {
         ArgumentNullException.ThrowIfNull(observerFor);
         var next = await Queue.ClaimNextAsync(stopping).ConfigureAwait(false);
@@ -106,21 +113,27 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
             return false;
         }
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        await MeasureQueueAsync().ConfigureAwait(false);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
         _running[next.RunId] = cancel;
         var (state, error) = (QueueState.Completed, (string?)null);
         try
         {
             var started = await database.Value.GetRunAsync(next.RunId, CancellationToken.None).ConfigureAwait(false) is not null;
             var request = started ? new RunRequest([], null, [], [], RunId: next.RunId, Resume: true) : next.Request with { RunId = next.RunId, Resume = false };
-            await orchestrator.ExecuteAsync(request, observerFor(next.RunId), cancel.Token).ConfigureAwait(false);
+            await orchestrator.ExecuteAsync(request, observerFor(next.RunId), cancel.Token, stopping).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested || stopping.IsCancellationRequested)
         {
             state = stopping.IsCancellationRequested ? QueueState.Queued : QueueState.Cancelled;
         }
         catch (ApplicationError e)
         {
+            (state, error) = (QueueState.Failed, e.Message);
+        }
+        catch (Exception e) when (e is Inference.Worker.EngineWorkerExitedException or Inference.Worker.EngineWorkerCrashingException)
+        {
+            // the model's worker died (an abort in llama.cpp, out of memory): its message names the model and exit code
             (state, error) = (QueueState.Failed, e.Message);
         }
 #pragma warning disable CA1031 // the worker outlives a run's failure: it is recorded (type only) and the next run starts
@@ -136,6 +149,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         }
 
         await Queue.FinishAsync(next.RunId, state, error, CancellationToken.None).ConfigureAwait(false);
+        await MeasureQueueAsync().ConfigureAwait(false);
         return true;
     }
 
@@ -177,6 +191,16 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         if (request.MaxInstances is <= 0)
         {
             throw new RequestValidationException("maxInstances: a positive number, or absent for all.");
+        }
+    }
+
+    /// <summary>Sets the queue-length gauge after the queue changed.</summary>
+    private async Task MeasureQueueAsync()
+    {
+        if (metrics is not null)
+        {
+            var all = await Queue.ListQueuedAsync(CancellationToken.None).ConfigureAwait(false);
+            metrics.QueueLength(all.Count(q => q.State == QueueState.Queued));
         }
     }
 

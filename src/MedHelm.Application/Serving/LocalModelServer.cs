@@ -188,7 +188,7 @@ public sealed class LocalModelServer(IOptions<Dictionary<string, LocalModelOptio
 
         if (request.IgnoreEndOfGeneration)
         {
-            properties[ChatRequestProperties.IgnoreEndOfGeneration] = true;
+            properties[ChatRequestProperties.IgnoreEndOfGeneration] = "true"; // a string: it crosses to an engine worker
         }
 
         return new ChatOptions

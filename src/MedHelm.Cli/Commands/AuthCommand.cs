@@ -4,10 +4,19 @@ using MedHelm.Application.Access;
 
 namespace MedHelm.Cli.Commands;
 
-/// <summary><c>medhelm auth create-token|list-tokens</c>: API tokens of the web service (stored hashed in the results database).</summary>
+/// <summary><c>medhelm auth create-token|list-tokens|revoke-token</c>: API tokens of the web service (stored hashed in the results database); accounts: <see cref="AuthUserCommands"/>.</summary>
 internal static class AuthCommand
 {
-    public static Command Build() => new("auth", "API tokens for the web service (`medhelm serve`).") { CreateToken(), ListTokens(), RevokeToken() };
+    public static Command Build()
+    {
+        var command = new Command("auth", "API tokens and dashboard accounts for the web service (`medhelm serve`).") { CreateToken(), ListTokens(), RevokeToken() };
+        foreach (var user in AuthUserCommands.Build())
+        {
+            command.Subcommands.Add(user);
+        }
+
+        return command;
+    }
 
     private static Command CreateToken()
     {

@@ -23,11 +23,15 @@ internal static class BenchCommand
         {
             Description = "llama-batched-bench to measure beside the engine, same model, parameters and run, for the ratio column; 'none' skips it. [default: the one in the engine's backend folder (scripts/build-batched-bench.sh), else the native build's]",
         };
+        var worker = new Option<bool>("--worker")
+        {
+            Description = "Also send the same requests through the chat client in this process and through an engine worker process (ModelLoader:Placement Worker), at the largest --parallel, and print the worker's overhead.",
+        };
         var command = new Command("bench", "Measure prompt and generation tokens/s of the inference engine at several parallelisms (beside llama.cpp's llama-batched-bench when built), and the scheduler on a mixed workload.")
         {
-            model, parallel, promptTokens, genTokens, mixed, repetitions, reference, json,
+            model, parallel, promptTokens, genTokens, mixed, repetitions, reference, worker, json,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, (host, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
             var levels = ParseLevels(parse.GetValue(parallel)!);
             var pp = parse.GetValue(promptTokens);
@@ -107,6 +111,20 @@ internal static class BenchCommand
                 }
             }
 
+            WorkerOverhead? overhead = null;
+            if (parse.GetValue(worker))
+            {
+                var name = Path.GetFileNameWithoutExtension(path);
+                var requestsThrough = Math.Max(64, levels.Max() * 4);
+                overhead = await WorkerOverhead.MeasureAsync(loaded, path, name, settings, runtimeOptions, host.Home, levels.Max(), requestsThrough, pp, tg, threads, reps, token);
+                if (!asJson)
+                {
+                    Console.Out.WriteLine();
+                    Console.Out.WriteLine($"engine worker: {overhead.InProcess.Requests} requests, {overhead.InProcess.Concurrency} at once, ~{pp} prompt words, up to {tg} generated tokens, through the chat client (best of {reps})");
+                    Console.Out.WriteLine($"  in process {overhead.InProcess.RequestsPerSecond:F2} req/s ({overhead.InProcess.GeneratedTokensPerSecond:F1} generated tok/s); worker {overhead.Worker.RequestsPerSecond:F2} req/s ({overhead.Worker.GeneratedTokensPerSecond:F1} generated tok/s); overhead {overhead.OverheadPercent:F1}%");
+                }
+            }
+
             if (asJson)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new
@@ -132,10 +150,16 @@ internal static class BenchCommand
                     generation_gain = gain?.Gain,
                     reference_generation_gain = referenceGain?.Gain,
                     mixed = mixedResult,
+                    worker = overhead is null ? null : new
+                    {
+                        in_process = overhead.InProcess,
+                        in_worker = overhead.Worker,
+                        overhead_percent = overhead.OverheadPercent,
+                    },
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }
 
-            return Task.FromResult(CommandRunner.Ok);
+            return CommandRunner.Ok;
         }));
         return command;
     }

@@ -2,6 +2,7 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Hosting;
+using MedHelm.Hosting.Logging;
 using MedHelm.Inference.Llama.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -34,7 +35,7 @@ internal sealed class CliHost : IAsyncDisposable
         var configuration = MedHelmServiceCollectionExtensions.BuildMedHelmConfiguration(home);
         var provider = new ServiceCollection()
             .AddMedHelm(configuration, new MedHelmHostSettings(home, database, dataFolder))
-            .AddMedHelmLogging(verbose)
+            .AddMedHelmLogging(configuration, verbose)
             .BuildServiceProvider();
         try
         {

@@ -10,7 +10,7 @@ public static class ChatRequestProperties
     public const string ChatTemplateTime = "chat_template_time";
 
     /// <summary>
-    /// <c>true</c>: keep generating past end-of-generation tokens until the token limit (llama-server's
+    /// <c>true</c> (or the string "true", as it crosses to an engine worker): keep generating past end-of-generation tokens until the token limit (llama-server's
     /// <c>ignore_eos</c>; throughput benchmarks only, so every request generates the same number of tokens).
     /// </summary>
     public const string IgnoreEndOfGeneration = "ignore_eos";

@@ -63,6 +63,13 @@ public sealed record EvaluationRequest(
     /// client's own.
     /// </summary>
     public DateTimeOffset? ChatTemplateTime { get; init; }
+
+    /// <summary>
+    /// Stops starting model calls when cancelled (a service shutting down): the calls in flight (the current batch) still
+    /// complete and are committed, then the evaluation ends with <see cref="OperationCanceledException"/>. The
+    /// evaluation's own cancellation token, in contrast, cancels the calls in flight too.
+    /// </summary>
+    public CancellationToken Drain { get; init; }
 }
 
 /// <summary>The ledger a request reads from and writes to, and the key parts that do not come from the benchmark.</summary>

@@ -168,15 +168,17 @@ public sealed partial class EvaluationRunner
                 Log.Reused(_logger, request.RunId, request.ModelName, definition.Name, reused, missing.Count);
             }
 
+            // the schedule stops on either token; a call once started ends only with cancellationToken (Drain lets it finish)
+            using var schedule = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, request.Drain);
             await Parallel.ForEachAsync(
                 missing,
-                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-                async (index, token) =>
+                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = schedule.Token },
+                async (index, _) =>
                 {
                     LedgerCompletion completion;
                     try
                     {
-                        completion = await CallModelAsync(request, prepared[index], instances[index], client, token).ConfigureAwait(false);
+                        completion = await CallModelAsync(request, prepared[index], instances[index], client, cancellationToken).ConfigureAwait(false);
                     }
                     catch (RequestRejectedException e)
                     {
@@ -187,14 +189,14 @@ public sealed partial class EvaluationRunner
                         return;
                     }
 
-                    (results[index], scored[index]) = await CompleteAsync(request, metric, prepared[index], instances[index], completion, CompletionOrigin.Computed, token)
+                    (results[index], scored[index]) = await CompleteAsync(request, metric, prepared[index], instances[index], completion, CompletionOrigin.Computed, cancellationToken)
                         .ConfigureAwait(false);
                     Interlocked.Add(ref tokens, (completion.PromptTokens ?? 0) + (completion.CompletionTokens ?? 0));
                     Interlocked.Increment(ref completed);
                     Report();
                 }).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || request.Drain.IsCancellationRequested)
         {
             Log.Cancelled(_logger, request.RunId, definition.Name, Volatile.Read(ref completed), instances.Length);
             if (ledger is not null)

@@ -91,6 +91,7 @@ public sealed class LlamaChatClient : IChatClient
         : serviceType.IsInstanceOfType(this) ? this
         : serviceType == typeof(LlamaModel) ? _model
         : serviceType == typeof(LlamaEngine) ? _engine
+        : serviceType == typeof(ChatTemplateInfo) && _model.Template is { } template ? new ChatTemplateInfo(template.ReadsDate)
         : null;
 
     /// <summary>Renders the conversation with the model's template and tokenizes it (BOS added, control tokens parsed).</summary>
@@ -131,7 +132,7 @@ public sealed class LlamaChatClient : IChatClient
         return new GenerationRequest(_model.Vocabulary.Tokenize(prompt, addSpecial: true, parseSpecial: true), options?.MaxOutputTokens ?? _options.DefaultMaxTokens)
         {
             PromptOpensReasoning = reasoning.Enabled && prompt.TrimEnd().EndsWith(reasoning.OpenTag, StringComparison.Ordinal),
-            IgnoreEndOfGeneration = options?.AdditionalProperties?.TryGetValue(ChatRequestProperties.IgnoreEndOfGeneration, out var ignore) == true && ignore is true,
+            IgnoreEndOfGeneration = options?.AdditionalProperties?.TryGetValue(ChatRequestProperties.IgnoreEndOfGeneration, out var ignore) == true && ignore is true or "true",
             Sampling = sampling,
             StopSequences = options?.StopSequences?.ToArray() ?? [],
             OnText = onText,

@@ -5,6 +5,7 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
 using MedHelm.Application.Ports;
+using MedHelm.Application.Runs;
 using MedHelm.Service.Access;
 using MedHelm.Service.Errors;
 using MedHelm.Service.Options;
@@ -26,6 +27,11 @@ public static class ModelsApi
     /// <param name="Quantization">The recorded quantization.</param>
     public sealed record ModelView(string Name, string Kind, string? FileName, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization);
 
+    /// <summary>What an unload did.</summary>
+    /// <param name="Name">The model.</param>
+    /// <param name="State">unloaded (released now) or unloaded-after-use (released when the runs using it end).</param>
+    public sealed record UnloadView(string Name, string State);
+
     /// <summary>The body of <c>POST /api/v1/models</c>.</summary>
     /// <param name="Name">The name to record it under.</param>
     /// <param name="Path">The GGUF file, inside Service:ModelFolder (relative paths resolve there).</param>
@@ -39,18 +45,55 @@ public static class ModelsApi
         group.MapGet("/", ListAsync).RequireRole(AccessRole.Viewer).WithSummary("Configured models and endpoints, and every recorded model.");
         group.MapPost("/", RegisterAsync).RequireRole(AccessRole.Admin)
             .WithSummary("Record a GGUF file under a name after checking its header and its SHA-256 against the given one.");
+        group.MapGet("/loaded", Loaded).RequireRole(AccessRole.Viewer).WithSummary("The local models in memory now, with the runs and requests using each.");
+        group.MapPost("/{name}/load", LoadAsync).RequireRole(AccessRole.Admin)
+            .WithSummary("Load a configured or registered local model and keep it in memory (within ModelLoader's budget) until it is unloaded.");
+        group.MapPost("/{name}/unload", Unload).RequireRole(AccessRole.Admin)
+            .WithSummary("Release a loaded model: at once when idle (200), else when the runs using it end (202).");
         return group;
     }
 
-    private static async Task<Ok<IReadOnlyList<ModelView>>> ListAsync(
-        IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct)
+    private static Ok<IReadOnlyList<LoadedModelInfo>> Loaded(IResidentModels resident) => TypedResults.Ok(resident.Loaded);
+
+    private static async Task<Ok<LoadedModelInfo>> LoadAsync(
+        string name, IResidentModels resident, RunPlanner planner, IOptions<Dictionary<string, LocalModelOptions>> configured, IResultsDatabase database,
+        ClaimsPrincipal user, CancellationToken ct)
     {
-        var views = configured.Value.Select(m => new ModelView(m.Key, "configured", Path.GetFileName(m.Value.File), null, null, null, null))
-            .Concat(endpoints.Value.Items.Keys.Select(e => new ModelView(e, "endpoint", null, null, null, null, null)))
+        // a Models name, or a model registered through POST /api/v1/models (its recorded file); never a path from the caller
+        var argument = configured.Value.ContainsKey(name) ? name
+            : (await database.GetModelAsync(name, ct))?.Path ?? throw new NotFoundException("name: no configured or registered local model has this name.");
+        var loaded = await resident.LoadAsync(argument, name, planner.FileModelDefaults, ct);
+        await database.AppendAuditAsync(null, "model_loaded", JsonSerializer.Serialize(new { name, by = Roles.Caller(user) }), ct);
+        return TypedResults.Ok(loaded);
+    }
+
+    private static async Task<Results<Ok<UnloadView>, Accepted<UnloadView>>> Unload(
+        string name, IResidentModels resident, IResultsDatabase database, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var outcome = resident.Unload(name);
+        if (outcome == UnloadOutcome.NotLoaded)
+        {
+            throw new NotFoundException("name: no model of this name is in memory.");
+        }
+
+        await database.AppendAuditAsync(null, "model_unloaded", JsonSerializer.Serialize(new { name, by = Roles.Caller(user) }), ct);
+        var view = new UnloadView(name, outcome == UnloadOutcome.Unloaded ? "unloaded" : "unloaded-after-use");
+        return outcome == UnloadOutcome.Unloaded ? TypedResults.Ok(view) : TypedResults.Accepted((string?)null, view);
+    }
+
+    private static async Task<Ok<IReadOnlyList<ModelView>>> ListAsync(
+        IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct) =>
+        TypedResults.Ok(await ListViewsAsync(configured.Value, endpoints.Value, database, ct));
+
+    /// <summary>Configured models, endpoints and recorded models (also the dashboard's models page and run form).</summary>
+    internal static async Task<IReadOnlyList<ModelView>> ListViewsAsync(
+        IReadOnlyDictionary<string, LocalModelOptions> configured, EndpointsOptions endpoints, IResultsDatabase database, CancellationToken ct)
+    {
+        return configured.Select(m => new ModelView(m.Key, "configured", Path.GetFileName(m.Value.File), null, null, null, null))
+            .Concat(endpoints.Items.Keys.Select(e => new ModelView(e, "endpoint", null, null, null, null, null)))
             .Concat((await database.ListModelsAsync(ct)).Select(m => new ModelView(
                 m.Name, "recorded", m.Path is null ? null : Path.GetFileName(m.Path), m.Sha256, m.SizeBytes, m.Architecture, m.Quantization)))
             .ToArray();
-        return TypedResults.Ok<IReadOnlyList<ModelView>>(views);
     }
 
     private static async Task<Created<ModelView>> RegisterAsync(

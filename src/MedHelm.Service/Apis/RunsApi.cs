@@ -57,7 +57,11 @@ public static class RunsApi
         return TypedResults.Accepted($"/api/v1/runs/{Uri.EscapeDataString(runId)}", await ViewAsync(runId, database, null, ct));
     }
 
-    private static async Task<Ok<IReadOnlyList<RunView>>> ListAsync(IResultsDatabase database, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<RunView>>> ListAsync(IResultsDatabase database, CancellationToken ct) =>
+        TypedResults.Ok(await ListViewsAsync(database, ct));
+
+    /// <summary>Every run, newest first: the queue's and the ones the CLI made (also the dashboard's runs page).</summary>
+    internal static async Task<IReadOnlyList<RunView>> ListViewsAsync(IResultsDatabase database, CancellationToken ct)
     {
         var stored = (await database.ListRunsAsync(ct)).ToDictionary(r => r.RunId, StringComparer.Ordinal);
         var queued = await database.Queue.ListQueuedAsync(ct);
@@ -65,7 +69,7 @@ public static class RunsApi
             .Concat(stored.Values.Where(s => queued.All(q => q.RunId != s.RunId)).Select(s => View(s.RunId, null, s, null)))
             .OrderByDescending(v => v.EnqueuedUtc ?? v.StartedUtc)
             .ToArray();
-        return TypedResults.Ok<IReadOnlyList<RunView>>(views);
+        return views;
     }
 
     private static async Task<Ok<RunView>> GetAsync(string runId, IResultsDatabase database, RunProgressRegistry progress, CancellationToken ct) =>
@@ -104,7 +108,8 @@ public static class RunsApi
             withText ? r.Output : null, r.Secondary)).ToArray());
     }
 
-    private static async Task<RunView> ViewAsync(string runId, IResultsDatabase database, RunProgressRegistry? progress, CancellationToken ct)
+    /// <summary>One run with its live progress (also the dashboard's run page); 404 when neither the queue nor the database has it.</summary>
+    internal static async Task<RunView> ViewAsync(string runId, IResultsDatabase database, RunProgressRegistry? progress, CancellationToken ct)
     {
         var queued = await database.Queue.GetQueuedAsync(runId, ct);
         var stored = (await database.ListRunsAsync(ct)).FirstOrDefault(r => r.RunId == runId);

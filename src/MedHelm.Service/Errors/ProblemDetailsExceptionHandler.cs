@@ -21,6 +21,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 (StatusCodes.Status400BadRequest, "The request is invalid.", RequestEcho.Redact(httpContext, exception.Message)),
             BadHttpRequestException e => (e.StatusCode, "The request could not be read.", Generic(e.StatusCode)),
             InvalidDataException => (StatusCodes.Status400BadRequest, "The request could not be read.", "The request body is malformed or too large."),
+            Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException =>
+                (StatusCodes.Status400BadRequest, "The request could not be read.", "The antiforgery token is missing or invalid: reload the page."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Client closed the request.", null),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The error was logged; nothing about it is shown here."),
         };
@@ -84,10 +86,23 @@ internal static class Utf8BodiesOnly
     });
 }
 
-/// <summary>Cuts what a request sent (route and query values, and values an endpoint recorded) out of an error message.</summary>
-internal static class RequestEcho
+/// <summary>
+/// Cuts what a request sent out of an error message: route and query values, values an endpoint recorded, and any
+/// quoted text that occurs in an uploaded file an endpoint recorded (an importer quotes the bad cell it found, which in
+/// a shifted column may be a note's text).
+/// </summary>
+internal static partial class RequestEcho
 {
     private const string ItemKey = "medhelm.request-values";
+    private const string SourcesKey = "medhelm.request-sources";
+
+    /// <summary>Records the texts of uploaded files: quoted fragments of them are cut from error messages.</summary>
+    /// <returns>False, so that it can run in an exception filter (before the files are deleted).</returns>
+    public static bool RecordSources(HttpContext context, IReadOnlyList<string> texts)
+    {
+        context.Items[SourcesKey] = texts;
+        return false;
+    }
 
     /// <summary>Records <paramref name="values"/> (e.g. from a JSON body) to be cut from error messages.</summary>
     public static void Record(HttpContext context, IEnumerable<string?> values)
@@ -102,7 +117,9 @@ internal static class RequestEcho
 
     public static string Redact(HttpContext context, string message)
     {
-        var values = context.Request.RouteValues.Values.Select(v => v?.ToString())
+        // the exception handler has cleared the request's route values by now; its feature keeps them
+        var routeValues = context.Features.Get<IExceptionHandlerFeature>()?.RouteValues ?? context.Request.RouteValues;
+        var values = routeValues.Values.Select(v => v?.ToString())
             .Concat(context.Request.Query.SelectMany(q => q.Value.Select(v => v)))
             .Concat(context.Items[ItemKey] as List<string> ?? [])
             .OfType<string>()
@@ -114,6 +131,18 @@ internal static class RequestEcho
             message = message.Replace(value, "(as given)", StringComparison.Ordinal);
         }
 
+        if (context.Items[SourcesKey] is IReadOnlyList<string> sources)
+        {
+            message = Quoted().Replace(message, m =>
+            {
+                var quoted = m.Groups[2].Value.TrimEnd('…');
+                return sources.Any(s => s.Contains(quoted, StringComparison.OrdinalIgnoreCase)) ? $"{m.Groups[1].Value}(a value from the file){m.Groups[1].Value}" : m.Value;
+            });
+        }
+
         return message.Length <= 500 ? message : message[..500] + "…";
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""(['"])([^'"\r\n]+)\1""")]
+    private static partial System.Text.RegularExpressions.Regex Quoted();
 }

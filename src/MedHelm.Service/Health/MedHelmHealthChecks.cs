@@ -47,15 +47,18 @@ internal sealed class RuntimeHealthCheck(IModelLoader loader) : IHealthCheck
     }
 }
 
-/// <summary>The model files of the Models section exist (each configured model can be loaded by a run).</summary>
-internal sealed class ModelsHealthCheck(IOptions<Dictionary<string, LocalModelOptions>> models, MedHelmPaths paths) : IHealthCheck
+/// <summary>The model files of the Models section exist (each configured model can be loaded by a run); lists the models in memory.</summary>
+internal sealed class ModelsHealthCheck(IOptions<Dictionary<string, LocalModelOptions>> models, MedHelmPaths paths, IResidentModels resident) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var missing = models.Value.Where(m => !File.Exists(paths.Resolve(m.Value.File))).Select(m => m.Key).ToArray();
+        var loaded = resident.Loaded;
+        var inMemory = loaded.Count == 0 ? "none loaded" : "loaded: " + string.Join(", ", loaded.Select(m => $"{m.Name} ({m.Kind}, {m.Leases} in use)"));
+        var data = new Dictionary<string, object> { ["loaded"] = loaded.Select(m => m.Name).ToArray() };
         return Task.FromResult(missing.Length == 0
-            ? HealthCheckResult.Healthy($"{models.Value.Count} configured model file(s) present")
-            : HealthCheckResult.Degraded($"model file(s) missing for: {string.Join(", ", missing)}"));
+            ? HealthCheckResult.Healthy($"{models.Value.Count} configured model file(s) present; {inMemory}", data)
+            : HealthCheckResult.Degraded($"model file(s) missing for: {string.Join(", ", missing)}; {inMemory}", data: data));
     }
 }
 
@@ -68,7 +71,7 @@ internal static class HealthJson
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data.Count == 0 ? null : e.Value.Data }),
         }));
     }
 

@@ -6,7 +6,7 @@ using Microsoft.OpenApi;
 namespace MedHelm.Service.OpenApi;
 
 /// <summary>
-/// Describes access in the OpenAPI document: the bearer token scheme, required by every operation, and each
+/// Describes access in the OpenAPI document: the bearer token and session cookie schemes (one of them required by every operation), and each
 /// operation's least role as <c>x-medhelm-role</c> (viewer, operator, admin), so a change of a route's role shows in the
 /// approved document and the access test reads the roles from it.
 /// </summary>
@@ -14,13 +14,16 @@ internal static class RoleDocumentTransformer
 {
     public const string RoleExtension = "x-medhelm-role";
     private const string SchemeName = "bearer";
+    private const string SessionSchemeName = "session";
 
     public static void Register(OpenApiOptions options)
     {
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "MedHelm.OnPrem service";
-            document.Info.Description = "REST API of the evaluation appliance. Every operation needs an API token (`medhelm auth create-token --role ROLE`).";
+            document.Info.Description = "REST API of the evaluation appliance. Every operation needs an API token (`medhelm auth create-token --role ROLE`) "
+                + "or a dashboard session cookie (sign in at /login with an account from `medhelm auth create-user`; state-changing requests "
+                + "made with the cookie also need the antiforgery token, in the RequestVerificationToken header).";
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
@@ -29,7 +32,18 @@ internal static class RoleDocumentTransformer
                 Scheme = "bearer",
                 Description = "An API token: Authorization: Bearer mh_…",
             };
-            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
+            document.Components.SecuritySchemes[SessionSchemeName] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Cookie,
+                Name = SessionAuthentication.CookieName,
+                Description = "A dashboard session (POST /login); it ends after Service:SessionIdleMinutes without a request.",
+            };
+            document.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SessionSchemeName, document)] = [] },
+            ];
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>

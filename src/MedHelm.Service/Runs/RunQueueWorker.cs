@@ -7,12 +7,30 @@ namespace MedHelm.Service.Runs;
 
 /// <summary>
 /// Executes queued runs one at a time through <see cref="RunQueueService"/>. At start it queues again the runs a
-/// stopped or crashed service left running (they resume from the ledger); stopping the host cancels the current run's
-/// token, which commits what finished and leaves the run queued for the next start.
+/// stopped or crashed service left running (they resume from the ledger). Stopping the host lets the current run's model
+/// calls in flight (its current batch) finish and be committed, then leaves the run queued for the next start; if that
+/// takes longer than <c>Service:ShutdownSeconds</c>, the calls in flight are cancelled too.
 /// </summary>
 internal sealed partial class RunQueueWorker(
     RunQueueService queue, RunProgressRegistry progress, IOptions<ServiceOptions> options, ILogger<RunQueueWorker> logger) : BackgroundService
 {
+    private readonly CancellationTokenSource _abort = new();
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // the batch in flight has Service:ShutdownSeconds to finish; then it is cancelled, and the host (whose own timeout
+        // is longer: ServiceCompositionExtensions) still waits for the run's cancellation to be recorded
+        _abort.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownSeconds));
+        await using var abort = cancellationToken.Register(_abort.Cancel);
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -22,7 +40,7 @@ internal sealed partial class RunQueueWorker(
         {
             try
             {
-                if (!await queue.ExecuteNextAsync(progress.Begin, stoppingToken))
+                if (!await queue.ExecuteNextAsync(progress.Begin, stoppingToken, _abort.Token))
                 {
                     await queue.WaitForWorkAsync(poll, stoppingToken);
                 }

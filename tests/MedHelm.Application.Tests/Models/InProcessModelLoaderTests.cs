@@ -12,12 +12,12 @@ namespace MedHelm.Application.Tests.Models;
 /// <summary>The model loader over the real llama.cpp runtime: leases, and the memory budget that decides how many models are loaded at once.</summary>
 public sealed class InProcessModelLoaderTests
 {
-    private static InProcessModelLoader Loader(string home, int maxLoaded)
+    private static InProcessModelLoader Loader(string home, int maxLoaded, bool keepLoaded = false)
     {
         var paths = new MedHelmPaths(home, new StorageOptions());
         var resolver = new ModelResolver(paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(new EndpointsOptions()), NullLoggerFactory.Instance);
         var runtime = new LlamaRuntimeOptions { RuntimeRoot = Path.Combine(RepositoryPaths.Root, "runtimes", "llama"), Threads = 1 };
-        return new InProcessModelLoader(resolver, paths, MsOptions.Create(runtime), MsOptions.Create(new ModelLoaderOptions { MaxLoadedModels = maxLoaded }), NullLoggerFactory.Instance);
+        return new InProcessModelLoader(resolver, paths, MsOptions.Create(runtime), MsOptions.Create(new ModelLoaderOptions { MaxLoadedModels = maxLoaded, KeepLoaded = keepLoaded }), NullLoggerFactory.Instance);
     }
 
     /// <summary>Two small generated models, first.gguf and second.gguf, in <paramref name="home"/>.</summary>
@@ -92,5 +92,35 @@ public sealed class InProcessModelLoaderTests
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32 }, model);
         using var lease = await loader.LeaseChatAsync(model, "m", AccessTier.Public, new ModelDefaults(1, 512), CancellationToken.None);
         Assert.Equal(1, lease.Concurrency);
+    }
+
+    [Fact]
+    public async Task A_kept_model_serves_the_next_lease_without_loading_again_and_unloads_on_request()
+    {
+        using var home = new TempFolder();
+        var file = home.PathOf("kept.gguf");
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32 }, file);
+        using var loader = Loader(home.Path, maxLoaded: 1, keepLoaded: true);
+        var defaults = new ModelDefaults(1, 512);
+
+        var loaded = await loader.LoadAsync(file, "kept", defaults, CancellationToken.None);
+        Assert.Equal(("kept", "kept.gguf", "chat", 0, true), (loaded.Name, loaded.FileName, loaded.Kind, loaded.Leases, loaded.Pinned));
+        Assert.Equal(new FileInfo(file).Length, loaded.SizeBytes);
+
+        Microsoft.Extensions.AI.IChatClient first;
+        using (var lease = await loader.LeaseChatAsync(file, "run-name", AccessTier.Public, defaults, CancellationToken.None))
+        {
+            first = lease.Client;
+            Assert.Equal(1, Assert.Single(loader.Loaded).Leases);
+        }
+
+        using (var again = await loader.LeaseChatAsync(file, "run-name", AccessTier.Public, defaults, CancellationToken.None))
+        {
+            Assert.Same(first, again.Client); // still in memory: the same engine
+        }
+
+        Assert.Equal(UnloadOutcome.Unloaded, loader.Unload("kept"));
+        Assert.Empty(loader.Loaded);
+        Assert.Equal(UnloadOutcome.NotLoaded, loader.Unload("kept"));
     }
 }

@@ -50,6 +50,46 @@ public sealed class RunOrchestratorTests
     }
 
     [Fact]
+    public async Task A_drain_finishes_the_call_in_flight_stores_it_and_leaves_the_run_resumable()
+    {
+        await using var harness = new RunHarness();
+        var model = harness.Model("tiny");
+        using var drain = new CancellationTokenSource();
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var client = new ScriptedChatClient(async (_, token) =>
+        {
+            if (Interlocked.Increment(ref calls) == 2)
+            {
+                second.SetResult();
+                await release.Task.WaitAsync(token);
+            }
+
+            return ScriptedChatClient.Response("B", 10, 1);
+        });
+        harness.Loader.With("tiny", client);
+
+        var run = harness.RunAsync(Request(model, Closed, "drained", max: 5), CancellationToken.None, drain.Token);
+        await second.Task.WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(30)));
+        await drain.CancelAsync(); // the host stops while the second call is in flight (this model serves one at a time)
+        release.SetResult();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(2, Volatile.Read(ref calls)); // the call in flight finished; no other started
+
+        await using (var database = await harness.OpenDatabaseAsync())
+        {
+            Assert.Equal(RunStatus.Cancelled, (await database.GetRunAsync("drained"))!.Status);
+            Assert.Equal(2, Assert.Single(await database.GetLeaderboardAsync("drained")).Instances); // both answers are stored
+        }
+
+        var again = Scripted.Chat((_, _) => "B");
+        harness.Loader.With("tiny", again);
+        var resumed = await harness.RunAsync(new RunRequest([], null, [], [], RunId: "drained", Resume: true));
+        Assert.Equal((2, 3), (resumed.Reused, resumed.Computed));
+    }
+
+    [Fact]
     public async Task A_crash_keeps_what_was_committed_and_the_resume_computes_only_the_rest()
     {
         await using var harness = new RunHarness();

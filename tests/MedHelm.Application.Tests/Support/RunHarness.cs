@@ -50,7 +50,7 @@ public sealed class RunHarness : IAsyncDisposable
         await new SqliteResultsDatabaseFactory().OpenAsync(Paths.DatabasePath, create: true);
 
     /// <summary>Runs <paramref name="request"/> with a fresh orchestrator over a fresh database connection, as a new process would.</summary>
-    public async Task<RunOutcome> RunAsync(RunRequest request, CancellationToken cancellationToken = default)
+    public async Task<RunOutcome> RunAsync(RunRequest request, CancellationToken cancellationToken = default, CancellationToken drain = default)
     {
         await using var database = await OpenDatabaseAsync();
         var resolver = new ModelResolver(Paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(Endpoints), NullLoggerFactory.Instance);
@@ -58,7 +58,7 @@ public sealed class RunHarness : IAsyncDisposable
         var jury = new JuryStep(Loader, planner, resolver, MsOptions.Create(new JuryOptions()), NullLoggerFactory.Instance);
         var bertScore = new BertScoreStep(Loader);
         var orchestrator = new RunOrchestrator(new Lazy<IResultsDatabase>(database), planner, Loader, jury, bertScore, NullLoggerFactory.Instance);
-        return await orchestrator.ExecuteAsync(request, Observer, cancellationToken);
+        return await orchestrator.ExecuteAsync(request, Observer, cancellationToken, drain);
     }
 
     public ValueTask DisposeAsync()

@@ -8,7 +8,9 @@ public static class CliProcess
     public static string RepositoryRoot => RepositoryPaths.Root;
 
     /// <param name="timeoutSeconds">The limit on a 2-core machine; <see cref="TestTimeouts.Scale(TimeSpan)"/> stretches it.</param>
-    public static async Task<CliResult> RunAsync(IEnumerable<string> arguments, string? home = null, IDictionary<string, string>? environment = null, int timeoutSeconds = 300)
+    /// <param name="standardInput">Text written to the process's standard input before it is closed (e.g. a password), or nothing.</param>
+    public static async Task<CliResult> RunAsync(
+        IEnumerable<string> arguments, string? home = null, IDictionary<string, string>? environment = null, int timeoutSeconds = 300, string? standardInput = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -30,6 +32,11 @@ public static class CliProcess
         }
 
         using var process = Process.Start(start)!;
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -113,6 +113,46 @@ public class LedgerRunnerTests
     }
 
     [Fact]
+    public async Task A_drain_lets_the_calls_in_flight_finish_and_commits_them_but_starts_no_more()
+    {
+        var ledger = new InMemoryLedger();
+        using var drain = new CancellationTokenSource();
+        var started = 0;
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tokensCancelled = 0;
+        var client = new ScriptedChatClient(async (_, token) =>
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                bothStarted.SetResult();
+            }
+
+            await release.Task;
+            if (token.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref tokensCancelled);
+            }
+
+            return ScriptedChatClient.Response("A", 10, 1);
+        });
+
+        var run = new EvaluationRunner(options: new EvaluationRunnerOptions { MaxConcurrency = 2 })
+            .ExecuteAsync(Request(ledger) with { Drain = drain.Token }, client, null, CancellationToken.None);
+        await bothStarted.Task.WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(30)));
+        await drain.CancelAsync(); // the service stops while two calls are in flight
+        release.SetResult();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(2, Volatile.Read(ref started)); // nothing started after the drain
+        Assert.Equal(0, tokensCancelled); // the calls in flight were not cancelled
+        Assert.Equal(2, ledger.Completions.Count); // and their results are committed
+
+        var resumed = await new EvaluationRunner().ExecuteAsync(Request(ledger), ScriptedChatClient.Constant("A"));
+        Assert.Equal((3, 2), (resumed.Computed, resumed.Reused));
+    }
+
+    [Fact]
     public void Unsupported_benchmarks_have_a_reason()
     {
         Assert.Null(EvaluationRunner.UnsupportedReason(BuiltInBenchmarks.PubMedQa));

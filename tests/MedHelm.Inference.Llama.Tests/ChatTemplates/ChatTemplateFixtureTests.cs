@@ -58,7 +58,7 @@ public sealed class ChatTemplateFixtureTests
         var rows = ReadRows().ToList();
         var templates = Directory.GetFiles(Path.Combine(Folder, "Templates"), "*.jinja").Select(Path.GetFileNameWithoutExtension).ToHashSet();
         Assert.Equal(templates, rows.Select(r => r.GetProperty("template").GetString()).ToHashSet());
-        foreach (var family in new[] { "Llama-3.1", "Llama-3.3", "R1-Distill-Llama", "R1-Distill-Qwen", "Qwen2.5", "Mistral-Nemo", "gemma-2", "gemma-3", "phi-4" })
+        foreach (var family in new[] { "Llama-3.1", "Llama-3.3", "R1-Distill-Llama", "R1-Distill-Qwen", "Qwen2.5", "Mistral-7B-Instruct-v0.3", "Mistral-Nemo", "gemma-2", "gemma-3", "phi-4" })
         {
             Assert.Contains(templates, t => t!.Contains(family, StringComparison.OrdinalIgnoreCase));
         }

@@ -20,24 +20,35 @@ namespace MedHelm.Service.Tests.Support;
 /// <summary>
 /// The service in-process (WebApplicationFactory over the real Program) with a temporary MedHelm home and a real SQLite
 /// results database in it; models are tiny generated GGUF files (read and hashed by the planner as in production)
-/// served by <see cref="ScriptedLoader"/>. A second instance over the same <see cref="Home"/> is a restart.
+/// served by <see cref="ScriptedLoader"/> (or, with <c>realEngine</c>, by llama.cpp through the product's own loader).
+/// A second instance over the same <see cref="Home"/> is a restart.
 /// </summary>
 public sealed class TestService : IAsyncDisposable
 {
     private readonly Factory _factory;
     private readonly bool _ownsHome;
 
-    public TestService(ScriptedLoader? loader = null, TempFolder? home = null, IReadOnlyList<(string Key, string Value)>? settings = null)
-        : this(loader ?? new ScriptedLoader(), home, settings ?? [], kestrel: false)
-    {
-    }
+    /// <summary>The password of the accounts <see cref="SessionClientAsync"/> creates.</summary>
+    public const string Password = "test password 1234";
 
-    private TestService(ScriptedLoader? loader, TempFolder? home, IReadOnlyList<(string Key, string Value)> settings, bool kestrel)
+    /// <param name="loader">Serves the chat models; null: a <see cref="ScriptedLoader"/> answering "A".</param>
+    /// <param name="home">The MedHelm home (a second instance over one home is a restart); null: a new temporary one.</param>
+    /// <param name="settings">Configuration keys set on top of the home's appsettings.json.</param>
+    /// <param name="realEngine">Load models with llama.cpp (the repository's runtimes/llama) instead of <paramref name="loader"/>.</param>
+    /// <param name="services">Further registrations (e.g. a logger provider that collects every event).</param>
+    /// <param name="kestrel">Listen on a real port (Service:Urls) instead of the in-memory test server.</param>
+    public TestService(
+        ScriptedLoader? loader = null,
+        TempFolder? home = null,
+        IReadOnlyList<(string Key, string Value)>? settings = null,
+        bool realEngine = false,
+        Action<IServiceCollection>? services = null,
+        bool kestrel = false)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
-        _factory = new Factory(Home.Path, loader, settings);
+        _factory = new Factory(Home.Path, realEngine ? null : Loader, settings ?? [], services);
         if (kestrel)
         {
             _factory.UseKestrel();
@@ -54,7 +65,7 @@ public sealed class TestService : IAsyncDisposable
     /// settings (e.g. a Models section); with <paramref name="kestrel"/>, listening on a real loopback port (Service:Urls).
     /// </summary>
     public static TestService WithRealModels(TempFolder home, IReadOnlyList<(string Key, string Value)> settings, bool kestrel = false) =>
-        new(null, home, [("Inference:RuntimeRoot", Path.Combine(RepositoryPaths.Root, "runtimes", "llama")), ("Inference:Threads", "1"), .. settings], kestrel);
+        new(null, home, [("Inference:RuntimeRoot", Path.Combine(RepositoryPaths.Root, "runtimes", "llama")), ("Inference:Threads", "1"), .. settings], realEngine: true, kestrel: kestrel);
 
     public TempFolder Home { get; }
 
@@ -75,6 +86,41 @@ public sealed class TestService : IAsyncDisposable
         var client = Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         return client;
+    }
+
+    /// <summary>A client signed in (session cookie) as a new account <c>user-ROLE</c> of <paramref name="role"/>.</summary>
+    public async Task<HttpClient> SessionClientAsync(AccessRole role)
+    {
+        var name = $"user-{role}".ToLowerInvariant();
+        await Services.GetRequiredService<AccountService>().CreateAsync(name, role, Password, "test", CancellationToken.None);
+        var client = Anonymous();
+        var response = await LoginAsync(client, name, Password);
+        if (response.StatusCode != System.Net.HttpStatusCode.SeeOther)
+        {
+            throw new InvalidOperationException($"login as {name}: {response.StatusCode}");
+        }
+
+        return client;
+    }
+
+    /// <summary>Posts the login form (with the antiforgery token of a freshly loaded login page).</summary>
+    public static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string name, string password, string? returnUrl = null)
+    {
+        var form = new Dictionary<string, string> { ["__RequestVerificationToken"] = await FormTokenAsync(client, "/login"), ["username"] = name, ["password"] = password };
+        if (returnUrl is not null)
+        {
+            form["returnUrl"] = returnUrl;
+        }
+
+        return await client.PostAsync("/login", new FormUrlEncodedContent(form));
+    }
+
+    /// <summary>The antiforgery token of the first form on the page at <paramref name="url"/>.</summary>
+    public static async Task<string> FormTokenAsync(HttpClient client, string url)
+    {
+        var html = await client.GetStringAsync(url);
+        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        return match.Success ? System.Net.WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException($"no antiforgery token on {url}");
     }
 
     /// <summary>Writes a tiny generated GGUF model into the home and returns its path (its name is the file name).</summary>
@@ -118,7 +164,8 @@ public sealed class TestService : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings) : WebApplicationFactory<MedHelmServiceApp>
+    private sealed class Factory(string home, ScriptedLoader? loader, IReadOnlyList<(string Key, string Value)> settings, Action<IServiceCollection>? configure)
+        : WebApplicationFactory<MedHelmServiceApp>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -137,6 +184,8 @@ public sealed class TestService : IAsyncDisposable
                 {
                     services.AddSingleton<IModelLoader>(loader);
                 }
+
+                configure?.Invoke(services);
             });
         }
     }

@@ -16,22 +16,19 @@ namespace MedHelm.Application.Tests.Reports.Decision;
 [Trait("Category", TestCategories.Slow)]
 public sealed class DecisionHtmlBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     /// <summary>Where the screenshot and the page are kept.</summary>
-    public static string ArtifactFolder => Path.Combine(AppContext.BaseDirectory, "TestResults", "artifacts");
+    public static string ArtifactFolder => HeadlessChromium.ArtifactFolder("artifacts");
 
     [Fact]
     public async Task The_report_renders_offline_with_leaderboard_heatmap_and_cost_chart()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: the browser test needs Debian's chromium. Install it with scripts/install-test-deps.sh (apt-get install -y chromium); scripts/test.sh runs it.");
+        HeadlessChromium.RequireInstalled();
 
         await using var harness = new RunHarness();
         await RunTwoModelsAsync(harness);
         await using var database = await harness.OpenDatabaseAsync();
         var report = await new DecisionRunReportBuilder(database, UnitPrices)
             .BuildAsync(["decision"], new DecisionRunReportOptions { Baselines = true, Decision = new DecisionOptions { BootstrapReplicates = 100 } });
-        Directory.CreateDirectory(ArtifactFolder);
         var page = Path.Combine(ArtifactFolder, "decision-report.html");
         await File.WriteAllTextAsync(page, DecisionHtmlReport.Render(report, DateTimeOffset.UtcNow));
         var address = new Uri(page).AbsoluteUri;
@@ -39,9 +36,9 @@ public sealed class DecisionHtmlBrowserTests
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = Chromium,
+            ExecutablePath = HeadlessChromium.ExecutablePath,
             Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            Args = HeadlessChromium.Arguments,
         });
         var tab = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var requests = new List<string>();

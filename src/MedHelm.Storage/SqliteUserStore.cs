@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json;
+using MedHelm.Application.Errors;
+using MedHelm.Application.Ports;
+using Microsoft.Data.Sqlite;
+using static MedHelm.Storage.SqliteSql;
+
+namespace MedHelm.Storage;
+
+/// <summary>
+/// Local accounts (table <c>users</c>): password hashes only; each change and each login outcome is audited in the same
+/// transaction as the change, so the audit chain holds exactly what happened (never a password or hash).
+/// </summary>
+/// <param name="dataSource">The database the accounts live in.</param>
+public sealed class SqliteUserStore(SqliteDataSource dataSource) : IUserStore
+{
+    private const string Columns = "name, role, password_hash, security_stamp, failed_attempts, locked_until_utc, disabled, created_utc, last_login_utc";
+
+    private readonly SqliteDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+
+    /// <inheritdoc />
+    public Task AddUserAsync(StoredUser user, string who, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(who);
+        return _dataSource.WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var insert = Command(
+                    transaction,
+                    $"INSERT INTO users ({Columns}) VALUES ($name, $role, $hash, $stamp, 0, NULL, 0, $now, NULL) ON CONFLICT (name) DO NOTHING");
+                insert.Parameters.AddWithValue("$name", user.Name);
+                insert.Parameters.AddWithValue("$role", RoleName(user.Role));
+                insert.Parameters.AddWithValue("$hash", user.PasswordHash);
+                insert.Parameters.AddWithValue("$stamp", user.SecurityStamp);
+                insert.Parameters.AddWithValue("$now", FormatTime(user.CreatedUtc));
+                if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    throw new ConflictException($"An account named '{user.Name}' exists already.");
+                }
+
+                await AuditAsync(transaction, "user_created", new { name = user.Name, role = RoleName(user.Role), by = who }, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StoredUser?> FindUserAsync(string name, CancellationToken cancellationToken = default) =>
+        _dataSource.ReadSingleOrNullAsync($"SELECT {Columns} FROM users WHERE name = $p", name ?? throw new ArgumentNullException(nameof(name)), Read, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredUser>> ListUsersAsync(CancellationToken cancellationToken = default) =>
+        _dataSource.ReadListAsync($"SELECT {Columns} FROM users ORDER BY name", null, Read, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> SetDisabledAsync(string name, bool disabled, string newSecurityStamp, string who, CancellationToken cancellationToken = default) =>
+        UpdateAsync(
+            name,
+            "disabled = $flag, security_stamp = $stamp",
+            c =>
+            {
+                c.Parameters.AddWithValue("$flag", disabled ? 1 : 0);
+                c.Parameters.AddWithValue("$stamp", newSecurityStamp);
+            },
+            disabled ? "user_disabled" : "user_enabled",
+            new { name, by = who },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> SetPasswordAsync(string name, string passwordHash, string newSecurityStamp, string who, CancellationToken cancellationToken = default) =>
+        UpdateAsync(
+            name,
+            "password_hash = $hash, security_stamp = $stamp, failed_attempts = 0, locked_until_utc = NULL",
+            c =>
+            {
+                c.Parameters.AddWithValue("$hash", passwordHash);
+                c.Parameters.AddWithValue("$stamp", newSecurityStamp);
+            },
+            "password_changed",
+            new { name, by = who },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> EndSessionsAsync(string name, string newSecurityStamp, string client, CancellationToken cancellationToken = default) =>
+        UpdateAsync(name, "security_stamp = $stamp", c => c.Parameters.AddWithValue("$stamp", newSecurityStamp), "logout", new { name, client }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<LoginFailureOutcome> RecordLoginFailureAsync(
+        string name, int lockAfter, DateTimeOffset lockUntilUtc, string client, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lockAfter, 1);
+        return _dataSource.WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var count = Command(transaction, "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE name = $name RETURNING failed_attempts");
+                count.Parameters.AddWithValue("$name", name);
+                var failures = Convert.ToInt32(await count.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0, CultureInfo.InvariantCulture);
+                await AuditAsync(transaction, "login_failed", new { name, reason = "wrong password", failures, client }, ct).ConfigureAwait(false);
+                if (failures < lockAfter)
+                {
+                    return new LoginFailureOutcome(failures, false);
+                }
+
+                using var lockUser = Command(transaction, "UPDATE users SET failed_attempts = 0, locked_until_utc = $until WHERE name = $name");
+                lockUser.Parameters.AddWithValue("$name", name);
+                lockUser.Parameters.AddWithValue("$until", FormatTime(lockUntilUtc));
+                await lockUser.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await AuditAsync(transaction, "account_locked", new { name, failures, until = FormatTime(lockUntilUtc), client }, ct).ConfigureAwait(false);
+                return new LoginFailureOutcome(0, true);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task RecordLoginSuccessAsync(string name, DateTimeOffset atUtc, string? newPasswordHash, string client, CancellationToken cancellationToken = default) =>
+        UpdateAsync(
+            name,
+            "failed_attempts = 0, locked_until_utc = NULL, last_login_utc = $at, password_hash = COALESCE($hash, password_hash)",
+            c =>
+            {
+                c.Parameters.AddWithValue("$at", FormatTime(atUtc));
+                c.Parameters.AddWithValue("$hash", (object?)newPasswordHash ?? DBNull.Value);
+            },
+            "login_succeeded",
+            new { name, client, rehashed = newPasswordHash is not null },
+            cancellationToken);
+
+    /// <summary>Updates <paramref name="name"/>'s row and, when there is one, audits <paramref name="eventName"/>; false when there is none.</summary>
+    private Task<bool> UpdateAsync(
+        string name, string assignments, Action<SqliteCommand> parameters, string eventName, object detail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _dataSource.WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var update = Command(transaction, $"UPDATE users SET {assignments} WHERE name = $name");
+                update.Parameters.AddWithValue("$name", name);
+                parameters(update);
+                if (await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    return false;
+                }
+
+                await AuditAsync(transaction, eventName, detail, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    private static Task AuditAsync(SqliteTransaction transaction, string eventName, object detail, CancellationToken cancellationToken) =>
+        SqliteAuditLog.InsertAsync(transaction, null, eventName, JsonSerializer.Serialize(detail), cancellationToken);
+
+    private static string RoleName(AccessRole role) => role.ToString().ToLowerInvariant();
+
+    private static StoredUser Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        Enum.Parse<AccessRole>(reader.GetString(1), ignoreCase: true),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetInt32(4),
+        reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)),
+        reader.GetInt64(6) != 0,
+        ParseTime(reader.GetString(7)),
+        reader.IsDBNull(8) ? null : ParseTime(reader.GetString(8)));
+}
