@@ -8,8 +8,6 @@ using MedHelm.Core.Catalog;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Models;
-using MedHelm.Inference.Llama.Runtime;
-using Microsoft.Extensions.Logging.Abstractions;
 using MedHelm.Service.Tests.Support;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -114,7 +112,7 @@ public sealed class OpenAiCompatibleApiTests(OpenAiModelsFixture fixture) : ICla
         }
 
         // usage counts what the model's tokenizer makes of the conversation rendered with its own template
-        LlamaRuntime.Initialize(Path.Combine(RepositoryPaths.Root, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
+        loader.DescribeEngine(); // llama.cpp in this process as the service loads it (its log to the service's logger)
         using var client = new LlamaChatClient(LlamaModel.Load(fixture.ChatModelPath), ownsModel: true);
         var promptTokens = client.TokenizeConversation([new ChatMessage(ChatRole.System, "Answer briefly."), new ChatMessage(ChatRole.User, Question)]).Length;
         var counted = whole.GetProperty("usage");
