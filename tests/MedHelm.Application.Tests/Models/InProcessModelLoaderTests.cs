@@ -20,21 +20,14 @@ public sealed class InProcessModelLoaderTests
         return new InProcessModelLoader(resolver, paths, MsOptions.Create(runtime), MsOptions.Create(new ModelLoaderOptions { MaxLoadedModels = maxLoaded, KeepLoaded = keepLoaded }), NullLoggerFactory.Instance);
     }
 
-    /// <summary>Two small generated models, first.gguf and second.gguf, in <paramref name="home"/>.</summary>
-    private static (string First, string Second) TwoModels(TempFolder home)
-    {
-        var first = home.PathOf("first.gguf");
-        var second = home.PathOf("second.gguf");
-        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, first);
-        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 2 }, second);
-        return (first, second);
-    }
-
     [Fact]
     public async Task A_second_model_waits_until_the_first_lease_is_given_back_when_the_budget_holds_one()
     {
         using var home = new TempFolder();
-        var (first, second) = TwoModels(home);
+        var first = home.PathOf("first.gguf");
+        var second = home.PathOf("second.gguf");
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, first);
+        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 2 }, second);
         using var loader = Loader(home.Path, maxLoaded: 1);
         var defaults = new ModelDefaults(Sequences: 2, ContextPerSequence: 512);
 
@@ -52,33 +45,6 @@ public sealed class InProcessModelLoaderTests
         lease.Dispose(); // giving a lease back twice releases one slot only
         using var next = await waiting.WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(60)));
         Assert.NotNull(next.Client);
-    }
-
-    [Fact]
-    public async Task Leases_of_one_model_share_its_engine_and_an_idle_model_stays_loaded_until_its_slot_is_needed()
-    {
-        using var home = new TempFolder();
-        var (first, second) = TwoModels(home);
-        using var loader = Loader(home.Path, maxLoaded: 1);
-        var defaults = new ModelDefaults(Sequences: 2, ContextPerSequence: 512);
-
-        var run = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None);
-        var request = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None);
-        Assert.Same(run.Client, request.Client); // the budget holds one model, yet the second lease does not wait: it shares
-        Assert.Equal(2, Assert.Single(loader.LoadedModels()).Leases);
-
-        run.Dispose();
-        request.Dispose();
-        Assert.Equal(0, Assert.Single(loader.LoadedModels()).Leases); // idle, still loaded
-        using (var again = await loader.LeaseChatAsync(first, "first", AccessTier.Private, defaults, CancellationToken.None))
-        {
-            Assert.Same(run.Client, again.Client);
-        }
-
-        // another model needs the only slot: the idle one is unloaded for it
-        using var other = await loader.LeaseChatAsync(second, "second", AccessTier.Private, defaults, CancellationToken.None).WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(60)));
-        Assert.NotSame(run.Client, other.Client);
-        Assert.Contains("second.gguf", Assert.Single(loader.LoadedModels()).Key, StringComparison.Ordinal);
     }
 
     [Fact]
