@@ -5,6 +5,13 @@ using MedHelm.Core.Metrics;
 
 // Usage: MedHelm.Benchmarks [rouge] [--pairs N] [--tokens N]
 //        MedHelm.Benchmarks storage [--results N] [--batch N] [--producers N]
+//        MedHelm.Benchmarks openai --url URL --model NAME [...] (see OpenAiLoadBenchmark; scripts/bench-openai.sh drives it)
+if (args.Length > 0 && args[0] == "openai")
+{
+    Environment.ExitCode = await MedHelm.Benchmarks.OpenAiLoadBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "storage")
 {
     await MedHelm.Benchmarks.StorageBenchmark.RunAsync(args[1..]);

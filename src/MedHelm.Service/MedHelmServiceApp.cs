@@ -40,6 +40,7 @@ public sealed class MedHelmServiceApp
         app.MapBenchmarksApiV1();
         app.MapDatasetsApiV1();
         app.MapAuditApiV1();
+        app.MapOpenAiCompatibleApiV1();
         app.MapDashboard();
         return app;
     }

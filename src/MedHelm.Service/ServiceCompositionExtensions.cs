@@ -5,10 +5,12 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
+using MedHelm.Application.Serving;
 using MedHelm.Service.Access;
 using MedHelm.Service.Diagnostics;
 using MedHelm.Service.Errors;
 using MedHelm.Service.Health;
+using MedHelm.Service.OpenAi;
 using MedHelm.Service.OpenApi;
 using MedHelm.Service.Options;
 using MedHelm.Service.Runs;
@@ -37,6 +39,7 @@ public static class ServiceCompositionExtensions
             o.Placement ??= ModelPlacement.Worker;
         });
         services.AddSingleton<RunProgressRegistry>();
+        services.AddSingleton<LocalModelServer>();
         services.AddHostedService<RunQueueWorker>();
         // the run queue worker cancels the batch in flight after ShutdownSeconds; the extra time records that cancellation
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownSeconds + 15));
@@ -67,6 +70,7 @@ public static class ServiceCompositionExtensions
         app.UseMedHelmRequestLogging(); // first: it sees the final status of every request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseOpenAiErrorBodies(); // inside the status code pages: /v1 errors get OpenAI's error shape, not ProblemDetails
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter(); // the login form's limit per client address

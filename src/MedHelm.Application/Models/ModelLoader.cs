@@ -84,6 +84,9 @@ public interface IModelLoader
     /// (<see cref="Errors.RequestValidationException"/>) before it is loaded.
     /// </summary>
     Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>A model with a pooling type (BERT family) as a sentence-embedding generator: one vector per text.</summary>
+    Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken);
 }
 
 /// <summary>Serving settings for a model given as a file (not a Models entry).</summary>
@@ -102,6 +105,12 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     private readonly LlamaRuntimeOptions _runtime;
     private readonly ILoggerFactory _loggers;
     private readonly ResidentModelCache _cache;
+
+    /// <summary>Texts embedded in one batch by a sentence-embedding generator, at most.</summary>
+    public const int MaxEmbeddingSequences = 8;
+
+    /// <summary>Tokens per text of a sentence-embedding generator, at most (the BERT family's trained context).</summary>
+    public const int MaxEmbeddingContext = 512;
     private readonly ModelPlacement _placement;
     private readonly IReadOnlyDictionary<string, string>? _workerEnvironment;
 
@@ -180,6 +189,22 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
             () => Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)),
             cancellationToken).ConfigureAwait(false);
         return new ModelLease<LlamaTokenEmbedder>(embedder, 1, lease);
+    }
+
+    /// <inheritdoc />
+    public async Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken)
+    {
+        var resolved = _resolver.Resolve(model);
+        var (generator, lease) = await _cache.AcquireAsync<IEmbeddingGenerator<string, Embedding<float>>>(
+            Key("pooled", resolved, resolved.Name), pin: false,
+            () => Load(resolved.Path, resolved.Settings, loaded => new LlamaEmbeddingGenerator(
+                loaded,
+                Math.Min(resolved.Settings.Sequences, MaxEmbeddingSequences),
+                Math.Min(resolved.Settings.ContextPerSequence, MaxEmbeddingContext),
+                _runtime.EffectiveThreads,
+                ownsModel: true)),
+            cancellationToken).ConfigureAwait(false);
+        return new ModelLease<IEmbeddingGenerator<string, Embedding<float>>>(generator, 1, lease);
     }
 
     /// <summary>Releases every model in memory.</summary>

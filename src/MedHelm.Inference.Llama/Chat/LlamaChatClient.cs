@@ -132,6 +132,7 @@ public sealed class LlamaChatClient : IChatClient
         return new GenerationRequest(_model.Vocabulary.Tokenize(prompt, addSpecial: true, parseSpecial: true), options?.MaxOutputTokens ?? _options.DefaultMaxTokens)
         {
             PromptOpensReasoning = reasoning.Enabled && prompt.TrimEnd().EndsWith(reasoning.OpenTag, StringComparison.Ordinal),
+            IgnoreEndOfGeneration = options?.AdditionalProperties?.TryGetValue(ChatRequestProperties.IgnoreEndOfGeneration, out var ignore) == true && ignore is true or "true",
             Sampling = sampling,
             StopSequences = options?.StopSequences?.ToArray() ?? [],
             OnText = onText,

@@ -58,6 +58,9 @@ public sealed class ScriptedModelLoader : IModelLoader
     public Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("BERTScore needs a real embedding model (covered by the CLI tests).");
 
+    public Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("sentence embeddings need a real embedding model (covered by the service tests).");
+
     private sealed class Release(Action release) : IDisposable
     {
         public void Dispose() => release();

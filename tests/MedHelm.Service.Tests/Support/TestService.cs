@@ -36,19 +36,36 @@ public sealed class TestService : IAsyncDisposable
     /// <param name="settings">Configuration keys set on top of the home's appsettings.json.</param>
     /// <param name="realEngine">Load models with llama.cpp (the repository's runtimes/llama) instead of <paramref name="loader"/>.</param>
     /// <param name="services">Further registrations (e.g. a logger provider that collects every event).</param>
+    /// <param name="kestrel">Listen on a real port (Service:Urls) instead of the in-memory test server.</param>
     public TestService(
         ScriptedLoader? loader = null,
         TempFolder? home = null,
         IReadOnlyList<(string Key, string Value)>? settings = null,
         bool realEngine = false,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        bool kestrel = false)
     {
         _ownsHome = home is null;
         Home = home ?? new TempFolder("medhelm-service-");
         Loader = loader ?? new ScriptedLoader();
         _factory = new Factory(Home.Path, realEngine ? null : Loader, settings ?? [], services);
-        _ = _factory.Server; // starts the host (and its run queue worker)
+        if (kestrel)
+        {
+            _factory.UseKestrel();
+            _factory.StartServer(); // starts the host on Service:Urls (and its run queue worker)
+        }
+        else
+        {
+            _ = _factory.Server; // starts the host (and its run queue worker)
+        }
     }
+
+    /// <summary>
+    /// The service with the real model loader (llama.cpp from the clone's runtimes/llama/cpu, one thread) and the given
+    /// settings (e.g. a Models section); with <paramref name="kestrel"/>, listening on a real loopback port (Service:Urls).
+    /// </summary>
+    public static TestService WithRealModels(TempFolder home, IReadOnlyList<(string Key, string Value)> settings, bool kestrel = false) =>
+        new(null, home, [("Inference:RuntimeRoot", Path.Combine(RepositoryPaths.Root, "runtimes", "llama")), ("Inference:Threads", "1"), .. settings], realEngine: true, kestrel: kestrel);
 
     public TempFolder Home { get; }
 
@@ -198,4 +215,7 @@ public sealed class ScriptedLoader : IModelLoader
 
     public Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the service tests run no BERTScore");
+
+    public Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the scripted loader embeds nothing; the /v1 tests load real models");
 }
