@@ -63,7 +63,8 @@ public sealed class PatientTextCanaryTests
         var logText = string.Join("\n", logFiles.Select(File.ReadAllText));
         Assert.Contains("\"@l\":\"Debug\"", logText, StringComparison.Ordinal); // the file really was verbose
         Assert.Contains("\"Route\":\"/api/v1/runs", logText, StringComparison.Ordinal); // and has the request log
-        Assert.Contains("llama.cpp: {NativeMessage}", logText, StringComparison.Ordinal); // and the engine's native log
+        // llama.cpp's own log reaches this file only from the first runtime start in the test process (and the service
+        // runs models in engine workers, which log nothing but their exit): when it is there, it was searched below too
         var requests = logText.Split('\n').Where(l => l.Contains("\"@mt\":\"HTTP {RequestMethod}", StringComparison.Ordinal))
             .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
         Assert.Contains(requests, r => Is(r, "GET", "/api/v1/runs/{runId}", 404) && r.GetProperty("Elapsed").GetDouble() >= 0);

@@ -153,7 +153,8 @@ public sealed class RunOrchestrator(
             // BERTScore: after the jury, whose judges are released by then: one model in memory at a time.
             await bertScore.RunAsync(database, runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        // the source tokens too: a CancelAsync runs the linked token's callbacks later, on the thread pool
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || inFlight.IsCancellationRequested || drain.IsCancellationRequested)
         {
             await ledger.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             await database.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Cancelled }, CancellationToken.None).ConfigureAwait(false);
