@@ -6,15 +6,15 @@
 #   scripts/bench-openai.sh                  # the appliance and llama-server on a generated 12-layer 768 Q8_0 model
 #   scripts/bench-openai.sh --url URL --model NAME [--api-key-env VAR]   # only the given server (URL: the API base, …/v1)
 #
-# Options: --clients 16  --requests 64  --prompt-tokens 128  --gen-tokens 32  --threads N (default: all cores)
+# Options: --clients 16  --requests 64  --prompt-tokens 128  --gen-tokens 32  --rounds 3  --threads N (default: all cores)
 #          --llama-server PATH|none (default runtimes/llama/server/llama-server from scripts/build-llama-server.sh)
 #          --model-file GGUF (default: generated with `medhelm models make-test-model --kind llama --layers 12 --embd 768 --quant q8_0`)
 # Both servers get the same llama.cpp libraries (the appliance loads llama-server's), the same model file, 16 sequences of 256 tokens, the same threads and batch sizes, greedy decoding and
 # ignore_eos (every request generates exactly --gen-tokens tokens); each server's prompt is calibrated to --prompt-tokens
-# by its own usage count. The servers are measured one after the other, each after a warm-up round.
+# by its own usage count. After a warm-up round each, the servers take turns for --rounds rounds; each one's best is reported.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-clients=16 requests=64 prompt_tokens=128 gen_tokens=32 threads="$(nproc)"
+clients=16 requests=64 prompt_tokens=128 gen_tokens=32 rounds=3 threads="$(nproc)"
 url="" model="" key_env="" llama_server="$root/runtimes/llama/server/llama-server" model_file=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
     --requests) requests="$2"; shift 2 ;;
     --prompt-tokens) prompt_tokens="$2"; shift 2 ;;
     --gen-tokens) gen_tokens="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --llama-server) llama_server="$2"; shift 2 ;;
     --model-file) model_file="$2"; shift 2 ;;
@@ -35,7 +36,7 @@ done
 
 bench_out="$root/artifacts/bench"
 dotnet build "$root/bench/MedHelm.Benchmarks/MedHelm.Benchmarks.csproj" -c Release -o "$bench_out" --nologo -v quiet -clp:ErrorsOnly >&2
-load=(dotnet "$bench_out/MedHelm.Benchmarks.dll" openai --clients "$clients" --requests "$requests" --prompt-tokens "$prompt_tokens" --gen-tokens "$gen_tokens")
+load=(dotnet "$bench_out/MedHelm.Benchmarks.dll" openai --clients "$clients" --requests "$requests" --prompt-tokens "$prompt_tokens" --gen-tokens "$gen_tokens" --rounds "$rounds")
 
 if [ -n "$url" ]; then
   [ -n "$model" ] || { echo "bench-openai: --url needs --model" >&2; exit 2; }
