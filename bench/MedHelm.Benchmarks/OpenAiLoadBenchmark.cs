@@ -61,7 +61,7 @@ internal static class OpenAiLoadBenchmark
                 }
 
                 prepared.Add((target, http, await CalibrateAsync(http, target, promptTokens)));
-                await MeasureAsync(http, target, clients, clients, prepared[^1].Words, genTokens); // warm-up round, not reported
+                await MeasureAsync(http, target, clients, clients, prepared[^1].Words, genTokens, first: 100); // warm-up round, not reported
             }
 
             // the servers take turns, so that a drift of the machine's speed during the run reaches both alike
@@ -70,7 +70,9 @@ internal static class OpenAiLoadBenchmark
             {
                 for (var i = 0; i < prepared.Count; i++)
                 {
-                    var figures = await MeasureAsync(prepared[i].Http, prepared[i].Target, clients, requests, prepared[i].Words, genTokens);
+                    // every round's prompts are new to both servers (llama-server's prompt cache would otherwise skip the prefill of a
+                    // repeated prompt): an evaluation never sends the same prompt twice
+                    var figures = await MeasureAsync(prepared[i].Http, prepared[i].Target, clients, requests, prepared[i].Words, genTokens, first: 1000 + ((round - 1) * requests));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round} {figures.Label}: {figures.RequestsPerSecond:F2} requests/s"));
                     best[i] = best[i] is { } b && b.RequestsPerSecond >= figures.RequestsPerSecond ? b : figures;
                 }
@@ -166,7 +168,7 @@ internal static class OpenAiLoadBenchmark
         return (best, 0);
     }
 
-    private static async Task<Figures> MeasureAsync(HttpClient http, Target server, int clients, int requests, (int Words, int Pad) words, int genTokens)
+    private static async Task<Figures> MeasureAsync(HttpClient http, Target server, int clients, int requests, (int Words, int Pad) words, int genTokens, int first)
     {
         var next = -1;
         var latencies = new double[requests];
@@ -179,7 +181,7 @@ internal static class OpenAiLoadBenchmark
             while ((i = Interlocked.Increment(ref next)) < requests)
             {
                 var started = Stopwatch.GetTimestamp();
-                var (_, usage) = await SendAsync(http, server, Prompt(i + 1, words), genTokens);
+                var (_, usage) = await SendAsync(http, server, Prompt(first + i, words), genTokens);
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 prompt[i] = usage.Prompt;
                 generated[i] = usage.Completion;
