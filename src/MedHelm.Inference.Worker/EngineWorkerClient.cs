@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using MedHelm.Inference.Llama.Chat;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;

@@ -1,10 +1,8 @@
 using MedHelm.Application.Options;
 using System.Net;
-using MedHelm.Application.Access;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
-using MedHelm.Application.Runs;
 using MedHelm.Application.Serving;
 using MedHelm.Service.Access;
 using MedHelm.Service.Diagnostics;

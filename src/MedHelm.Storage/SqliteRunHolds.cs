@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MedHelm.Evaluation.Results;
-using Microsoft.Data.Sqlite;
 using static MedHelm.Storage.SqliteSql;
 
 namespace MedHelm.Storage;

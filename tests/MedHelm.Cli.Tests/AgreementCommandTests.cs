@@ -4,7 +4,6 @@ using System.Text.Json;
 using MedHelm.Cli.Tests.Support;
 using MedHelm.Evaluation.Results;
 using MedHelm.Gguf.TestModels;
-using MedHelm.Application.Ports;
 using MedHelm.Storage;
 using Microsoft.Data.Sqlite;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using MedHelm.Gguf.TestModels;
-using MedHelm.Gguf.Tests.Support;
 
 namespace MedHelm.Gguf.Tests;
 

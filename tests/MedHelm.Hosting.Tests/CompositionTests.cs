@@ -5,7 +5,6 @@ using MedHelm.Application.Models;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Hosting.Logging;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

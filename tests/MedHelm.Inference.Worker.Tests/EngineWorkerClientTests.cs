@@ -1,4 +1,3 @@
-using MedHelm.Gguf;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Generation;

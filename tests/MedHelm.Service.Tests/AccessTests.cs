@@ -5,7 +5,6 @@ using System.Text.Json;
 using MedHelm.Application.Ports;
 using MedHelm.Service.Tests.Support;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 

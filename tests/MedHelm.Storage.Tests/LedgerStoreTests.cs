@@ -1,5 +1,4 @@
 using MedHelm.Application.Ports;
-using MedHelm.Evaluation.Jury;
 using System.Globalization;
 using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Results;

@@ -2,7 +2,6 @@ using System.Globalization;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
-using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
 using MedHelm.Evaluation.EhrSql;
 using MedHelm.Evaluation.Metrics;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MedHelm.Application.Datasets;
-using MedHelm.Cli.Hosting;
 
 namespace MedHelm.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MedHelm.Application.Models;
-using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 using Microsoft.Extensions.AI;

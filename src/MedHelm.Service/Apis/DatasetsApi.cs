@@ -7,7 +7,6 @@ using MedHelm.Application.Hosting;
 using MedHelm.Application.Ports;
 using MedHelm.Service.Access;
 using MedHelm.Service.Errors;
-using MedHelm.Service.Options;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -8,7 +8,6 @@ using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Service.Access;
 using MedHelm.Service.Errors;
-using MedHelm.Service.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
 using MedHelm.Application.Options;
 using MedHelm.Application.Runs;
-using MedHelm.Service.Options;
 using Microsoft.Extensions.Options;
 
 namespace MedHelm.Service.Runs;

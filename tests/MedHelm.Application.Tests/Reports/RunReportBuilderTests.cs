@@ -1,7 +1,6 @@
 using MedHelm.Application.Errors;
 using MedHelm.Application.Reports;
 using MedHelm.Application.Runs;
-using MedHelm.Core.Results;
 using MedHelm.Evaluation.Ledger;
 using static MedHelm.Application.Tests.Reports.StoredRuns;
 

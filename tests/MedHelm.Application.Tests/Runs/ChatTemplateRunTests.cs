@@ -4,7 +4,6 @@ using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.ChatTemplates;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MedHelm.Application.Tests.Runs;

@@ -3,7 +3,6 @@ using MedHelm.Core.Catalog;
 using MedHelm.Core.Prompts;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
-using MedHelm.Evaluation.Tests.Support;
 
 namespace MedHelm.Evaluation.Tests.Datasets;
 

@@ -1,7 +1,6 @@
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Importers;
 using MedHelm.Evaluation.Datasets.Private;
-using MedHelm.Evaluation.Tests.Support;
 
 namespace MedHelm.Evaluation.Tests.Datasets;
 

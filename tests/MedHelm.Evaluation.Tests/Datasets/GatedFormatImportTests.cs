@@ -3,7 +3,6 @@ using System.Text;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Importers;
-using MedHelm.Evaluation.Tests.Support;
 
 namespace MedHelm.Evaluation.Tests.Datasets;
 

@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Formats;
-using MedHelm.Evaluation.Tests.Support;
 
 namespace MedHelm.Evaluation.Tests.Datasets;
 

@@ -3,7 +3,6 @@ using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.Datasets.Private;
 using MedHelm.Evaluation.Running;
-using MedHelm.Evaluation.Tests.Support;
 
 namespace MedHelm.Evaluation.Tests.Datasets;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Prompts;
 using MedHelm.Evaluation.Datasets;

@@ -1,7 +1,6 @@
 using MedHelm.Evaluation.Datasets;
 using MedHelm.Evaluation.EhrSql;
 using MedHelm.Evaluation.Metrics;
-using MedHelm.Evaluation.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Evaluation.Tests.EhrSql;

@@ -1,6 +1,5 @@
 using MedHelm.Core.Statistics;
 using MedHelm.Evaluation.Jury;
-using MedHelm.Evaluation.Tests.Support;
 
 namespace MedHelm.Evaluation.Tests.Jury;
 

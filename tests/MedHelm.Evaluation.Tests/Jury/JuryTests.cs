@@ -1,5 +1,4 @@
 using MedHelm.Evaluation.Jury;
-using MedHelm.Evaluation.Tests.Support;
 using Microsoft.Extensions.AI;
 
 namespace MedHelm.Evaluation.Tests.Jury;

@@ -1,6 +1,5 @@
 using MedHelm.Core.Metrics;
 using MedHelm.Evaluation.Metrics;
-using MedHelm.Evaluation.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Evaluation.Tests.Metrics;

@@ -1,6 +1,5 @@
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Metrics;
-using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Metrics;
 using MedHelm.Evaluation.Running;
 using MedHelm.Evaluation.Tests.Support;

@@ -1,4 +1,3 @@
-using MedHelm.Core.Results;
 using MedHelm.Evaluation.Ledger;
 using MedHelm.Evaluation.Results;
 
