@@ -232,8 +232,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     /// <summary>Starts the model's engine worker process and waits until it has loaded the model.</summary>
     private EngineWorkerClient StartWorker(ResolvedModel resolved, LlamaChatClientOptions chat)
     {
-        RegularFiles.EnsureRegular(resolved.Path, "GGUF model file");
-        // a malformed file is refused here, with the same error as in process, before a worker is started for it
+        // Key() refused a special file already; a malformed file is refused here, with the same error as in process, before a worker is started for it
         MedHelm.Gguf.GgufModelValidator.Validate(MedHelm.Gguf.GgufReader.Read(resolved.Path));
         var config = new EngineWorkerConfig(
             _runtime.BackendFolder(_paths.Home), _runtime.Backend, resolved.Path, resolved.Settings.ToModelSettings(), chat, _runtime.VerboseNativeLog);
@@ -241,6 +240,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
         return EngineWorkerClient.StartAsync(start, _loggers.CreateLogger("MedHelm.EngineWorker"), CancellationToken.None).GetAwaiter().GetResult();
     }
 
+    /// <summary>The cache key of a model; refuses a special file (FIFO, device) first, for every placement and kind.</summary>
     private static ModelKey Key(string kind, ResolvedModel resolved, string name)
     {
         RegularFiles.EnsureRegular(resolved.Path, "GGUF model file");
@@ -251,8 +251,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     /// <summary>Loads a GGUF file and wraps it; the model is released when wrapping fails.</summary>
     private TClient Load<TClient>(string path, LocalModelOptions settings, Func<LlamaModel, TClient> wrap)
     {
-        InitializeRuntime();
-        RegularFiles.EnsureRegular(path, "GGUF model file");
+        InitializeRuntime(); // the file was checked to be a regular file by Key(), before any lease
         var loaded = LlamaModel.Load(path, settings.ToModelSettings(), _loggers.CreateLogger("MedHelm.Models"));
         try
         {
