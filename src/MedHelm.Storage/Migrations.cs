@@ -296,5 +296,29 @@ internal static class Migrations
         INSERT INTO audit (at_utc, event, detail_json)
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":7}');
         """,
+
+        // 8: an undefined score (helm mode on an input where HELM's own code raises) is stored as NULL, left out of every
+        // mean: scores.value becomes nullable (SQLite cannot drop NOT NULL in place, so the table is rebuilt as it was,
+        // every row kept).
+        """
+        CREATE TABLE scores_v8 (
+            run_id       TEXT NOT NULL,
+            request_id   INTEGER NOT NULL,
+            metric       TEXT NOT NULL,
+            value        REAL,
+            is_main      INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (run_id, request_id, metric),
+            FOREIGN KEY (run_id, request_id) REFERENCES run_completions (run_id, request_id)
+        ) WITHOUT ROWID;
+
+        INSERT INTO scores_v8 (run_id, request_id, metric, value, is_main)
+        SELECT run_id, request_id, metric, value, is_main FROM scores;
+
+        DROP TABLE scores;
+        ALTER TABLE scores_v8 RENAME TO scores;
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":8}');
+        """,
     ];
 }

@@ -172,8 +172,8 @@ public sealed class SqliteRunStore : IRunStore
             cancellationToken);
 
     /// <summary>
-    /// The scored instances of a run (main score, secondary statistics beside it), ordered by model, benchmark, instance
-    /// and metric (a stable order to compare two runs by). Output text is included only when
+    /// The scored instances of a run (main score, null when undefined; secondary statistics beside it), ordered by
+    /// model, benchmark, instance and metric (a stable order to compare two runs by). Output text is included only when
     /// <paramref name="includeOutputs"/> (it may be patient data).
     /// </summary>
     public Task<IReadOnlyList<RunResultRow>> GetRunResultsAsync(string runId, bool includeOutputs = false, CancellationToken cancellationToken = default)
@@ -210,7 +210,7 @@ public sealed class SqliteRunStore : IRunStore
                         reader.GetString(3),
                         reader.GetString(4),
                         reader.GetString(5),
-                        reader.GetDouble(6),
+                        NullableDouble(reader, 6),
                         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(output))),
                         NullableLong(reader, 8),
                         NullableLong(reader, 9),
@@ -314,7 +314,7 @@ public sealed class SqliteRunStore : IRunStore
                         reader.GetString(3),
                         reader.GetString(4),
                         reader.GetString(5),
-                        reader.GetDouble(6),
+                        NullableDouble(reader, 6),
                         NullableLong(reader, 7),
                         NullableLong(reader, 8),
                         TimeSpan.FromTicks((long)Math.Round(reader.GetDouble(9) * TimeSpan.TicksPerMillisecond)),

@@ -216,7 +216,7 @@ public class LedgerStoreTests
         Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
         var delete = await Assert.ThrowsAsync<SqliteException>(() => RawSql.ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
-        Assert.Equal(["6"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3 to 7, and run_started
+        Assert.Equal(["7"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3 to 8, and run_started
     }
 
     [Fact]

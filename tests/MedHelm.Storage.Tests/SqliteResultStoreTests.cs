@@ -16,8 +16,8 @@ public class SqliteResultStoreTests
         await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
 
         Assert.True(File.Exists(temp.DatabasePath));
-        Assert.Equal(7, Migrations.All.Count);
-        Assert.Equal(["7"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(8, Migrations.All.Count);
+        Assert.Equal(["8"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT MAX(version) FROM schema_version"));
 
         var tables = await RawSql.QueryAsync(temp.DatabasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
         Assert.Equal(

@@ -23,7 +23,7 @@ public sealed record RunSummary(
 /// <param name="RequestKey">Ledger key.</param>
 /// <param name="Origin">"computed" or "reused".</param>
 /// <param name="Metric">Metric name.</param>
-/// <param name="Score">Metric value.</param>
+/// <param name="Score">Metric value; null when undefined (helm mode where HELM's own code raises).</param>
 /// <param name="OutputSha256">SHA-256 of the output text (the text itself only when asked for).</param>
 /// <param name="PromptTokens">Prompt tokens.</param>
 /// <param name="CompletionTokens">Completion tokens.</param>
@@ -36,7 +36,7 @@ public sealed record RunResultRow(
     string RequestKey,
     string Origin,
     string Metric,
-    double Score,
+    double? Score,
     string OutputSha256,
     long? PromptTokens,
     long? CompletionTokens,

@@ -111,7 +111,8 @@ public static class RunReportJsonFormatter
     }
 
     /// <summary>
-    /// Leaderboard rows: <c>model</c>, <c>benchmark</c>, <c>score</c>, <c>instances</c>, <c>prompt_tokens</c>,
+    /// Leaderboard rows: <c>model</c>, <c>benchmark</c>, <c>score</c> (the mean over the defined instances; null when
+    /// none is), <c>instances</c>, <c>undefined</c> (instances helm mode leaves undefined), <c>prompt_tokens</c>,
     /// <c>completion_tokens</c>, <c>seconds</c>, <c>data</c> (imported, bundled, synthetic or null) and <c>sub_runs</c>
     /// (<c>name</c>, <c>score</c>, <c>instances</c>; empty for a single-run benchmark).
     /// </summary>
@@ -122,8 +123,9 @@ public static class RunReportJsonFormatter
         {
             ["model"] = r.Row.Model,
             ["benchmark"] = r.Row.Benchmark,
-            ["score"] = r.Row.Score,
+            ["score"] = Defined(r.Row.Score),
             ["instances"] = r.Row.Instances,
+            ["undefined"] = r.Row.Undefined,
             ["prompt_tokens"] = r.Row.PromptTokens,
             ["completion_tokens"] = r.Row.CompletionTokens,
             ["seconds"] = r.Row.Seconds,
@@ -131,7 +133,7 @@ public static class RunReportJsonFormatter
             ["sub_runs"] = new JsonArray(r.SubRuns.Select(s => (JsonNode)new JsonObject
             {
                 ["name"] = s.SubRun,
-                ["score"] = s.Score,
+                ["score"] = Defined(s.Score),
                 ["instances"] = s.Instances,
             }).ToArray()),
         }).ToArray());
@@ -177,6 +179,9 @@ public static class RunReportJsonFormatter
 
     private static JsonObject Means(IReadOnlyDictionary<string, double> means) =>
         new(means.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Number(p.Value))));
+
+    /// <summary>A mean at full precision, null when no instance behind it is defined (NaN).</summary>
+    private static JsonNode? Defined(double value) => double.IsNaN(value) ? null : JsonValue.Create(value);
 
     private static JsonNode? Number(double value) => double.IsNaN(value) || double.IsInfinity(value) ? null : JsonValue.Create(Math.Round(value, 4));
 }

@@ -122,7 +122,7 @@ public static class RunReportTextFormatter
         foreach (var s in subRuns)
         {
             Line(text, string.Create(CultureInfo.InvariantCulture,
-                $"{s.Model.PadRight(modelWidth)}  {s.Benchmark.PadRight(benchmarkWidth)}  {s.SubRun.PadRight(subRunWidth)}  {s.Score,5:F3}  {s.Instances,9}"));
+                $"{s.Model.PadRight(modelWidth)}  {s.Benchmark.PadRight(benchmarkWidth)}  {s.SubRun.PadRight(subRunWidth)}  {(double.IsNaN(s.Score) ? "-" : s.Score.ToString("F3", CultureInfo.InvariantCulture)),5}  {s.Instances,9}"));
         }
 
         return text.ToString();

@@ -42,6 +42,15 @@ public static class DecisionAggregation
 
         var notes = new List<string>();
         AddWinRateNotes(models, benchmarks, raw, notes);
+        var undefined = models.SelectMany(m => benchmarks.Select(b => (Model: m, Benchmark: b.Name, Entry: table.Get(m, b.Name))))
+            .Where(c => c.Entry is { Undefined: > 0 })
+            .Select(c => $"{c.Model} × {c.Benchmark}: {c.Entry!.Undefined}")
+            .ToArray();
+        if (undefined.Length > 0)
+        {
+            notes.Add($"Undefined instances (helm mode, where HELM's own code raises) are left out of the scores and intervals: {string.Join("; ", undefined)}.");
+        }
+
         DecisionBootstrap? bootstrap = null;
         if (options.BootstrapReplicates > 0)
         {
@@ -73,7 +82,7 @@ public static class DecisionAggregation
                 var index = (m * benchmarks.Count) + b;
                 cells.Add(new DecisionCell(
                     benchmarks[b].Name, entry.Score, normalized, entry.InstanceCount, entry.SubRuns.Count,
-                    NullIfNaN(perBenchmark[index]), bootstrap?.CellIntervals[index]));
+                    NullIfNaN(perBenchmark[index]), bootstrap?.CellIntervals[index], entry.Undefined));
                 placed.Add((benchmarks[b], normalized));
             }
 

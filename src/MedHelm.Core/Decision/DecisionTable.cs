@@ -44,6 +44,7 @@ public sealed record DecisionOptions
 /// <param name="SubRuns">Sub-runs behind the score (1 for a single run, 0 for a plain score).</param>
 /// <param name="WinRate">The model's win rate on this benchmark alone; null when fewer than 2 models have a value.</param>
 /// <param name="NormalizedCi">Bootstrap interval of <paramref name="Normalized"/>; null without instances or replicates.</param>
+/// <param name="Undefined">Instances left out of the score as undefined (helm mode where HELM's own code raises); not in <paramref name="Instances"/>.</param>
 public sealed record DecisionCell(
     string Benchmark,
     double Score,
@@ -51,7 +52,8 @@ public sealed record DecisionCell(
     int Instances,
     int SubRuns,
     double? WinRate,
-    ConfidenceInterval? NormalizedCi);
+    ConfidenceInterval? NormalizedCi,
+    int Undefined = 0);
 
 /// <summary>A benchmark column of the decision table, with what the aggregation knows about it.</summary>
 /// <param name="Name">Run-spec name.</param>

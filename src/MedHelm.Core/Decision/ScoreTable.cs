@@ -47,6 +47,19 @@ public sealed class ScoreEntry
     /// <summary>Instances over every sub-run (0 for a plain score).</summary>
     public int InstanceCount => SubRuns.Sum(s => s.Values.Count);
 
+    /// <summary>
+    /// Instances left out because their score is undefined (helm mode where HELM's own code raises); not in
+    /// <see cref="SubRuns"/>, <see cref="InstanceCount"/> nor <see cref="Score"/>.
+    /// </summary>
+    public int Undefined { get; private init; }
+
+    /// <summary>This entry, with <paramref name="count"/> undefined instances noted beside its values.</summary>
+    public ScoreEntry WithUndefined(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new ScoreEntry(Score, SubRuns) { Undefined = count };
+    }
+
     /// <summary>A plain score without instances (an external table's cell).</summary>
     public static ScoreEntry FromScore(double score)
     {

@@ -7,7 +7,10 @@ namespace MedHelm.Core.Results;
 /// <param name="InstanceId">Instance identifier.</param>
 /// <param name="Prediction">The model's raw output text.</param>
 /// <param name="Gold">The gold answer.</param>
-/// <param name="Score">Metric value (0 or 1 for exact match).</param>
+/// <param name="Score">
+/// Metric value (0 or 1 for exact match); null when the instance is undefined: helm mode on an input where HELM's own
+/// code raises (<c>ReferenceUndefinedException</c>), left out of every mean and counted as undefined.
+/// </param>
 /// <param name="PromptTokens">Prompt tokens as reported by the model, when known.</param>
 /// <param name="CompletionTokens">Completion tokens as reported by the model, when known.</param>
 /// <param name="Elapsed">Wall time of the request.</param>
@@ -20,7 +23,7 @@ public sealed record InstanceResult(
     string InstanceId,
     string Prediction,
     string Gold,
-    double Score,
+    double? Score,
     long? PromptTokens,
     long? CompletionTokens,
     TimeSpan Elapsed,

@@ -7,7 +7,9 @@ namespace MedHelm.Core.Results;
 public static class Leaderboard
 {
     /// <summary>
-    /// Groups <paramref name="results"/> by model × benchmark (ordinal) and averages the scores.
+    /// Groups <paramref name="results"/> by model × benchmark (ordinal) and averages the scores of the defined
+    /// instances; undefined ones (<see cref="InstanceResult.Score"/> null) are counted in
+    /// <see cref="LeaderboardRow.Undefined"/> and left out of the mean (NaN when no instance is defined).
     /// Rows are ordered by benchmark, then by descending score, then by model.
     /// </summary>
     public static IReadOnlyList<LeaderboardRow> Aggregate(IEnumerable<InstanceResult> results)
@@ -18,18 +20,19 @@ public static class Leaderboard
             .Select(g =>
             {
                 var count = 0;
-                double sum = 0, seconds = 0;
+                double seconds = 0;
                 long prompt = 0, completion = 0;
+                var mean = new DefinedMean();
                 foreach (var r in g)
                 {
                     count++;
-                    sum += r.Score;
+                    mean.Add(r.Score);
                     seconds += r.Elapsed.TotalSeconds;
                     prompt += r.PromptTokens ?? 0;
                     completion += r.CompletionTokens ?? 0;
                 }
 
-                return new LeaderboardRow(g.Key.Model, g.Key.Benchmark, sum / count, count, prompt, completion, seconds);
+                return new LeaderboardRow(g.Key.Model, g.Key.Benchmark, mean.Value, count, prompt, completion, seconds) { Undefined = mean.Undefined };
             })
             .OrderBy(r => r.Benchmark, StringComparer.Ordinal)
             .ThenByDescending(r => r.Score)
@@ -43,7 +46,8 @@ public static class Leaderboard
     /// sub-run means, so a run with more instances does not weigh more. <paramref name="subRunOf"/> names an instance's
     /// sub-run (null: the benchmark is a single run). A model × benchmark whose instances have no sub-run gets the plain
     /// mean; instances without a sub-run beside ones that have one count as one more sub-run. Instances, tokens and
-    /// seconds stay sums over every instance.
+    /// seconds stay sums over every instance. Undefined instances are left out of every mean, and a sub-run with no
+    /// defined instance out of the mean of sub-run means.
     /// </summary>
     public static IReadOnlyList<LeaderboardRow> Aggregate(IEnumerable<InstanceResult> results, Func<InstanceResult, string?> subRunOf)
     {
@@ -52,7 +56,7 @@ public static class Leaderboard
         var list = results as IReadOnlyCollection<InstanceResult> ?? results.ToList();
         var means = SubRunGroups(list, subRunOf)
             .GroupBy(g => (g.Model, g.Benchmark))
-            .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.Single().Mean : g.Average(s => s.Mean));
+            .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.Single().Mean : MeanOfDefined(g.Select(s => s.Mean)));
         return Aggregate(list)
             .Select(r => r with { Score = means[(r.Model, r.Benchmark)] })
             .OrderBy(r => r.Benchmark, StringComparer.Ordinal)
@@ -90,15 +94,45 @@ public static class Leaderboard
             {
                 // summed in input order, as Aggregate does, so a single-run benchmark gets exactly its plain mean
                 var count = 0;
-                double sum = 0;
+                var mean = new DefinedMean();
                 foreach (var r in g)
                 {
                     count++;
-                    sum += r.Score;
+                    mean.Add(r.Score);
                 }
 
-                return (g.Key.Model, g.Key.Benchmark, g.Key.SubRun, sum / count, count);
+                return (g.Key.Model, g.Key.Benchmark, g.Key.SubRun, mean.Value, count);
             });
+
+    private static double MeanOfDefined(IEnumerable<double> means)
+    {
+        var defined = means.Where(m => !double.IsNaN(m)).ToArray();
+        return defined.Length == 0 ? double.NaN : defined.Average();
+    }
+
+    /// <summary>A mean over the defined values (summed in input order), counting the undefined (null) ones.</summary>
+    private struct DefinedMean
+    {
+        private double _sum;
+        private int _defined;
+
+        public int Undefined { get; private set; }
+
+        public readonly double Value => _defined == 0 ? double.NaN : _sum / _defined;
+
+        public void Add(double? score)
+        {
+            if (score is { } value)
+            {
+                _sum += value;
+                _defined++;
+            }
+            else
+            {
+                Undefined++;
+            }
+        }
+    }
 
     /// <summary>Formats rows as a fixed-width text table (invariant culture, score with 3 decimals).</summary>
     public static string FormatTable(IReadOnlyList<LeaderboardRow> rows)
@@ -109,8 +143,10 @@ public static class Leaderboard
         {
             r.Model,
             r.Benchmark,
-            r.Score.ToString("0.000", CultureInfo.InvariantCulture),
-            r.Instances.ToString(CultureInfo.InvariantCulture),
+            double.IsNaN(r.Score) ? "undefined" : r.Score.ToString("0.000", CultureInfo.InvariantCulture),
+            r.Undefined > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{r.Instances} ({r.Undefined} undefined)")
+                : r.Instances.ToString(CultureInfo.InvariantCulture),
             r.PromptTokens.ToString(CultureInfo.InvariantCulture),
             r.CompletionTokens.ToString(CultureInfo.InvariantCulture),
             r.Seconds.ToString("0.0", CultureInfo.InvariantCulture),

@@ -66,13 +66,13 @@ public sealed record LedgerCompletion(
 
 /// <summary>One metric value of one completion in one run.</summary>
 /// <param name="Metric">Metric name.</param>
-/// <param name="Value">Its value.</param>
+/// <param name="Value">Its value; null for an undefined main score (helm mode where HELM's own code raises), stored as SQL NULL.</param>
 /// <param name="IsMain">
 /// True (the default) for the benchmark's main metric, the score leaderboards and <c>runs show</c> read (stored with
 /// <c>is_main = 1</c>); false for a secondary statistic (<c>is_main = 0</c>), e.g. MedEC sentence accuracy or the
 /// ROUGE-1/2/L of an open-ended answer. An entry holds at most one main score.
 /// </param>
-public sealed record MetricScore(string Metric, double Value, bool IsMain = true);
+public sealed record MetricScore(string Metric, double? Value, bool IsMain = true);
 
 /// <summary>
 /// One result of a run: the request, its completion, where the completion came from and its scores (at most one of

@@ -97,14 +97,18 @@ public sealed record EvaluationOutcome(IReadOnlyList<InstanceResult> Results, in
     /// Every statistic of each instance, in instance order: the main metric (also <see cref="InstanceResult.Score"/>)
     /// and, for metrics that have them, the secondary ones. With <see cref="EvaluationRequest.GenerateOnly"/> nothing
     /// is scored: empty dictionaries, or an open-ended instance's ROUGE-1/2/L when
-    /// <see cref="EvaluationRequest.StoreSecondaryMetrics"/> is set and it has a gold reference.
+    /// <see cref="EvaluationRequest.StoreSecondaryMetrics"/> is set and it has a gold reference. An undefined instance
+    /// (<see cref="InstanceResult.Score"/> null) has an empty dictionary.
     /// </summary>
     public IReadOnlyList<IReadOnlyDictionary<string, double>> InstanceMetrics { get; init; } = [];
 
-    /// <summary>The benchmark-level figures of the metric (its own aggregation, e.g. EHRSQL answerability precision/recall).</summary>
+    /// <summary>The benchmark-level figures of the metric (its own aggregation, e.g. EHRSQL answerability precision/recall) over the defined instances.</summary>
     public IReadOnlyDictionary<string, double> Aggregate { get; init; } = new Dictionary<string, double>(StringComparer.Ordinal);
 
-    /// <summary>Instances whose answer could not be used, scored 0: EHRSQL SQL that did not run, or a gold record the metric rejected.</summary>
+    /// <summary>
+    /// Instances whose answer could not be used, scored 0: EHRSQL SQL that did not run, or a gold record the metric
+    /// rejected; and the undefined ones (helm mode where HELM's own code raises: no score), reason starting "undefined".
+    /// </summary>
     public IReadOnlyList<ScoringFailure> ScoringFailures { get; init; } = [];
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace MedHelm.Evaluation.Running;
 /// <summary>Scoring of one answer: the benchmark's metric, its secondary statistics and the reference-overlap metrics logged beside a jury score.</summary>
 public sealed partial class EvaluationRunner
 {
-    /// <summary>The main score first, then (with <see cref="EvaluationRequest.StoreSecondaryMetrics"/>) the others by name, marked secondary.</summary>
-    private static List<MetricScore> Scores(EvaluationRequest request, IReadOnlyDictionary<string, double> metrics, double score)
+    /// <summary>The main score first (null: undefined), then (with <see cref="EvaluationRequest.StoreSecondaryMetrics"/>) the others by name, marked secondary.</summary>
+    private static List<MetricScore> Scores(EvaluationRequest request, IReadOnlyDictionary<string, double> metrics, double? score)
     {
         var main = request.Benchmark.MainMetric;
         var scores = new List<MetricScore> { new(main, score, IsMain: true) };
@@ -55,7 +55,9 @@ public sealed partial class EvaluationRunner
     /// <summary>
     /// Scores one answer with <paramref name="metric"/> through the path of <c>metrics score</c>. Never throws for a
     /// bad answer: SQL that does not run scores 0 (the metric's own rule) and is reported as a failure; a gold record
-    /// the metric rejects scores 0 with the failure named (exception type and field; never text).
+    /// the metric rejects scores 0 with the failure named (exception type and field; never text). An input on which
+    /// HELM's own code raises (helm mode, <see cref="ReferenceUndefinedException"/>) is undefined: no statistic, the
+    /// reason reported as the failure, and left out of the means.
     /// </summary>
     private ScoredInstance ScoreWithMetric(EvaluationRequest request, IMetric metric, GoldRecord gold, BenchmarkInstance instance, string output)
     {
@@ -76,12 +78,16 @@ public sealed partial class EvaluationRunner
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var failure = e switch
+            if (e is ReferenceUndefinedException undefined)
             {
-                MetricInputFormatException format => $"the metric rejected the gold record (field '{format.Field}')",
-                ReferenceUndefinedException undefined => undefined.Message,
-                _ => $"scoring failed with {e.GetType().Name}",
-            };
+                var reason = $"undefined, the reference fails here: {undefined.Message}";
+                Log.ScoringFailed(_logger, request.RunId, instance.Id, reason);
+                return new ScoredInstance(new Dictionary<string, double>(StringComparer.Ordinal), reason, Undefined: true);
+            }
+
+            var failure = e is MetricInputFormatException format
+                ? $"the metric rejected the gold record (field '{format.Field}')"
+                : $"scoring failed with {e.GetType().Name}";
             Log.ScoringFailed(_logger, request.RunId, instance.Id, failure);
             return new ScoredInstance(new Dictionary<string, double>(StringComparer.Ordinal) { [main] = 0 }, failure);
         }

@@ -224,7 +224,7 @@ public sealed partial class EvaluationRunner
             Log.Refused(_logger, request.RunId, request.ModelName, definition.Name, refused.Length);
         }
 
-        var correct = results.Sum(r => r.Score);
+        var correct = results.Sum(r => r.Score ?? 0);
         Log.Finished(_logger, request.RunId, request.ModelName, definition.Name, instances.Length, correct, total.ElapsedMilliseconds);
         var failures = scored.Select((s, i) => s.Failure is { } reason ? new ScoringFailure(instances[i].Id, reason) : null).OfType<ScoringFailure>().ToArray();
         if (failures.Length > 0)
@@ -233,20 +233,25 @@ public sealed partial class EvaluationRunner
         }
 
         var metrics = scored.Select(s => s.Metrics).ToArray();
+        var defined = scored.Where(s => !s.Undefined).Select(s => s.Metrics).ToArray();
+        var definedResults = results.Count(r => r.Score is not null);
         return new EvaluationOutcome(results, instances.Length - reused, reused)
         {
             Rejected = refused,
             InstanceMetrics = metrics,
             Aggregate = request.GenerateOnly
                 ? new Dictionary<string, double>(StringComparer.Ordinal)
-                : metric?.Aggregate(metrics, request.ScoringMode)
-                  ?? new Dictionary<string, double>(StringComparer.Ordinal) { [definition.MainMetric] = results.Length == 0 ? 0 : correct / results.Length },
+                : metric?.Aggregate(defined, request.ScoringMode)
+                  ?? new Dictionary<string, double>(StringComparer.Ordinal) { [definition.MainMetric] = definedResults == 0 ? 0 : correct / definedResults },
             ScoringFailures = failures,
         };
     }
 
-    /// <summary>Every statistic of one instance, and why its answer could not be evaluated (null when it could).</summary>
-    private readonly record struct ScoredInstance(IReadOnlyDictionary<string, double> Metrics, string? Failure);
+    /// <summary>
+    /// Every statistic of one instance, and why its answer could not be evaluated (null when it could); an undefined
+    /// instance (helm mode where HELM's own code raises) has no statistic.
+    /// </summary>
+    private readonly record struct ScoredInstance(IReadOnlyDictionary<string, double> Metrics, string? Failure, bool Undefined = false);
 
     private const string ExactMatchMetricName = "exact_match";
 
@@ -370,7 +375,7 @@ public sealed partial class EvaluationRunner
                         : LabelMatch.Score(output, instance.Gold, request.ScoringMode, definition.Labels.Count > 0 ? definition.Labels : null),
                 },
                 null);
-        var score = scored.Metrics.GetValueOrDefault(definition.MainMetric);
+        double? score = scored.Undefined ? null : scored.Metrics.GetValueOrDefault(definition.MainMetric);
         var result = new InstanceResult(
             request.RunId,
             request.ModelName,
@@ -407,7 +412,7 @@ public sealed partial class EvaluationRunner
         public static partial void Starting(ILogger logger, string runId, string model, string benchmark, int instances, int concurrency);
 
         [LoggerMessage(2, LogLevel.Debug, "Run {RunId}: instance {InstanceId} scored {Score} in {ElapsedMs} ms ({PromptTokens} prompt / {CompletionTokens} completion tokens)")]
-        public static partial void InstanceScored(ILogger logger, string runId, string instanceId, double score, long elapsedMs, long? promptTokens, long? completionTokens);
+        public static partial void InstanceScored(ILogger logger, string runId, string instanceId, double? score, long elapsedMs, long? promptTokens, long? completionTokens);
 
         [LoggerMessage(20, LogLevel.Warning, "Run {RunId}: {Model} refused {Count} instance(s) of {Benchmark}; they are not scored and a resume asks again")]
         public static partial void Refused(ILogger logger, string runId, string model, string benchmark, int count);

@@ -29,7 +29,7 @@ public sealed record RunView(
 
 /// <summary>A run's per-instance result (output text only for roles that may see patient text, when asked).</summary>
 public sealed record InstanceResultView(
-    string Model, string Benchmark, string InstanceId, string Origin, string Metric, double Score, string OutputSha256, long? PromptTokens,
+    string Model, string Benchmark, string InstanceId, string Origin, string Metric, double? Score, string OutputSha256, long? PromptTokens,
     long? CompletionTokens, double ElapsedMs, string? Output, IReadOnlyDictionary<string, double> Secondary);
 
 /// <summary><c>/api/v1/runs</c>: create (queue), list, status with live progress, cancel, resume, results per instance.</summary>

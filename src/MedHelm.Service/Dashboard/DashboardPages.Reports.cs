@@ -1,3 +1,4 @@
+using System.Globalization;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Reports;
 using MedHelm.Service.Apis;
@@ -34,8 +35,8 @@ public static partial class DashboardPages
             foreach (var entry in benchmark)
             {
                 var row = entry.Row;
-                html.Add($"<tr><td>{row.Benchmark}</td><td class=\"n\">{++rank}</td><td class=\"model\">{row.Model}</td><td class=\"n\">{row.Score:0.000}</td>");
-                html.Add($"<td class=\"n\">{row.Instances}</td><td>{DataLabel(entry.Data)}</td><td class=\"n\">{row.PromptTokens}</td>");
+                html.Add($"<tr><td>{row.Benchmark}</td><td class=\"n\">{++rank}</td><td class=\"model\">{row.Model}</td><td class=\"n\">{(double.IsNaN(row.Score) ? "undefined" : row.Score.ToString("0.000", CultureInfo.InvariantCulture))}</td>");
+                html.Add($"<td class=\"n\">{(row.Undefined > 0 ? $"{row.Instances} ({row.Undefined} undefined)" : row.Instances.ToString(CultureInfo.InvariantCulture))}</td><td>{DataLabel(entry.Data)}</td><td class=\"n\">{row.PromptTokens}</td>");
                 html.Add($"<td class=\"n\">{row.CompletionTokens}</td><td class=\"n\">{row.Seconds:0.0}</td></tr>");
             }
         }
@@ -55,6 +56,7 @@ public static partial class DashboardPages
             return Html.Of($"<p id=\"heatmap-empty\">No results yet: start a run.</p>");
         }
 
+        rows = rows.Where(r => !double.IsNaN(r.Row.Score)).ToArray(); // a cell with no defined instance has no score to shade
         var benchmarks = rows.Select(r => r.Row.Benchmark).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var models = rows.GroupBy(r => r.Row.Model, StringComparer.Ordinal)
             .OrderByDescending(g => g.Average(r => r.Row.Score)).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToArray();

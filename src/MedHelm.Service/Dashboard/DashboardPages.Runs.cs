@@ -1,3 +1,4 @@
+using System.Globalization;
 using MedHelm.Application.Ports;
 using MedHelm.Service.Apis;
 
@@ -136,7 +137,7 @@ public static partial class DashboardPages
         html.Add(withText ? Html.Of($"<th>Output</th>") : Markup.Empty).Add($"</tr></thead><tbody>");
         foreach (var r in results.Take(MaxResultRows))
         {
-            html.Add($"<tr><td class=\"model\">{r.Model}</td><td>{r.Benchmark}</td><td>{r.InstanceId}</td><td>{r.Metric}</td><td class=\"n\">{r.Score:0.###}</td><td>{r.Origin}</td>");
+            html.Add($"<tr><td class=\"model\">{r.Model}</td><td>{r.Benchmark}</td><td>{r.InstanceId}</td><td>{r.Metric}</td><td class=\"n\">{(r.Score is { } score ? score.ToString("0.###", CultureInfo.InvariantCulture) : "undefined")}</td><td>{r.Origin}</td>");
             html.Add($"<td class=\"n\">{r.PromptTokens} + {r.CompletionTokens}</td><td class=\"n\">{r.ElapsedMs:0}</td>");
             html.Add(withText ? Html.Of($"<td><pre class=\"output\">{r.Output}</pre></td>") : Markup.Empty).Add($"</tr>");
         }

@@ -59,7 +59,7 @@ public sealed class OpenEndedSecondaryMetricsTests
 
         var cat = entries[0].Scores;
         Assert.Equal(Rouge, cat.Select(s => s.Metric));
-        Assert.Equal([10.0 / 11, 2.0 / 3, 10.0 / 11], cat.Select(s => s.Value), (a, b) => Math.Abs(a - b) < 1e-12);
+        Assert.Equal([10.0 / 11, 2.0 / 3, 10.0 / 11], cat.Select(s => s.Value!.Value), (a, b) => Math.Abs(a - b) < 1e-12);
 
         // no gold reference (empty or blank): nothing to compare with, no score at all
         Assert.Empty(entries[1].Scores);
@@ -67,7 +67,7 @@ public sealed class OpenEndedSecondaryMetricsTests
 
         // the request's scoring mode decides: helm's tokenizer drops non-Latin letters, corrected keeps them
         Assert.Equal(Rouge, entries[3].Scores.Select(s => s.Metric));
-        Assert.All(entries[3].Scores, s => Assert.Equal(cyrillic, s.Value, 9));
+        Assert.All(entries[3].Scores, s => Assert.Equal(cyrillic, s.Value!.Value, 9));
 
         // the results carry no score and the outcome no aggregate: the jury scores open-ended answers
         Assert.All(outcome.Results, r => Assert.Equal((MedicationQa.MainMetric, 0.0), (r.Metric, r.Score)));
@@ -79,7 +79,7 @@ public sealed class OpenEndedSecondaryMetricsTests
         var gold = GoldRecord.From(("gold", "the cat sat on the mat"));
         Assert.Equal(
             new[] { new RougeMetric(1), new RougeMetric(2), new RougeMetric(0) }.Select(m => m.Score("The cat, on the mat!", gold, mode)[m.Name]),
-            cat.Select(s => s.Value));
+            cat.Select(s => s.Value!.Value));
     }
 
     [Fact]

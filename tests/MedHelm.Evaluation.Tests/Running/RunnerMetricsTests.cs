@@ -69,7 +69,7 @@ public sealed class RunnerMetricsTests
         var client = Answers(items);
         var outcome = await RunAsync(MedCalc, items, mode, client: client);
 
-        Assert.Equal(expected, outcome.Results.Select(r => r.Score));
+        Assert.Equal(expected, outcome.Results.Select(r => r.Score!.Value));
         Assert.All(outcome.Results, r => Assert.Equal("medcalc_bench_accuracy", r.Metric));
         Assert.Empty(outcome.ScoringFailures);
         Assert.Equal(expected.Average(), outcome.Aggregate[MedCalcAccuracy.MetricName], 12);
@@ -99,7 +99,7 @@ public sealed class RunnerMetricsTests
         ];
         var outcome = await RunAsync(Medec, items, mode);
 
-        Assert.Equal(flags, outcome.Results.Select(r => r.Score));
+        Assert.Equal(flags, outcome.Results.Select(r => r.Score!.Value));
         Assert.Equal(flags, outcome.InstanceMetrics.Select(m => m[MedecMetrics.FlagAccuracy]));
         Assert.Equal(sentences, outcome.InstanceMetrics.Select(m => m[MedecMetrics.SentenceAccuracy]));
         Assert.Equal(sentences.Average(), outcome.Aggregate[MedecMetrics.SentenceAccuracy], 12);
@@ -118,7 +118,7 @@ public sealed class RunnerMetricsTests
         ];
         var outcome = await RunAsync(Billing, items, mode);
 
-        Assert.Equal(f1, outcome.Results.Select(r => r.Score), new Close());
+        Assert.Equal(f1, outcome.Results.Select(r => r.Score!.Value), new Close());
         Assert.Equal(precision, outcome.InstanceMetrics.Select(m => m[BillingCodeF1.PrecisionName]), new Close());
         Assert.Equal(recall, outcome.InstanceMetrics.Select(m => m[BillingCodeF1.RecallName]), new Close());
         Assert.All(outcome.Results, r => Assert.Equal("mimiciv_billing_code_f1", r.Metric));
@@ -152,7 +152,7 @@ public sealed class RunnerMetricsTests
             EhrSqlQueryTimeout = TimeSpan.FromMilliseconds(300),
         });
 
-        Assert.Equal(expected, outcome.Results.Select(r => r.Score));
+        Assert.Equal(expected, outcome.Results.Select(r => r.Score!.Value));
         Assert.All(outcome.Results, r => Assert.Equal("ehr_sql_execution_accuracy", r.Metric));
         Assert.Equal(failed, outcome.ScoringFailures.Select(f => f.InstanceId));
         Assert.All(outcome.ScoringFailures, f => Assert.StartsWith("the model's SQL did not run", f.Reason, StringComparison.Ordinal));
@@ -193,7 +193,7 @@ public sealed class RunnerMetricsTests
             (Instance(MedCalc, "good", "4", ("category", "risk"), ("lower_limit", "4"), ("upper_limit", "4")), "4"),
         ];
         var outcome = await RunAsync(MedCalc, items, ScoringMode.Corrected);
-        Assert.Equal([0, 1], outcome.Results.Select(r => r.Score));
+        Assert.Equal([0, 1], outcome.Results.Select(r => r.Score!.Value));
         var failure = Assert.Single(outcome.ScoringFailures);
         Assert.Equal(("bad", "the metric rejected the gold record (field 'lower_limit')"), (failure.InstanceId, failure.Reason));
     }
@@ -219,14 +219,14 @@ public sealed class RunnerMetricsTests
         Assert.Equal(2, entries.Length);
         Assert.All(entries, e => Assert.Equal(BillingCodeF1.F1Name, e.Scores[0].Metric));
         Assert.All(entries, e => Assert.Equal(e.Scores.Select((_, i) => i == 0), e.Scores.Select(s => s.IsMain))); // only the first is main
-        Assert.Equal([0.8, 0], entries.Select(e => e.Scores[0].Value), new Close());
+        Assert.Equal([0.8, 0], entries.Select(e => e.Scores[0].Value!.Value), new Close());
         Assert.Equal(outcome.Results.Select(r => r.Score), entries.Select(e => e.Scores[0].Value));
         if (secondary)
         {
             Assert.Equal(
                 [BillingCodeF1.F1Name, BillingCodeF1.PrecisionName, BillingCodeF1.RecallName],
                 entries[0].Scores.Select(s => s.Metric));
-            Assert.Equal([0.8, 2.0 / 3, 1], entries[0].Scores.Select(s => s.Value), new Close());
+            Assert.Equal([0.8, 2.0 / 3, 1], entries[0].Scores.Select(s => s.Value!.Value), new Close());
         }
         else
         {
@@ -236,7 +236,7 @@ public sealed class RunnerMetricsTests
         // a second run in the other mode reuses the stored outputs and scores them its own way
         var helm = await RunAsync(Billing, items, ScoringMode.Helm, r => r with { RunId = "run-2", Ledger = new LedgerContext(ledger, "sha256:model", new string('d', 64)) }, ScriptedChatClient.Constant("unused"));
         Assert.Equal(2, helm.Reused);
-        Assert.Equal([0.8, 0], helm.Results.Select(r => r.Score), new Close());
+        Assert.Equal([0.8, 0], helm.Results.Select(r => r.Score!.Value), new Close());
     }
 
     private static string PatientDatabase(TempFolder folder)

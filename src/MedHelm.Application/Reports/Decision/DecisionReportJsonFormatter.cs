@@ -98,6 +98,7 @@ public sealed class DecisionReportJsonFormatter : IDecisionReportFormatter
             ["normalized"] = c.Normalized,
             ["normalized_ci"] = Ci(c.NormalizedCi),
             ["instances"] = c.Instances,
+            ["undefined"] = c.Undefined,
             ["sub_runs"] = c.SubRuns,
             ["win_rate"] = c.WinRate,
         }),

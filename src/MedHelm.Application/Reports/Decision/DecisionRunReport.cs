@@ -91,9 +91,9 @@ public sealed record JuryAgreementRow(string Benchmark, string Model, string Fir
 /// <summary>One model's answer to an example instance, with the jury's explanations.</summary>
 /// <param name="Model">The model.</param>
 /// <param name="Output">Its answer.</param>
-/// <param name="Score">Its main score.</param>
+/// <param name="Score">Its main score; null when undefined (helm mode where HELM's own code raises).</param>
 /// <param name="Explanations">"judge · criterion: rating — explanation" lines (open-ended benchmarks).</param>
-public sealed record ExampleAnswer(string Model, string Output, double Score, IReadOnlyList<string> Explanations);
+public sealed record ExampleAnswer(string Model, string Output, double? Score, IReadOnlyList<string> Explanations);
 
 /// <summary>An example instance (only in a report made with <see cref="DecisionRunReportOptions.IncludeText"/>).</summary>
 public sealed record ExampleInstance(string Benchmark, string InstanceId, string Prompt, string? Gold, IReadOnlyList<ExampleAnswer> Answers);

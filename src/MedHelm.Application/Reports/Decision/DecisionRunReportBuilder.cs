@@ -166,10 +166,17 @@ public sealed partial class DecisionRunReportBuilder
         var builder = ScoreTable.CreateBuilder(JuryScale.ZeroToOne);
         foreach (var (key, results) in cells)
         {
+            // undefined instances (helm mode where HELM's own code raises) have no value: counted beside the cell, left
+            // out of its mean, its resampling and the paired comparisons; a cell with no defined instance has no score
             var subRuns = results
+                .Where(s => s.Result.Row.Score is not null)
                 .GroupBy(s => s.Result.SubRun ?? "", StringComparer.Ordinal)
-                .Select(g => new SubRunScores(g.Key, g.Select(s => new InstanceScore(s.Result.Row.InstanceId, s.Result.Row.Score)).ToArray()));
-            builder.Add(key.Model, definitions[key.Benchmark], ScoreEntry.FromSubRuns(subRuns));
+                .Select(g => new SubRunScores(g.Key, g.Select(s => new InstanceScore(s.Result.Row.InstanceId, s.Result.Row.Score!.Value)).ToArray()))
+                .ToArray();
+            if (subRuns.Length > 0)
+            {
+                builder.Add(key.Model, definitions[key.Benchmark], ScoreEntry.FromSubRuns(subRuns).WithUndefined(results.Count(s => s.Result.Row.Score is null)));
+            }
         }
 
         return builder.Build();

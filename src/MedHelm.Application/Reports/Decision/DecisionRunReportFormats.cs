@@ -91,7 +91,7 @@ public static class DecisionRunReportFormats
             text.Append(CultureInfo.InvariantCulture, $"\nExample: {e.Benchmark} instance {e.InstanceId}\n--- prompt\n{e.Prompt}\n--- reference\n{e.Gold ?? "(none)"}\n");
             foreach (var a in e.Answers)
             {
-                text.Append(CultureInfo.InvariantCulture, $"--- {a.Model} (score {F(a.Score)})\n{a.Output}\n");
+                text.Append(CultureInfo.InvariantCulture, $"--- {a.Model} (score {(a.Score is { } score ? F(score) : "undefined")})\n{a.Output}\n");
                 foreach (var explanation in a.Explanations)
                 {
                     text.Append("    ").Append(explanation).Append('\n');
@@ -113,7 +113,7 @@ public static class DecisionRunReportFormats
     {
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
-        Line(text, ["model", "benchmark", "score", "normalized", "ci_low", "ci_high", "win_rate", "instances", "computed", "data", "dataset_sha256", "prompt_tokens",
+        Line(text, ["model", "benchmark", "score", "normalized", "ci_low", "ci_high", "win_rate", "instances", "undefined", "computed", "data", "dataset_sha256", "prompt_tokens",
             "completion_tokens", "reasoning_tokens", "max_output_tokens", "wall_seconds", "device_seconds", "device_cost", "energy_cost", "runs"]);
         foreach (var row in report.Table.Rows)
         {
@@ -122,7 +122,7 @@ public static class DecisionRunReportFormats
                 var p = report.Provenance.First(x => x.Model == row.Model && x.Benchmark == cell.Benchmark);
                 var u = report.Usage.First(x => x.Usage.Model == row.Model && x.Usage.Benchmark == cell.Benchmark);
                 Line(text, [row.Model, cell.Benchmark, R(cell.Score), R(cell.Normalized), R(cell.NormalizedCi?.Lower), R(cell.NormalizedCi?.Upper), R(cell.WinRate),
-                    I(cell.Instances), I(p.Computed), p.Data is { } d ? DataOrigins.Name(d) : "", string.Join(" ", p.DatasetSha256), I(u.Usage.PromptTokens),
+                    I(cell.Instances), I(cell.Undefined), I(p.Computed), p.Data is { } d ? DataOrigins.Name(d) : "", string.Join(" ", p.DatasetSha256), I(u.Usage.PromptTokens),
                     I(u.Usage.CompletionTokens), I(u.Usage.ReasoningTokens), I(u.Usage.MaxOutputTokens), R(u.Usage.WallSeconds), R(u.Usage.DeviceSeconds), R(u.Device),
                     R(u.Energy), string.Join(" ", p.Runs)]);
             }

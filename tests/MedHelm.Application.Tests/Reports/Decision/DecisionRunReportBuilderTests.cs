@@ -27,7 +27,7 @@ public sealed class DecisionRunReportBuilderTests
         Assert.Equal([Open, Closed], report.Table.Benchmarks.Select(b => b.Name).Order());
         var strong = report.Table.Row("strong")!;
         var stored = (await database.GetRunResultsAsync("decision")).Where(r => r.Model == "strong" && r.Benchmark == Closed).ToArray();
-        Assert.Equal(stored.Average(r => r.Score), strong.Cell(Closed)!.Score, 12);
+        Assert.Equal(stored.Average(r => r.Score!.Value), strong.Cell(Closed)!.Score, 12);
         Assert.NotNull(strong.Cell(Closed)!.NormalizedCi);
 
         // usage: 4 instances × (10 prompt, 1 completion) scripted tokens; MedHELM's bound is 4 × the benchmark's output limit
@@ -149,8 +149,8 @@ public sealed class DecisionRunReportBuilderTests
         Assert.Equal(("strong", "weak"), (comparison.First, comparison.Second));
         var closed = comparison.Benchmarks.Single(b => b.Benchmark == Closed);
         var results = (await database.GetRunResultsAsync("decision")).Where(r => r.Benchmark == Closed).ToArray();
-        var strong = results.Where(r => r.Model == "strong").ToDictionary(r => r.InstanceId, r => r.Score);
-        var weak = results.Where(r => r.Model == "weak").ToDictionary(r => r.InstanceId, r => r.Score);
+        var strong = results.Where(r => r.Model == "strong").ToDictionary(r => r.InstanceId, r => r.Score!.Value);
+        var weak = results.Where(r => r.Model == "weak").ToDictionary(r => r.InstanceId, r => r.Score!.Value);
         var mcNemar = Assert.IsType<McNemarResult>(closed.McNemar);
         Assert.Equal(strong.Count(s => s.Value == 1 && weak[s.Key] == 0), mcNemar.OnlyFirstCorrect);
         Assert.Equal(strong.Count(s => s.Value == 0 && weak[s.Key] == 1), mcNemar.OnlySecondCorrect);

@@ -94,7 +94,7 @@ public static partial class DecisionHtmlReport
                 return (IReadOnlyList<string>)
                 [
                     x.Model + DataOrigins.Mark(prov?.Data), F(cell.Score), cell.NormalizedCi is { } ci ? $"[{F(ci.Lower)}, {F(ci.Upper)}]" : "–",
-                    cell.WinRate is { } w ? F(w) : "–", I(cell.Instances), I(cell.SubRuns),
+                    cell.WinRate is { } w ? F(w) : "–", cell.Undefined > 0 ? $"{I(cell.Instances)} (+{I(cell.Undefined)} undefined)" : I(cell.Instances), I(cell.SubRuns),
                 ];
             });
             var floors = report.Baselines.Where(f => f.Benchmark == b.Name)
@@ -131,7 +131,7 @@ public static partial class DecisionHtmlReport
             html.H3($"{e.Benchmark} · instance {e.InstanceId}").P("Prompt").Pre(e.Prompt).P("Reference").Pre(e.Gold ?? "(none)");
             foreach (var a in e.Answers)
             {
-                html.P($"{a.Model} (score {F(a.Score)})").Pre(a.Output);
+                html.P($"{a.Model} (score {(a.Score is { } score ? F(score) : "undefined")})").Pre(a.Output);
                 if (a.Explanations.Count > 0)
                 {
                     html.Pre(string.Join("\n", a.Explanations));
