@@ -82,6 +82,29 @@ public sealed class DashboardPagesTests
     }
 
     [Fact]
+    public void Undefined_scores_show_as_undefined_and_a_cell_without_a_defined_instance_is_not_shaded()
+    {
+        ReportLeaderboardRow[] board =
+        [
+            new(new LeaderboardRow("m1", "mimiciv_billing_code", 0.5, 3, 30, 3, 0.3) { Undefined = 1 }, null, []),
+            new(new LeaderboardRow("m2", "mimiciv_billing_code", double.NaN, 1, 10, 1, 0.1) { Undefined = 1 }, null, []),
+        ];
+
+        var leaderboard = DashboardPages.Leaderboard(board, null).Value;
+        Assert.Contains("3 (1 undefined)", leaderboard, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"n\">undefined</td>", leaderboard, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", leaderboard, StringComparison.Ordinal);
+
+        var heatmap = DashboardPages.Heatmap(board).Value;
+        Assert.DoesNotContain("NaN", heatmap, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(heatmap, "<tr><th class=\"model\">"));
+
+        var detail = DashboardPages.RunDetail(new RunDetailModel(
+            new RunView("r", "completed", null, null, null, null, null, 1, 1, 0, null), [Result("m1", "b") with { Score = null }], [], WithText: false, MaySeeText: false)).Value;
+        Assert.Contains(">undefined</td>", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_layout_links_only_what_the_role_may_open_and_carries_the_nonce_on_its_style_and_script()
     {
         var viewer = DashboardLayout.Render("T", "/dashboard/runs", Markup.Empty, new DashboardUser("v", AccessRole.Viewer), "abc", withScript: true);
