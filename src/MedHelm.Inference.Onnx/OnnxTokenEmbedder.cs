@@ -128,7 +128,7 @@ public sealed class OnnxTokenEmbedder : ITokenEmbedder, IDisposable
             }
 
             using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, names, values, [_output]);
+            using var outputs = Run(runOptions, names, values, tokens.Length);
             var output = outputs[0];
             var dims = output.GetTensorTypeAndShape().Shape;
             if (dims.Length != 3 || dims[0] != 1 || dims[1] != tokens.Length)
@@ -153,6 +153,19 @@ public sealed class OnnxTokenEmbedder : ITokenEmbedder, IDisposable
             {
                 value.Dispose();
             }
+        }
+    }
+
+    private IDisposableReadOnlyCollection<OrtValue> Run(RunOptions options, List<string> names, List<OrtValue> values, int tokens)
+    {
+        try
+        {
+            return _session.Run(options, names, values, [_output]);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OnnxEncoderException(string.Create(CultureInfo.InvariantCulture,
+                $"{ModelName}: the encoder failed on a text of {tokens} tokens ({e.Message.Split('\n', 2)[0].Trim()}); is BertScore:MaxTokens ({_maxTokens}) more than the model's positions?"), e);
         }
     }
 

@@ -1,5 +1,6 @@
 using MedHelm.Core.Metrics;
 using MedHelm.Inference.Onnx.Tests.Support;
+using MedHelm.Testing.Onnx;
 using Xunit.Abstractions;
 
 namespace MedHelm.Inference.Onnx.Tests;
@@ -12,29 +13,29 @@ public sealed class OnnxTokenEmbedderTests(ITestOutputHelper output)
         "Chest pain", "the dog is playing on the mat.",
     ];
 
-    private static readonly int Cls = TestEncoderFiles.Id("[CLS]");
-    private static readonly int Sep = TestEncoderFiles.Id("[SEP]");
+    private static readonly int Cls = TestOnnxEncoder.Id("[CLS]");
+    private static readonly int Sep = TestOnnxEncoder.Id("[SEP]");
 
     [Fact]
     public void Tokenizes_as_bert_uncased_with_cls_and_sep()
     {
-        using var files = new TestEncoderFiles();
+        using var files = new TestOnnxEncoder();
         using var embedder = new OnnxTokenEmbedder(files.Settings(layer: 1));
-        int[] expected = [.. new[] { "[CLS]", "the", "cat", "is", "play", "##ing", ".", "[SEP]" }.Select(TestEncoderFiles.Id)];
+        int[] expected = [.. new[] { "[CLS]", "the", "cat", "is", "play", "##ing", ".", "[SEP]" }.Select(TestOnnxEncoder.Id)];
         Assert.Equal(expected, embedder.Encode("  The CAT is Playing. "));
         Assert.Equal(expected[1..^1], embedder.TokenIds("The cat is playing."));
-        Assert.Equal([Cls, TestEncoderFiles.Id("cafe"), Sep], embedder.Encode("Café"));
-        Assert.Equal([Cls, TestEncoderFiles.Id("cafe"), Sep], embedder.Encode("CAFE\u0301")); // a combining acute accent
-        Assert.Equal([Cls, TestEncoderFiles.Id("[UNK]"), Sep], embedder.Encode("zebra"));
+        Assert.Equal([Cls, TestOnnxEncoder.Id("cafe"), Sep], embedder.Encode("Café"));
+        Assert.Equal([Cls, TestOnnxEncoder.Id("cafe"), Sep], embedder.Encode("CAFE\u0301")); // a combining acute accent
+        Assert.Equal([Cls, TestOnnxEncoder.Id("[UNK]"), Sep], embedder.Encode("zebra"));
         Assert.Equal([Cls, Sep], embedder.Encode(""));
     }
 
     [Fact]
     public void Long_texts_are_cut_keeping_cls_and_sep()
     {
-        using var files = new TestEncoderFiles();
+        using var files = new TestOnnxEncoder();
         using var embedder = new OnnxTokenEmbedder(files.Settings(layer: 2, maxTokens: 5));
-        Assert.Equal([Cls, TestEncoderFiles.Id("the"), TestEncoderFiles.Id("dog"), TestEncoderFiles.Id("is"), Sep], embedder.Encode("the dog is playing on the mat"));
+        Assert.Equal([Cls, TestOnnxEncoder.Id("the"), TestOnnxEncoder.Id("dog"), TestOnnxEncoder.Id("is"), Sep], embedder.Encode("the dog is playing on the mat"));
         Assert.Equal(5, embedder.EmbedTokens("the dog is playing on the mat").Count);
     }
 
@@ -45,7 +46,7 @@ public sealed class OnnxTokenEmbedderTests(ITestOutputHelper output)
     [InlineData(2, true)]
     public void Hidden_states_equal_the_reference_forward_pass(int layer, bool tokenTypes)
     {
-        using var files = new TestEncoderFiles(new TinyEncoderGraph.Shape(TokenTypes: tokenTypes));
+        using var files = new TestOnnxEncoder(new TinyEncoderGraph.Shape(TokenTypes: tokenTypes));
         using var embedder = new OnnxTokenEmbedder(files.Settings(layer));
         Assert.Equal(2, embedder.Layers);
         Assert.Equal(layer, embedder.Layer);
@@ -71,7 +72,7 @@ public sealed class OnnxTokenEmbedderTests(ITestOutputHelper output)
     [InlineData(true)]
     public void BertScore_equals_the_independent_computation(bool idf)
     {
-        using var files = new TestEncoderFiles(layers: 3);
+        using var files = new TestOnnxEncoder(layers: 3);
         var layer = 2;
         using var embedder = new OnnxTokenEmbedder(files.Settings(layer));
         var references = Texts[3..];
@@ -99,7 +100,7 @@ public sealed class OnnxTokenEmbedderTests(ITestOutputHelper output)
     [Fact]
     public void Identical_texts_score_one_and_an_empty_candidate_zero()
     {
-        using var files = new TestEncoderFiles();
+        using var files = new TestOnnxEncoder();
         using var embedder = new OnnxTokenEmbedder(files.Settings(layer: 2));
         var same = BertScore.Compute(embedder.EmbedTokens("the cat sat on the mat"), embedder.EmbedTokens("the cat sat on the mat"));
         Assert.Equal(1.0, same.F1, 6);
@@ -109,7 +110,7 @@ public sealed class OnnxTokenEmbedderTests(ITestOutputHelper output)
     [Fact]
     public void Runs_on_the_cpu_here_or_says_why_not_cuda()
     {
-        using var files = new TestEncoderFiles();
+        using var files = new TestOnnxEncoder();
         using var embedder = new OnnxTokenEmbedder(files.Settings(layer: 1));
         Assert.True(embedder.ExecutionProvider == "CUDA" || embedder.ExecutionProvider.StartsWith("CPU (CUDA not available: ", StringComparison.Ordinal), embedder.ExecutionProvider);
         using var cpu = new OnnxTokenEmbedder(files.Settings(layer: 1) with { Provider = OnnxExecutionProvider.Cpu });

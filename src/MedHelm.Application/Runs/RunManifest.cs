@@ -69,7 +69,32 @@ public sealed record ManifestEhrSqlDatabase(string Path, string Sha256, string S
 /// <summary>The BERTScore embedding model.</summary>
 public sealed record ManifestBertScoreModel(
     string Name, string Argument, string File, string Sha256, long SizeBytes, string Architecture, string Quantization, long Parameters, string Metric,
-    bool Idf, bool Rescaled);
+    bool Idf, bool Rescaled)
+{
+    /// <summary>"onnx" or "gguf"; null in manifests written before the ONNX path (then GGUF).</summary>
+    public string? Engine { get; init; }
+
+    /// <summary>The ONNX path: the hidden state scored (0 the embeddings); null: the GGUF model's final layer.</summary>
+    public int? Layer { get; init; }
+
+    /// <summary>The ONNX path: the encoder's layers.</summary>
+    public int? Layers { get; init; }
+
+    /// <summary>The ONNX path: BertScore:ModelType.</summary>
+    public string? ModelType { get; init; }
+
+    /// <summary>The ONNX path: the vocab.txt.</summary>
+    public string? Vocabulary { get; init; }
+
+    /// <summary>The ONNX path: the vocab.txt's SHA-256.</summary>
+    public string? VocabularySha256 { get; init; }
+
+    /// <summary>The ONNX path: the execution provider when the run was planned.</summary>
+    public string? ExecutionProvider { get; init; }
+
+    /// <summary>"ONNX layer 5 of 6" or "GGUF final layer".</summary>
+    public string Describe() => Engine == "onnx" ? $"ONNX layer {Layer} of {Layers}" : "GGUF final layer";
+}
 
 /// <summary>
 /// A run's stored configuration: the plan, the models (with their files' hashes), the data (with its hashes), the

@@ -1,4 +1,4 @@
-namespace MedHelm.Inference.Onnx.Tests.Support;
+namespace MedHelm.Testing.Onnx;
 
 /// <summary>
 /// A small random-weight BERT-like encoder: word, position (and token-type) embeddings with LayerNorm, then
@@ -6,11 +6,14 @@ namespace MedHelm.Inference.Onnx.Tests.Support;
 /// written as an ONNX graph (<see cref="TinyEncoderGraph"/>) whose outputs are hidden_states.0 … hidden_states.N, and
 /// evaluated independently here, in double precision, as the reference.
 /// </summary>
-internal sealed class TinyEncoder
+public sealed class TinyEncoder
 {
     public const float Epsilon = 1e-5f;
 
-    public TinyEncoder(int vocabulary, int width = 16, int feedForward = 32, int layers = 2, int positions = 64, int seed = 17)
+    /// <summary>Positions (the longest input, [CLS] and [SEP] included) unless the constructor is told otherwise.</summary>
+    public const int DefaultPositions = 64;
+
+    public TinyEncoder(int vocabulary, int width = 16, int feedForward = 32, int layers = 2, int positions = DefaultPositions, int seed = 17)
     {
         var random = new Random(seed);
         float[] Weights(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
@@ -40,7 +43,7 @@ internal sealed class TinyEncoder
     public IReadOnlyList<Block> Blocks { get; }
 
     /// <summary>One layer's weights; matrices are row-major [in, out] (x · W).</summary>
-    internal sealed record Block(
+    public sealed record Block(
         float[] Wq, float[] Bq, float[] Wk, float[] Bk, float[] Wv, float[] Bv, float[] Wo, float[] Bo, (float[] Gain, float[] Bias) Norm1,
         float[] W1, float[] B1, float[] W2, float[] B2, (float[] Gain, float[] Bias) Norm2);
 

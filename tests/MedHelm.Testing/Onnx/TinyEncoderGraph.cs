@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace MedHelm.Inference.Onnx.Tests.Support;
+namespace MedHelm.Testing.Onnx;
 
 /// <summary>Writes a <see cref="TinyEncoder"/> as an ONNX model (opset 17; dynamic batch and sequence axes).</summary>
-internal static class TinyEncoderGraph
+public static class TinyEncoderGraph
 {
     /// <summary>What the export looks like.</summary>
     /// <param name="HiddenStates">Outputs hidden_states.0 … N (false: only last_hidden_state, as a plain feature-extraction export).</param>

@@ -1,12 +1,12 @@
 using Google.Protobuf;
 
-namespace MedHelm.Inference.Onnx.Tests.Support;
+namespace MedHelm.Testing.Onnx;
 
 /// <summary>
 /// Writes ONNX models (onnx.proto's ModelProto) with Google.Protobuf's wire encoder: the few messages a small graph
 /// needs (model, opset, graph, node, attribute, tensor, value info with a typed shape), encoded by field number.
 /// </summary>
-internal sealed class OnnxGraph
+public sealed class OnnxGraph
 {
     /// <summary>TensorProto.DataType values.</summary>
     public const int Float = 1;
