@@ -106,8 +106,8 @@ public sealed class BertScoreStep(IModelLoader loader)
         {
             model = model.Name,
             sha256 = model.Sha256,
-            engine = model.Engine,
-            layer = model.Layer,
+            engine = model.Encoding.Engine,
+            layer = model.Encoding.Layer,
             idf = model.Idf,
             metric = BertScoreMetric.MetricName,
             computed = pending.Count,

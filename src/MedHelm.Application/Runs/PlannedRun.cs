@@ -47,32 +47,14 @@ public sealed record EhrSqlDatabase(string Path, string Sha256, string Source, T
 /// <summary>The embedding model of BERTScore, checked and hashed (a GGUF file from its header; an ONNX file opened once).</summary>
 public sealed record BertScoreModel(string Argument, string Name, string Path, string Sha256, long SizeBytes, string Architecture, string Quantization, long Parameters)
 {
-    /// <summary>"onnx" (ONNX Runtime, a chosen hidden layer) or "gguf" (llama.cpp, the final layer).</summary>
-    public string Engine { get; init; } = "gguf";
-
-    /// <summary>The ONNX path: the hidden state scored (0 the embeddings) and the encoder's layers; null on the GGUF path.</summary>
-    public int? Layer { get; init; }
-
-    /// <summary>The ONNX path: the encoder's layers.</summary>
-    public int? Layers { get; init; }
-
-    /// <summary>The ONNX path: the model type the layer and casing follow (BertScore:ModelType).</summary>
-    public string? ModelType { get; init; }
-
-    /// <summary>The ONNX path: the vocab.txt and its SHA-256.</summary>
-    public string? Vocabulary { get; init; }
-
-    /// <inheritdoc cref="Vocabulary"/>
-    public string? VocabularySha256 { get; init; }
-
-    /// <summary>The ONNX path: the execution provider the planner's check opened the encoder on.</summary>
-    public string? ExecutionProvider { get; init; }
+    /// <summary>Which path and layer score (an ONNX export's hidden layer, or a GGUF model's final layer).</summary>
+    public BertScoreEncoding Encoding { get; init; } = BertScoreEncoding.Gguf;
 
     /// <summary>True when tokens are weighted by idf over the run's references (BertScore:Idf).</summary>
     public bool Idf { get; init; }
 
-    /// <summary>"ONNX layer 5 of 6" or "GGUF final layer".</summary>
-    public string Describe() => Engine == "onnx" ? $"ONNX layer {Layer} of {Layers}" : "GGUF final layer";
+    /// <inheritdoc cref="BertScoreEncoding.Describe"/>
+    public string Describe() => Encoding.Describe();
 }
 
 /// <summary>Everything a run needs before any model is loaded.</summary>

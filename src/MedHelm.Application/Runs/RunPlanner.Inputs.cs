@@ -137,13 +137,8 @@ public sealed partial class RunPlanner
         return new BertScoreModel(
             argument, options.ModelType, resolved.Path, ModelFiles.Sha256(resolved.Path), new FileInfo(resolved.Path).Length, "onnx", "n/a", Parameters: 0)
         {
-            Engine = "onnx",
-            Layer = encoder.Layer,
-            Layers = encoder.Layers,
-            ModelType = options.ModelType,
-            Vocabulary = settings.VocabularyPath,
-            VocabularySha256 = ModelFiles.Sha256(settings.VocabularyPath),
-            ExecutionProvider = encoder.ExecutionProvider,
+            Encoding = new BertScoreEncoding(
+                "onnx", encoder.Layer, encoder.Layers, options.ModelType, settings.VocabularyPath, ModelFiles.Sha256(settings.VocabularyPath), encoder.ExecutionProvider),
             Idf = options.Idf,
         };
     }

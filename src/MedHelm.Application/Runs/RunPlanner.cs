@@ -114,11 +114,12 @@ public sealed partial class RunPlanner(
             }
 
             if (stored?.BertscoreModel is { } before
-                && (before.Layer != bertScore.Layer || before.Idf != bertScore.Idf || !string.Equals(before.VocabularySha256, bertScore.VocabularySha256, StringComparison.Ordinal)))
+                && (before.Encoding?.Layer != bertScore.Encoding.Layer || before.Idf != bertScore.Idf
+                    || !string.Equals(before.Encoding?.VocabularySha256, bertScore.Encoding.VocabularySha256, StringComparison.Ordinal)))
             {
                 throw new ConflictException(
-                    $"Run '{runId}' computed BERTScore with {before.Describe()}{(before.Idf ? ", idf" : "")} (vocabulary sha256 {before.VocabularySha256 ?? "none"}); " +
-                    $"the BertScore settings now give {bertScore.Describe()}{(bertScore.Idf ? ", idf" : "")} (vocabulary sha256 {bertScore.VocabularySha256 ?? "none"}). " +
+                    $"Run '{runId}' computed BERTScore with {before.Describe()}{(before.Idf ? ", idf" : "")} (vocabulary sha256 {before.Encoding?.VocabularySha256 ?? "none"}); " +
+                    $"the BertScore settings now give {bertScore.Describe()}{(bertScore.Idf ? ", idf" : "")} (vocabulary sha256 {bertScore.Encoding.VocabularySha256 ?? "none"}). " +
                     "A resumed run must score as it started; restore the settings or start a new run.");
             }
         }
@@ -188,13 +189,7 @@ public sealed partial class RunPlanner(
                     bert.Name, bert.Argument, bert.Path, bert.Sha256, bert.SizeBytes, bert.Architecture, bert.Quantization, bert.Parameters,
                     Core.Metrics.BertScoreMetric.MetricName, bert.Idf, Rescaled: false)
                 {
-                    Engine = bert.Engine,
-                    Layer = bert.Layer,
-                    Layers = bert.Layers,
-                    ModelType = bert.ModelType,
-                    Vocabulary = bert.Vocabulary,
-                    VocabularySha256 = bert.VocabularySha256,
-                    ExecutionProvider = bert.ExecutionProvider,
+                    Encoding = bert.Encoding,
                 }
                 : null,
         };

@@ -39,9 +39,10 @@ public sealed class OnnxBertScoreRunTests
         Assert.NotEqual(Mean(encoder, candidates, layer: 3), stored.Mean, 6); // not the last layer
 
         var bert = report.Manifest!.BertscoreModel!;
-        Assert.Equal(("onnx", 1, 3, "tiny-test-encoder", false), (bert.Engine, bert.Layer, bert.Layers, bert.ModelType, bert.Idf));
-        Assert.Equal(encoder.VocabularyPath, bert.Vocabulary);
-        Assert.StartsWith("CPU", bert.ExecutionProvider, StringComparison.Ordinal);
+        var encoding = bert.Encoding!;
+        Assert.Equal(("onnx", 1, 3, "tiny-test-encoder", false), (encoding.Engine, encoding.Layer, encoding.Layers, encoding.ModelType, bert.Idf));
+        Assert.Equal(encoder.VocabularyPath, encoding.Vocabulary);
+        Assert.StartsWith("CPU", encoding.ExecutionProvider, StringComparison.Ordinal);
         Assert.Contains("ONNX layer 1 of 3", RunReportTextFormatter.Format(report), StringComparison.Ordinal);
         Assert.Contains(harness.Observer.Notices, n => n.StartsWith("bertscore (tiny-test-encoder, ONNX layer 1 of 3): 3 score(s) stored", StringComparison.Ordinal));
 
