@@ -40,6 +40,7 @@ public static class MedHelmServiceCollectionExtensions
         [PricingOptions.SectionName] = typeof(PricingOptions),
         [ServiceOptions.SectionName] = typeof(ServiceOptions),
         [LogFileOptions.SectionName] = typeof(LogFileOptions),
+        [BertScoreOptions.SectionName] = typeof(BertScoreOptions),
     };
 
     /// <summary>
@@ -126,6 +127,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PricingOptions>, PricingOptionsValidator>();
         services.AddOptions<EhrSqlDatabaseOptions>().Bind(configuration.GetSection(EhrSqlDatabaseOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BertScoreOptions>().Bind(configuration.GetSection(BertScoreOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BertScoreOptions>, BertScoreOptionsValidator>();
         return services;
     }
 

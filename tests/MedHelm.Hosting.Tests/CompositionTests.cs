@@ -72,6 +72,8 @@ public sealed class CompositionTests
     [InlineData("""{"LogFile":{"FileSizeLimitMegabytes":0}}""", "FileSizeLimitMegabytes")]
     [InlineData("""{"Pricing":{"Currency":"USD","DeviceHourPrice":-2}}""", "Pricing:DeviceHourPrice is -2")]
     [InlineData("""{"Pricing":{"Hosted":[{"Name":"x","PromptPerMillion":1,"CompletionPerMillion":2}]}}""", "Pricing:Currency is empty")]
+    [InlineData("""{"BertScore":{"ModelType":"my-clinical-bert"}}""", "BertScore:Layer must be set: bert_score has no default layer for ModelType 'my-clinical-bert'")]
+    [InlineData("""{"BertScore":{"MaxTokens":2}}""", "BertScore:MaxTokens")]
     public async Task An_invalid_setting_fails_at_start_naming_the_field(string json, string expected)
     {
         using var home = new TempFolder();

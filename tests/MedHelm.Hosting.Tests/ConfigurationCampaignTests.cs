@@ -36,6 +36,8 @@ public sealed class ConfigurationCampaignTests : IDisposable
         ["typo-inference"] = ("{\"Inference\": {\"Thread\": 2}}", "Inference:Thread"),
         ["typo-demo"] = ("{\"Demo\": {\"MaxInstance\": 2}}", "Demo:MaxInstance"),
         ["typo-jury"] = ("{\"Jury\": {\"Judge\": [\"a\"]}}", "Jury:Judge"),
+        ["typo-bertscore"] = ("{\"BertScore\": {\"Layers\": 5}}", "did you mean 'Layer'"),
+        ["bertscore-provider"] = ("{\"BertScore\": {\"ExecutionProvider\": \"Gpu\"}}", "BertScore:ExecutionProvider"),
         ["typo-model"] = ("{\"Models\": {\"m\": {\"File\": \"a.gguf\", \"GpuLayer\": 10}}}", "Models:m:GpuLayer"),
         ["model-path-instead-of-file"] = ("{\"Models\": {\"m\": {\"Path\": \"a.gguf\"}}}", "Models:m:Path"),
         ["typo-reasoning"] = ("{\"Models\": {\"m\": {\"File\": \"a.gguf\", \"Reasoning\": {\"Enable\": true}}}}", "Models:m:Reasoning:Enable"),

@@ -270,7 +270,7 @@ public sealed class AgreementInputBuilder(IResultsDatabaseFactory databases, Med
         else
         {
             var why = fileMetrics is null
-                ? "not computed: give --embedding-model (a BERT GGUF)"
+                ? "not computed: give --embedding-model (an ONNX or BERT GGUF encoder)"
                 : $"not computed: no bertscore values in {Path.GetFileName(metricsPath)} and no --embedding-model";
             notes[ClinicianAgreement.BertScoreRow] = why;
             bert = new JsonObject { ["source"] = null, ["instances"] = 0, ["note"] = why };

@@ -2,6 +2,7 @@ using MedHelm.Application.Errors;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Options;
 using MedHelm.Core.Catalog;
+using MedHelm.Core.Metrics;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Embeddings;
 using MedHelm.Inference.Llama.Models;
@@ -80,10 +81,11 @@ public interface IModelLoader
     Task<ModelLease<IChatClient>> LeaseChatAsync(string model, string name, AccessTier tier, ModelDefaults defaults, CancellationToken cancellationToken);
 
     /// <summary>
-    /// A BERT-family embedding model for BERTScore, with its tokenizer; any other model is refused from its GGUF header
-    /// (<see cref="Errors.RequestValidationException"/>) before it is loaded.
+    /// BERTScore's token embedder, with its tokenizer: an ONNX encoder export (a .onnx file, read with the BertScore
+    /// settings) or a BERT-family GGUF model; any other model is refused (<see cref="Errors.RequestValidationException"/>)
+    /// before it is loaded.
     /// </summary>
-    Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken);
+    Task<ModelLease<ITokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken);
 
     /// <summary>A model with a pooling type (BERT family) as a sentence-embedding generator: one vector per text.</summary>
     Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken);
@@ -105,6 +107,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     private readonly LlamaRuntimeOptions _runtime;
     private readonly ILoggerFactory _loggers;
     private readonly ResidentModelCache _cache;
+    private readonly BertScoreOptions _bertScore;
 
     /// <summary>Texts embedded in one batch by a sentence-embedding generator, at most.</summary>
     public const int MaxEmbeddingSequences = 8;
@@ -117,8 +120,9 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     /// <summary>Creates the loader with the <see cref="ModelLoaderOptions"/> budget.</summary>
     public InProcessModelLoader(
         ModelResolver resolver, MedHelmPaths paths, IOptions<LlamaRuntimeOptions> runtime, IOptions<ModelLoaderOptions> options, ILoggerFactory loggers,
-        TimeProvider? time = null)
+        TimeProvider? time = null, IOptions<BertScoreOptions>? bertScore = null)
     {
+        _bertScore = bertScore?.Value ?? new BertScoreOptions();
         _resolver = resolver;
         _paths = paths;
         _runtime = runtime.Value;
@@ -180,15 +184,23 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     public UnloadOutcome Unload(string name) => _cache.Unload(name);
 
     /// <inheritdoc />
-    public async Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
+    public async Task<ModelLease<ITokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
     {
         var resolved = _resolver.Resolve(model);
-        EmbeddingModels.EnsureEncoder(resolved.Path, resolved.Path == System.IO.Path.GetFullPath(model) ? "BERTScore model" : $"BERTScore model '{model}'");
+        var label = resolved.Path == System.IO.Path.GetFullPath(model) ? "BERTScore model" : $"BERTScore model '{model}'";
+        if (OnnxEncoders.IsOnnx(resolved.Path))
+        {
+            // ONNX Runtime holds the encoder outside the llama.cpp memory budget (a BERT-sized model, one at a time)
+            var onnx = OnnxEncoders.Open(OnnxEncoders.Settings(resolved.Path, _bertScore, _paths), label);
+            return new ModelLease<ITokenEmbedder>(onnx, 1, onnx);
+        }
+
+        EmbeddingModels.EnsureEncoder(resolved.Path, label);
         var (embedder, lease) = await _cache.AcquireAsync(
             Key("embedding", resolved, resolved.Name), pin: false,
             () => Load(resolved.Path, resolved.Settings, loaded => new LlamaTokenEmbedder(loaded, threads: _runtime.EffectiveThreads, ownsModel: true)),
             cancellationToken).ConfigureAwait(false);
-        return new ModelLease<LlamaTokenEmbedder>(embedder, 1, lease);
+        return new ModelLease<ITokenEmbedder>(embedder, 1, lease);
     }
 
     /// <inheritdoc />

@@ -31,7 +31,7 @@ public static class RunReportTextFormatter
 
         if (report.Manifest?.BertscoreModel is { } bert)
         {
-            Line(text, $"bertscore {bert.Name}: {bert.File} sha256 {bert.Sha256}, {bert.Architecture} ({bert.Metric}, secondary)");
+            Line(text, $"bertscore {bert.Name}: {bert.File} sha256 {bert.Sha256}, {bert.Architecture}, {bert.Describe()}{(bert.Idf ? ", idf" : "")} ({bert.Metric}, secondary)");
         }
 
         foreach (var b in report.Benchmarks)

@@ -9,8 +9,9 @@ using MedHelm.Evaluation.Running;
 namespace MedHelm.Application.Runs;
 
 /// <summary>
-/// The optional BERTScore step of a run: after the jury, a BERT-family embedding model scores every stored open-ended
-/// answer that has a reference, stored as a secondary score. Only counts are reported, never text.
+/// The optional BERTScore step of a run: after the jury, a BERT-family encoder (an ONNX export read at a chosen hidden
+/// layer, or a GGUF model's final layer) scores every stored open-ended answer that has a reference, stored as a
+/// secondary score. Only counts are reported, never text.
 /// </summary>
 public sealed class BertScoreStep(IModelLoader loader)
 {
@@ -33,6 +34,7 @@ public sealed class BertScoreStep(IModelLoader loader)
 
         var scored = await store.GetScoredRequestIdsAsync(runId, BertScoreMetric.MetricName, cancellationToken).ConfigureAwait(false);
         var pending = new List<JuryCandidate>();
+        var references = new Dictionary<(string Benchmark, string Instance), string>();
         var (already, withoutReference) = (0, 0);
         // a benchmark whose main metric has this name keeps the name for its jury score
         foreach (var benchmark in run.Juried.Where(b => b.Definition.MainMetric != BertScoreMetric.MetricName))
@@ -42,8 +44,11 @@ public sealed class BertScoreStep(IModelLoader loader)
                 if (string.IsNullOrWhiteSpace(candidate.Gold))
                 {
                     withoutReference++;
+                    continue;
                 }
-                else if (scored.Contains(candidate.RequestId))
+
+                references.TryAdd((candidate.Benchmark, candidate.InstanceId), candidate.Gold); // each instance's reference once, not once per model
+                if (scored.Contains(candidate.RequestId))
                 {
                     already++;
                 }
@@ -54,7 +59,7 @@ public sealed class BertScoreStep(IModelLoader loader)
             }
         }
 
-        var label = $"bertscore ({model.Name})";
+        var label = $"bertscore ({model.Name}, {model.Describe()}{(model.Idf ? ", idf" : "")})";
         if (pending.Count == 0)
         {
             observer.Notice(already > 0
@@ -67,7 +72,9 @@ public sealed class BertScoreStep(IModelLoader loader)
             $"{label}: scoring {pending.Count} answer(s){(already > 0 ? $", {already} reused" : "")}{(withoutReference > 0 ? $", {withoutReference} without a reference skipped" : "")}"));
         using (var lease = await loader.LeaseEmbedderAsync(model.Argument, cancellationToken).ConfigureAwait(false))
         {
-            var metric = new BertScoreMetric(lease.Client, idf: null);
+            // idf (BertScore:Idf) counts over every instance's reference answer in the run, so a resume weighs tokens the same way
+            var idf = model.Idf ? BertScore.InverseDocumentFrequency(references.Values.Select(lease.Client.TokenIds)) : null;
+            var metric = new BertScoreMetric(lease.Client, idf);
             await using var progress = await observer.BeginProgressAsync([new ProgressItem(label, label, pending.Count)], cancellationToken).ConfigureAwait(false);
             var sink = progress.For(label);
             var batch = new List<(long RequestId, double Value)>(CommitEvery);
@@ -99,6 +106,9 @@ public sealed class BertScoreStep(IModelLoader loader)
         {
             model = model.Name,
             sha256 = model.Sha256,
+            engine = model.Encoding.Engine,
+            layer = model.Encoding.Layer,
+            idf = model.Idf,
             metric = BertScoreMetric.MetricName,
             computed = pending.Count,
             reused = already,

@@ -44,8 +44,18 @@ public sealed record PreparedModel(
 /// <summary>The database EHRSQL answers are executed against.</summary>
 public sealed record EhrSqlDatabase(string Path, string Sha256, string Source, TimeSpan QueryTimeout, int MaxRows);
 
-/// <summary>The embedding model of BERTScore, checked (not loaded) and hashed.</summary>
-public sealed record BertScoreModel(string Argument, string Name, string Path, string Sha256, long SizeBytes, string Architecture, string Quantization, long Parameters);
+/// <summary>The embedding model of BERTScore, checked and hashed (a GGUF file from its header; an ONNX file opened once).</summary>
+public sealed record BertScoreModel(string Argument, string Name, string Path, string Sha256, long SizeBytes, string Architecture, string Quantization, long Parameters)
+{
+    /// <summary>Which path and layer score (an ONNX export's hidden layer, or a GGUF model's final layer).</summary>
+    public BertScoreEncoding Encoding { get; init; } = BertScoreEncoding.Gguf;
+
+    /// <summary>True when tokens are weighted by idf over the run's references (BertScore:Idf).</summary>
+    public bool Idf { get; init; }
+
+    /// <inheritdoc cref="BertScoreEncoding.Describe"/>
+    public string Describe() => Encoding.Describe();
+}
 
 /// <summary>Everything a run needs before any model is loaded.</summary>
 public sealed record PlannedRun(

@@ -69,7 +69,33 @@ public sealed record ManifestEhrSqlDatabase(string Path, string Sha256, string S
 /// <summary>The BERTScore embedding model.</summary>
 public sealed record ManifestBertScoreModel(
     string Name, string Argument, string File, string Sha256, long SizeBytes, string Architecture, string Quantization, long Parameters, string Metric,
-    bool Idf, bool Rescaled);
+    bool Idf, bool Rescaled)
+{
+    /// <summary>Which path and layer scored; null in manifests written before the ONNX path (then the GGUF path).</summary>
+    public BertScoreEncoding? Encoding { get; init; }
+
+    /// <inheritdoc cref="BertScoreEncoding.Describe"/>
+    public string Describe() => (Encoding ?? BertScoreEncoding.Gguf).Describe();
+}
+
+/// <summary>How BERTScore's encoder is read: the path, the layer and, for ONNX, what the layer and tokens come from.</summary>
+/// <param name="Engine">"onnx" (ONNX Runtime, a chosen hidden layer) or "gguf" (llama.cpp, the final layer).</param>
+/// <param name="Layer">ONNX: the hidden state scored (0 the embeddings); null: the GGUF model's final layer.</param>
+/// <param name="Layers">ONNX: the encoder's layers.</param>
+/// <param name="ModelType">ONNX: BertScore:ModelType, which the default layer and casing follow.</param>
+/// <param name="Vocabulary">ONNX: the vocab.txt.</param>
+/// <param name="VocabularySha256">ONNX: the vocab.txt's SHA-256.</param>
+/// <param name="ExecutionProvider">ONNX: the execution provider when the run was planned ("CUDA", or "CPU" with why).</param>
+public sealed record BertScoreEncoding(
+    string Engine, int? Layer = null, int? Layers = null, string? ModelType = null, string? Vocabulary = null, string? VocabularySha256 = null,
+    string? ExecutionProvider = null)
+{
+    /// <summary>The GGUF path.</summary>
+    public static BertScoreEncoding Gguf { get; } = new("gguf");
+
+    /// <summary>"ONNX layer 5 of 6" or "GGUF final layer".</summary>
+    public string Describe() => Engine == "onnx" ? $"ONNX layer {Layer} of {Layers}" : "GGUF final layer";
+}
 
 /// <summary>
 /// A run's stored configuration: the plan, the models (with their files' hashes), the data (with its hashes), the

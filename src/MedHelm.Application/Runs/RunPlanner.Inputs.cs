@@ -2,6 +2,7 @@ using System.Globalization;
 using MedHelm.Application.Errors;
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
+using MedHelm.Application.Options;
 using MedHelm.Evaluation.Datasets.Private;
 using MedHelm.Evaluation.EhrSql;
 using MedHelm.Evaluation.Metrics;
@@ -98,6 +99,12 @@ public sealed partial class RunPlanner
             throw new NotFoundException($"--bertscore-model: the model file {resolved.Path} of '{argument}' (Models:{argument}:File in appsettings.json) does not exist.");
         }
 
+        var options = bertScoreOptions?.Value ?? new BertScoreOptions();
+        if (OnnxEncoders.IsOnnx(resolved.Path))
+        {
+            return PrepareOnnxEncoder(argument, resolved, options);
+        }
+
         ModelFile file;
         try
         {
@@ -113,6 +120,26 @@ public sealed partial class RunPlanner
             throw new RequestValidationException(EmbeddingModels.NotAnEncoder("--bertscore-model", resolved.Path, file.Architecture));
         }
 
-        return new BertScoreModel(argument, resolved.Name, resolved.Path, file.Sha256, file.SizeBytes, architecture, file.Quantization, file.Parameters);
+        return new BertScoreModel(argument, resolved.Name, resolved.Path, file.Sha256, file.SizeBytes, architecture, file.Quantization, file.Parameters)
+        {
+            Idf = options.Idf,
+        };
+    }
+
+    /// <summary>
+    /// An ONNX encoder is opened once here (a BERT-sized model loads in about a second), so that a missing vocabulary, an
+    /// export without hidden states or a layer out of range is refused before any answer is generated.
+    /// </summary>
+    private BertScoreModel PrepareOnnxEncoder(string argument, ResolvedModel resolved, BertScoreOptions options)
+    {
+        var settings = OnnxEncoders.Settings(resolved.Path, options, paths);
+        using var encoder = OnnxEncoders.Open(settings, "--bertscore-model");
+        return new BertScoreModel(
+            argument, options.ModelType, resolved.Path, ModelFiles.Sha256(resolved.Path), new FileInfo(resolved.Path).Length, "onnx", "n/a", Parameters: 0)
+        {
+            Encoding = new BertScoreEncoding(
+                "onnx", encoder.Layer, encoder.Layers, options.ModelType, settings.VocabularyPath, ModelFiles.Sha256(settings.VocabularyPath), encoder.ExecutionProvider),
+            Idf = options.Idf,
+        };
     }
 }

@@ -22,7 +22,8 @@ public sealed partial class RunPlanner(
     MedHelmPaths paths,
     IOptions<JuryOptions> jury,
     IOptions<DemoOptions> demo,
-    IOptions<EhrSqlDatabaseOptions> ehrSql)
+    IOptions<EhrSqlDatabaseOptions> ehrSql,
+    IOptions<BertScoreOptions>? bertScoreOptions = null)
 {
     /// <summary>Source path recorded for the bundled samples a run stores (not counted as imports).</summary>
     public const string BundledSourcePrefix = "bundled:";
@@ -111,6 +112,16 @@ public sealed partial class RunPlanner(
                     $"Run '{runId}' computed BERTScore with {storedModel.File} (sha256 {storedModel.Sha256}); --bertscore-model {bertScore.Argument} is now {bertScore.Path} with sha256 {bertScore.Sha256}. " +
                     "A resumed run must use the same embedding model file; start a new run instead.");
             }
+
+            if (stored?.BertscoreModel is { } before
+                && (before.Encoding?.Layer != bertScore.Encoding.Layer || before.Idf != bertScore.Idf
+                    || !string.Equals(before.Encoding?.VocabularySha256, bertScore.Encoding.VocabularySha256, StringComparison.Ordinal)))
+            {
+                throw new ConflictException(
+                    $"Run '{runId}' computed BERTScore with {before.Describe()}{(before.Idf ? ", idf" : "")} (vocabulary sha256 {before.Encoding?.VocabularySha256 ?? "none"}); " +
+                    $"the BertScore settings now give {bertScore.Describe()}{(bertScore.Idf ? ", idf" : "")} (vocabulary sha256 {bertScore.Encoding.VocabularySha256 ?? "none"}). " +
+                    "A resumed run must score as it started; restore the settings or start a new run.");
+            }
         }
 
         var models = PrepareModels(plan.Models);
@@ -176,7 +187,10 @@ public sealed partial class RunPlanner(
             BertscoreModel = run.BertScore is { } bert
                 ? new ManifestBertScoreModel(
                     bert.Name, bert.Argument, bert.Path, bert.Sha256, bert.SizeBytes, bert.Architecture, bert.Quantization, bert.Parameters,
-                    Core.Metrics.BertScoreMetric.MetricName, Idf: false, Rescaled: false)
+                    Core.Metrics.BertScoreMetric.MetricName, bert.Idf, Rescaled: false)
+                {
+                    Encoding = bert.Encoding,
+                }
                 : null,
         };
     }

@@ -39,7 +39,7 @@ internal static class AgreementCommand
         };
         var embeddingModel = new Option<string?>("--embedding-model")
         {
-            Description = "With --run: BERT-family GGUF model (name from appsettings Models, or a path) to compute BERTScore of the stored outputs.",
+            Description = "With --run: BERTScore's encoder (an ONNX export FILE.onnx with hidden states, or a BERT-family GGUF model: name from appsettings Models, or a path) to compute BERTScore of the stored outputs.",
         };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
 

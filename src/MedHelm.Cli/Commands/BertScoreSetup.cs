@@ -15,10 +15,10 @@ internal static class BertScoreSetup
         var lease = await host.Service<IModelLoader>().LeaseEmbedderAsync(model, cancellationToken);
         try
         {
-            IReadOnlyDictionary<int, double>? idf = null;
+            IdfWeights? idf = null;
             if (withIdf)
             {
-                var references = new List<int[]>();
+                var references = new List<IReadOnlyList<int>>();
                 RegularFiles.EnsureRegular(inputPath, "prediction file");
                 foreach (var text in await File.ReadAllLinesAsync(inputPath, cancellationToken))
                 {
@@ -32,7 +32,7 @@ internal static class BertScoreSetup
                         using var json = JsonDocument.Parse(text);
                         if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("gold", out var gold) && gold.ValueKind == JsonValueKind.String)
                         {
-                            references.Add(lease.Client.Vocabulary.Tokenize(gold.GetString()!, addSpecial: false, parseSpecial: false));
+                            references.Add(lease.Client.TokenIds(gold.GetString()!));
                         }
                     }
                     catch (JsonException)

@@ -23,7 +23,7 @@ internal static class MetricsCommand
         var database = new Option<FileInfo?>("--database") { Description = "SQLite database for ehr_sql_execution_accuracy (opened read-only)." };
         var timeout = new Option<double>("--sql-timeout") { Description = "Seconds each SQL query may run (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultTimeout.TotalSeconds }.Checked();
         var maxRows = new Option<int>("--sql-max-rows") { Description = "Most rows a SQL query may return (EHRSQL).", DefaultValueFactory = _ => EhrSqlExecutionAccuracy.DefaultMaxRows }.Checked();
-        var embeddingModel = new Option<string?>("--embedding-model") { Description = "BERT-family GGUF model (name from appsettings Models, or a path) for bertscore." };
+        var embeddingModel = new Option<string?>("--embedding-model") { Description = "BERTScore's encoder for bertscore: an ONNX export FILE.onnx with hidden states (BertScore settings), or a BERT-family GGUF model (name from appsettings Models, or a path)." };
         var idf = new Option<bool>("--idf") { Description = "bertscore: weight tokens by inverse document frequency over the file's references." };
 
         var score = new Command("score", "Score a JSONL file of predictions and print the aggregate (and per-line scores with --json).")
@@ -40,7 +40,7 @@ internal static class MetricsCommand
             IDisposable? embedder = null;
             if (IsBertScore(name))
             {
-                var model = parse.GetValue(embeddingModel) ?? throw new ArgumentException("--embedding-model is required for bertscore (a BERT-family GGUF file).");
+                var model = parse.GetValue(embeddingModel) ?? throw new ArgumentException("--embedding-model is required for bertscore (an ONNX encoder export or a BERT-family GGUF file).");
                 (selected, embedder) = await BertScoreSetup.CreateAsync(host, model, file.FullName, parse.GetValue(idf), token);
             }
             else if (IsEhrSql(name))

@@ -27,7 +27,8 @@ internal static class RunCommand
         var bertScoreModel = new Option<string?>("--bertscore-model")
         {
             Description = "Also store BERTScore-F1 of every open-ended answer with a reference (secondary, off the leaderboard), computed after the jury " +
-                "with this BERT-family GGUF model (Models name or file). Default: off.",
+                "with this encoder: an ONNX export with hidden states (FILE.onnx, read at the BertScore section's layer, as HELM's bert_score) or a BERT-family GGUF model " +
+                "(Models name or file; its final layer). Default: off.",
         };
         var samples = new Option<bool>("--samples")
         {

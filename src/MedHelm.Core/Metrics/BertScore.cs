@@ -1,11 +1,18 @@
 namespace MedHelm.Core.Metrics;
 
 /// <summary>One contextual token embedding: the token's id (for idf weighting) and its vector.</summary>
-public sealed record TokenVector(int TokenId, float[] Vector);
+/// <param name="TokenId">The token's id in the model's vocabulary.</param>
+/// <param name="Vector">The token's contextual embedding.</param>
+/// <param name="Special">
+/// A special token ([CLS], [SEP]) that bert_score keeps: it can be the best match of another token but carries no
+/// weight of its own.
+/// </param>
+public sealed record TokenVector(int TokenId, float[] Vector, bool Special = false);
 
 /// <summary>
-/// Produces contextual token embeddings of a text (special tokens such as [CLS]/[SEP] left out). Implemented over
-/// a local BERT-family GGUF model in MedHelm.Inference.Llama.
+/// Produces contextual token embeddings of a text. Implemented over a BERT-family GGUF model's final layer in
+/// MedHelm.Inference.Llama (special tokens left out) and over an ONNX export's hidden states of one layer in
+/// MedHelm.Inference.Onnx (special tokens kept and marked, as bert_score does).
 /// </summary>
 public interface ITokenEmbedder
 {
@@ -13,6 +20,25 @@ public interface ITokenEmbedder
     string ModelName { get; }
 
     IReadOnlyList<TokenVector> EmbedTokens(string text);
+
+    /// <summary>The text's token ids without special tokens (what idf weights are counted over).</summary>
+    IReadOnlyList<int> TokenIds(string text);
+}
+
+/// <summary>
+/// idf weights as bert_score computes them over M reference texts: idf(w) = ln((M + 1) / (df(w) + 1)) for a token
+/// seen in df(w) of them, ln(M + 1) for a token seen in none.
+/// </summary>
+public sealed class IdfWeights(IReadOnlyDictionary<int, double> known, double unseen)
+{
+    /// <summary>The weights of the tokens seen in the reference texts.</summary>
+    public IReadOnlyDictionary<int, double> Known { get; } = known;
+
+    /// <summary>The weight of a token seen in no reference text.</summary>
+    public double Unseen { get; } = unseen;
+
+    /// <summary>The weight of <paramref name="token"/>.</summary>
+    public double this[int token] => Known.TryGetValue(token, out var w) ? w : Unseen;
 }
 
 /// <summary>BERTScore precision, recall and F1 of one candidate against one reference.</summary>
@@ -21,15 +47,19 @@ public sealed record BertScoreResult(double Precision, double Recall, double F1)
 /// <summary>
 /// BERTScore (Zhang et al., 2020): every candidate token is matched greedily to its most similar reference token
 /// (cosine similarity of contextual embeddings) and the other way round. Precision is the (idf-weighted) mean of the
-/// candidate tokens' best similarities, recall the same over the reference tokens, F1 their harmonic mean. No
-/// baseline rescaling. An empty side gives 0. When idf weights sum to zero on a side (every token is in every
-/// reference), tokens are weighted equally instead of dividing by zero.
+/// candidate tokens' best similarities, recall the same over the reference tokens, F1 = 2PR / (P + R) (0 when
+/// P + R = 0). Special tokens (<see cref="TokenVector.Special"/>) take part in the matching as bert_score's [CLS] and
+/// [SEP] do, with weight 0. No baseline rescaling (HELM's MedHELM runs set rescale_with_baseline=False). A side with no
+/// non-special token gives 0, as bert_score does for an empty sentence. Where bert_score would divide by zero (idf
+/// weights that sum to zero on a side: every token is in every reference) the tokens are weighted equally instead.
 /// </summary>
 public static class BertScore
 {
-    public static BertScoreResult Compute(IReadOnlyList<TokenVector> candidate, IReadOnlyList<TokenVector> reference, IReadOnlyDictionary<int, double>? idf = null)
+    public static BertScoreResult Compute(IReadOnlyList<TokenVector> candidate, IReadOnlyList<TokenVector> reference, IdfWeights? idf = null)
     {
-        if (candidate.Count == 0 || reference.Count == 0)
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(reference);
+        if (!candidate.Any(t => !t.Special) || !reference.Any(t => !t.Special))
         {
             return new BertScoreResult(0, 0, 0);
         }
@@ -45,7 +75,7 @@ public static class BertScore
             }
         }
 
-        if (idf is not null && (candidate.Sum(t => Weight(idf, t.TokenId)) <= 0 || reference.Sum(t => Weight(idf, t.TokenId)) <= 0))
+        if (idf is not null && (candidate.Sum(t => Weight(idf, t)) <= 0 || reference.Sum(t => Weight(idf, t)) <= 0))
         {
             // every token occurs in every reference: idf gives no information, so weigh tokens equally
             idf = null;
@@ -60,7 +90,7 @@ public static class BertScore
                 best = Math.Max(best, similarity[i, j]);
             }
 
-            var w = Weight(idf, candidate[i].TokenId);
+            var w = Weight(idf, candidate[i]);
             precision += w * best;
             precisionWeight += w;
         }
@@ -74,20 +104,24 @@ public static class BertScore
                 best = Math.Max(best, similarity[i, j]);
             }
 
-            var w = Weight(idf, reference[j].TokenId);
+            var w = Weight(idf, reference[j]);
             recall += w * best;
             recallWeight += w;
         }
 
         var p = precisionWeight > 0 ? precision / precisionWeight : 0;
         var rec = recallWeight > 0 ? recall / recallWeight : 0;
-        var f = p + rec > 0 ? 2 * p * rec / (p + rec) : 0;
+        var f = p + rec != 0 ? 2 * p * rec / (p + rec) : 0;
         return new BertScoreResult(p, rec, f);
     }
 
-    /// <summary>idf(w) = ln((M + 1) / (df(w) + 1)) over M reference texts, as in the BERTScore paper's code.</summary>
-    public static IReadOnlyDictionary<int, double> InverseDocumentFrequency(IEnumerable<IEnumerable<int>> referenceTokenIds)
+    /// <summary>
+    /// idf(w) = ln((M + 1) / (df(w) + 1)) over M reference texts (their token ids without special tokens), ln(M + 1)
+    /// for a token in none of them, as bert_score's get_idf_dict.
+    /// </summary>
+    public static IdfWeights InverseDocumentFrequency(IEnumerable<IEnumerable<int>> referenceTokenIds)
     {
+        ArgumentNullException.ThrowIfNull(referenceTokenIds);
         var documentFrequency = new Dictionary<int, int>();
         var documents = 0;
         foreach (var document in referenceTokenIds)
@@ -99,11 +133,13 @@ public static class BertScore
             }
         }
 
-        return documentFrequency.ToDictionary(kv => kv.Key, kv => Math.Log((documents + 1.0) / (kv.Value + 1.0)));
+        return new IdfWeights(
+            documentFrequency.ToDictionary(kv => kv.Key, kv => Math.Log((documents + 1.0) / (kv.Value + 1.0))),
+            Math.Log(documents + 1.0));
     }
 
-    private static double Weight(IReadOnlyDictionary<int, double>? idf, int token) =>
-        idf is null ? 1.0 : idf.TryGetValue(token, out var w) ? w : Math.Log(2.0); // unseen tokens: as if in no document of one
+    private static double Weight(IdfWeights? idf, TokenVector token) =>
+        token.Special ? 0.0 : idf is null ? 1.0 : idf[token.TokenId];
 
     private static double[] Normalize(float[] v)
     {
@@ -133,7 +169,7 @@ public static class BertScore
 /// The <c>bertscore</c> metric: precision, recall and F1 from an <see cref="ITokenEmbedder"/>. Main statistic
 /// <c>bertscore_f1</c>. The same in helm and corrected mode (HELM computes it with the same definition).
 /// </summary>
-public sealed class BertScoreMetric(ITokenEmbedder embedder, IReadOnlyDictionary<int, double>? idf = null) : MeanMetric
+public sealed class BertScoreMetric(ITokenEmbedder embedder, IdfWeights? idf = null) : MeanMetric
 {
     public const string MetricName = "bertscore_f1";
 

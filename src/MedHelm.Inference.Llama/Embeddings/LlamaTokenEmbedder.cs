@@ -45,6 +45,9 @@ public sealed unsafe class LlamaTokenEmbedder : ITokenEmbedder, IDisposable
     /// <summary>Tokens per text that are embedded; the rest is cut off.</summary>
     public int MaxTokens { get; }
 
+    /// <inheritdoc />
+    public IReadOnlyList<int> TokenIds(string text) => _model.Vocabulary.Tokenize(text, addSpecial: false, parseSpecial: false);
+
     public IReadOnlyList<TokenVector> EmbedTokens(string text)
     {
         var tokens = _model.Vocabulary.Tokenize(text, addSpecial: true, parseSpecial: false);

@@ -19,12 +19,18 @@ public sealed class RunHarness : IAsyncDisposable
 {
     private readonly TempFolder _home = new("medhelm-app-");
 
-    public RunHarness(EndpointsOptions? endpoints = null, EhrSqlDatabaseOptions? ehrSql = null)
+    public RunHarness(EndpointsOptions? endpoints = null, EhrSqlDatabaseOptions? ehrSql = null, BertScoreOptions? bertScore = null)
     {
         Paths = new MedHelmPaths(_home.Path, new StorageOptions());
         Endpoints = endpoints ?? new EndpointsOptions();
         EhrSql = ehrSql ?? new EhrSqlDatabaseOptions();
+        BertScore = bertScore ?? new BertScoreOptions();
+        // BERTScore's ONNX path is real (ONNX Runtime on a generated encoder); only chat models are scripted
+        Loader.Embedder = path => OnnxEncoders.Open(OnnxEncoders.Settings(path, BertScore, Paths), "BERTScore model");
     }
+
+    /// <summary>The BertScore settings (mutable between runs, as a changed appsettings.json).</summary>
+    public BertScoreOptions BertScore { get; }
 
     public EhrSqlDatabaseOptions EhrSql { get; }
 
@@ -60,7 +66,7 @@ public sealed class RunHarness : IAsyncDisposable
     {
         await using var database = await OpenDatabaseAsync();
         var resolver = new ModelResolver(Paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(Endpoints), NullLoggerFactory.Instance);
-        var planner = new RunPlanner(resolver, Paths, MsOptions.Create(new JuryOptions()), MsOptions.Create(new DemoOptions()), MsOptions.Create(EhrSql));
+        var planner = new RunPlanner(resolver, Paths, MsOptions.Create(new JuryOptions()), MsOptions.Create(new DemoOptions()), MsOptions.Create(EhrSql), MsOptions.Create(BertScore));
         var jury = new JuryStep(Loader, planner, resolver, MsOptions.Create(new JuryOptions()), NullLoggerFactory.Instance);
         var bertScore = new BertScoreStep(Loader);
         var orchestrator = new RunOrchestrator(new Lazy<IResultsDatabase>(database), planner, Loader, jury, bertScore, NullLoggerFactory.Instance);

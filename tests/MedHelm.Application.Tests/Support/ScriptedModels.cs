@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using MedHelm.Application.Models;
 using MedHelm.Core.Catalog;
-using MedHelm.Inference.Llama.Embeddings;
+using MedHelm.Core.Metrics;
 using Microsoft.Extensions.AI;
 
 namespace MedHelm.Application.Tests.Support;
@@ -55,8 +55,15 @@ public sealed class ScriptedModelLoader : IModelLoader
         return Task.FromResult(new ModelLease<IChatClient>(client, 1, new Release(() => Interlocked.Decrement(ref _open))));
     }
 
-    public Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("BERTScore needs a real embedding model (covered by the CLI tests).");
+    /// <summary>Opens BERTScore's encoder from its path (a real one: the GGUF path is covered by the CLI tests).</summary>
+    public Func<string, ITokenEmbedder>? Embedder { get; set; }
+
+    public Task<ModelLease<ITokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken)
+    {
+        var embedder = Embedder?.Invoke(model) ?? throw new NotSupportedException("no BERTScore encoder for the scripted loader");
+        Leases.Enqueue(("bertscore:" + Path.GetFileName(model), AccessTier.Public));
+        return Task.FromResult(new ModelLease<ITokenEmbedder>(embedder, 1, (IDisposable)embedder));
+    }
 
     public Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("sentence embeddings need a real embedding model (covered by the service tests).");

@@ -34,7 +34,7 @@ public sealed class BertScoreTests
     {
         TokenVector[] candidate = [T(1, 1, 0), T(2, 0, 1)];
         TokenVector[] reference = [T(1, 1, 0)];
-        var idf = new Dictionary<int, double> { [1] = 0.1, [2] = 1.0 };
+        var idf = new IdfWeights(new Dictionary<int, double> { [1] = 0.1, [2] = 1.0 }, unseen: 5.0);
         // precision = (0.1 * 1 + 1.0 * 0) / 1.1
         var r = BertScore.Compute(candidate, reference, idf);
         Assert.Equal(0.1 / 1.1, r.Precision, 12);
@@ -48,6 +48,27 @@ public sealed class BertScoreTests
         Assert.Equal(Math.Log(4.0 / 4.0), idf[1], 12);
         Assert.Equal(Math.Log(4.0 / 2.0), idf[2], 12);
         Assert.Equal(Math.Log(4.0 / 2.0), idf[3], 12);
+        Assert.Equal(Math.Log(4.0), idf[99], 12); // in no reference: ln(M + 1), as bert_score's default
+    }
+
+    [Fact]
+    public void Special_tokens_are_matched_but_carry_no_weight()
+    {
+        // candidate token y matches the reference's [CLS] (y-axis) best: precision counts that match; the [CLS] itself
+        // adds nothing to recall, which averages over the reference's one ordinary token x.
+        TokenVector[] candidate = [new(7, [0, 1], Special: true), T(2, 0, 1)];
+        TokenVector[] reference = [new(7, [0, 1], Special: true), T(1, 1, 0)];
+        var r = BertScore.Compute(candidate, reference);
+        Assert.Equal(1.0, r.Precision, 12);
+        Assert.Equal(0.0, r.Recall, 12);
+        Assert.Equal(0.0, r.F1, 12);
+    }
+
+    [Fact]
+    public void A_side_of_special_tokens_only_scores_zero()
+    {
+        TokenVector[] empty = [new(7, [1, 0], Special: true), new(8, [0, 1], Special: true)];
+        Assert.Equal(new BertScoreResult(0, 0, 0), BertScore.Compute(empty, [T(1, 1, 0)]));
     }
 
     [Fact]

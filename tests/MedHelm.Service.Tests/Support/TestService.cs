@@ -8,7 +8,7 @@ using MedHelm.Application.Options;
 using MedHelm.Application.Ports;
 using MedHelm.Core.Catalog;
 using MedHelm.Gguf.TestModels;
-using MedHelm.Inference.Llama.Embeddings;
+using MedHelm.Core.Metrics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -213,7 +213,7 @@ public sealed class ScriptedLoader : IModelLoader
         return Task.FromResult(new ModelLease<IChatClient>(client, 1, client));
     }
 
-    public Task<ModelLease<LlamaTokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
+    public Task<ModelLease<ITokenEmbedder>> LeaseEmbedderAsync(string model, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the service tests run no BERTScore");
 
     public Task<ModelLease<IEmbeddingGenerator<string, Embedding<float>>>> LeaseEmbeddingGeneratorAsync(string model, CancellationToken cancellationToken) =>
