@@ -2,7 +2,10 @@
 # Builds llama.cpp from the pinned source (unpacked by install-runtime.sh --source) for this machine's CPU
 # (-march=native) into runtimes/llama/native/, together with llama.cpp's own llama-batched-bench, the reference
 # for docs/performance.md. Select it with Inference:Backend = native. About 12 minutes on 2 cores.
-#   scripts/build-llama-native.sh [--cuda [--force-mmq]]   (--cuda needs the CUDA toolkit, nvcc, on this machine)
+#   scripts/build-llama-native.sh [--invariant] [--cuda [--force-mmq]]   (--cuda needs the CUDA toolkit, nvcc, on this machine)
+# --invariant builds the CPU backend without llamafile's tinyBLAS and without weight repacking (GGML_LLAMAFILE=OFF,
+# GGML_CPU_REPACK=OFF): every matrix product then takes ggml's own kernels whatever the batch, which Determinism
+# BatchInvariant needs for byte-identical outputs across sequence counts on the CPU (docs/engine.md; slower prompts).
 # --force-mmq builds the CUDA backend with GGML_CUDA_FORCE_MMQ: quantized matrix products take llama.cpp's own MMQ
 # kernels at every batch size instead of switching to cuBLAS for large batches (Determinism BatchInvariant on CUDA,
 # docs/engine.md).
@@ -17,6 +20,7 @@ for arg in "$@"; do
   case "$arg" in
     --cuda) extra+=(-DGGML_CUDA=ON) ;;
     --force-mmq) extra+=(-DGGML_CUDA_FORCE_MMQ=ON) ;;
+    --invariant) extra+=(-DGGML_LLAMAFILE=OFF -DGGML_CPU_REPACK=OFF) ;;
     *) echo "build-llama-native: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done

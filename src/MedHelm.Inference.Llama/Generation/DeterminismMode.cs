@@ -7,8 +7,10 @@ namespace MedHelm.Inference.Llama.Generation;
 public enum DeterminismMode
 {
     /// <summary>
-    /// Byte-identical greedy outputs whatever else shares the batch: across repeated runs, any number of sequences,
-    /// with or without prefix reuse, after a resume. Flash attention off and no weight repacking on the CPU.
+    /// Greedy outputs that do not depend on what else shares the batch: flash attention off and no weight repacking
+    /// on the CPU. Byte-identical across sequence counts and prefix reuse on the CPU only with a library built without
+    /// llamafile (scripts/build-llama-native.sh --invariant): llama.cpp switches between tinyBLAS and its own dot
+    /// product by the number of tokens in a product (docs/engine.md).
     /// </summary>
     BatchInvariant,
 
