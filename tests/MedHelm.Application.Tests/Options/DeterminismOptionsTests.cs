@@ -1,4 +1,5 @@
 using MedHelm.Application.Options;
+using MedHelm.Application.Runs;
 using MedHelm.Inference.Llama.Generation;
 
 namespace MedHelm.Application.Tests.Options;
@@ -57,5 +58,16 @@ public sealed class DeterminismOptionsTests
 
         Assert.True(result.Failed);
         Assert.Contains("Models:m:Determinism must be BatchInvariant, Repeatable or Fastest", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(DeterminismMode.BatchInvariant, null)]
+    [InlineData(DeterminismMode.Repeatable, "Repeatable")]
+    [InlineData(DeterminismMode.Fastest, "Fastest")]
+    public void Outputs_of_the_modes_that_depend_on_the_batch_are_stored_under_their_own_ledger_keys(DeterminismMode mode, string? expected)
+    {
+        var model = new PreparedModel("m.gguf", "m", "/m.gguf", new LocalModelOptions { File = "m.gguf", Determinism = mode }, "abc", 1, "llama", "Q8_0", 1);
+
+        Assert.Equal(expected, model.DecodingExtras.TryGetValue("determinism", out var value) ? value : null);
     }
 }
