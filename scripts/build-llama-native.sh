@@ -31,4 +31,5 @@ cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_
 cmake --build "$build" -j "$(nproc)" --target llama llama-batched-bench
 rm -rf "$dest"; mkdir -p "$dest"
 cp -a "$build"/bin/*.so* "$build"/bin/llama-batched-bench "$dest"/
+printf '%s\n' "${extra[@]}" > "$dest/build-flags.txt" # what the tests and docs/engine.md check (GGML_LLAMAFILE=OFF: --invariant)
 echo "llama.cpp built for this CPU into $dest (use Inference:Backend=native)"

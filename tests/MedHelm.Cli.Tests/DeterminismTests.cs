@@ -10,7 +10,8 @@ namespace MedHelm.Cli.Tests;
 /// outputs whatever the number of sequences, with and without prefix reuse, and the jury's verdicts repeat too. A
 /// generated 12-layer 768-wide Q8_0 model: its nearly flat logits flip an argmax on a last-bit difference, which the
 /// 2-layer models of the other tests are too small to show (docs/engine.md, "Determinism"). Each run has its own home,
-/// so no stored completion is reused.
+/// so no stored completion is reused. They run on the CPU library built without llamafile and are skipped, with the
+/// reason, where it is not installed (<see cref="InvariantRuntime"/>).
 /// </summary>
 [Trait("Category", TestCategories.Slow)]
 public sealed class DeterminismTests
@@ -22,9 +23,10 @@ public sealed class DeterminismTests
     private static readonly string[] Words =
         "patient note fever cough pain chest dose daily tablet history allergy blood pressure heart rate normal follow clinic review plan left right acute chronic mild severe stable improved denies reports".Split(' ');
 
-    [Fact]
+    [SkippableFact]
     public async Task Outputs_are_identical_at_16_16_1_and_4_sequences_with_the_default_settings()
     {
+        Skip.If(InvariantRuntime.Missing() is { } missing, missing);
         using var folder = new TempFolder("medhelm-determinism-");
         var model = WriteModel(folder);
         var (definition, instances) = WriteLetterBenchmark(folder, sharedPrefix: false);
@@ -39,9 +41,10 @@ public sealed class DeterminismTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Outputs_are_identical_with_and_without_prefix_reuse_on_a_shared_prefix_set()
     {
+        Skip.If(InvariantRuntime.Missing() is { } missing, missing);
         using var folder = new TempFolder("medhelm-determinism-");
         var model = WriteModel(folder);
         var (definition, instances) = WriteLetterBenchmark(folder, sharedPrefix: true);
@@ -54,9 +57,10 @@ public sealed class DeterminismTests
         Same(alone, reused4, "Sequences 1 without prefix reuse against Sequences 4 with it");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Three_judges_give_the_same_verdicts_at_4_and_at_1_sequence()
     {
+        Skip.If(InvariantRuntime.Missing() is { } missing, missing);
         using var folder = new TempFolder("medhelm-determinism-");
         var answerer = folder.PathOf("answers.gguf");
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 5 }, answerer);
@@ -92,7 +96,7 @@ public sealed class DeterminismTests
                 models[$"j{j + 1}"] = new { File = judges[j], Sequences = sequences, ContextPerSequence = 2048 };
             }
 
-            using var home = new TempHome(new { Models = models, Jury = new { Judges = new[] { "j1", "j2", "j3" }, MaxExplanationChars = 60 } });
+            using var home = new TempHome(new { InvariantRuntime.Inference, Models = models, Jury = new { Judges = new[] { "j1", "j2", "j3" }, MaxExplanationChars = 60 } });
             await ImportAsync(home, definition, instances);
             var run = await CliProcess.RunAsync(["run", "--benchmarks", "determinism_handoff", "--models", "a", "--run-id", "r"], home.Folder, timeoutSeconds: 900);
             Assert.True(run.ExitCode == 0, run.ToString());
@@ -149,7 +153,7 @@ public sealed class DeterminismTests
     /// <summary>One run in a fresh home: instance id → output_sha256.</summary>
     private static async Task<Dictionary<string, string>> RunAsync(string definition, string instances, object settings)
     {
-        using var home = new TempHome(new { Models = new Dictionary<string, object> { ["m"] = settings } });
+        using var home = new TempHome(new { InvariantRuntime.Inference, Models = new Dictionary<string, object> { ["m"] = settings } });
         await ImportAsync(home, definition, instances);
         var run = await CliProcess.RunAsync(["run", "--benchmarks", "determinism_letters", "--models", "m", "--jury", "none", "--run-id", "r"], home.Folder, timeoutSeconds: 900);
         Assert.True(run.ExitCode == 0, run.ToString());
