@@ -7,7 +7,8 @@
 #
 #   scripts/determinism-bench.sh [--modes BatchInvariant,Repeatable,Fastest] [--sequences 16] [--rounds 2]
 #                                [--instances 64] [--threads N] [--backend cpu|native|cuda] [--gpu-layers 0] [--keep DIR]
-# --sequences takes a comma list (e.g. 16,1,4): every mode runs at each count. --backend picks Inference:Backend.
+# --sequences takes a comma list (e.g. 16,1,4): every mode runs at each count. --backend picks Inference:Backend
+# (the runtime from scripts/install-runtime.sh [--cuda] or scripts/build-llama-native.sh [--invariant] must be installed).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 modes="BatchInvariant,Repeatable,Fastest" sequences="16" rounds=2 instances=64 threads="$(nproc)" backend="" gpu_layers=0 keep=""
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --backend) backend="$2"; shift 2 ;;
     --gpu-layers) gpu_layers="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "determinism-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -66,7 +67,7 @@ JSON
   end=$(date +%s.%N)
   MEDHELM_HOME="$home" "${medhelm[@]}" runs show r --json > "$home/show.json"
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("\n".join(sorted(r["instance_id"]+" "+r["output_sha256"] for r in d["results"])))' "$home/show.json" > "$home/hashes.txt"
-  printf '%s %.1f\n' "$label" "$(echo "$end - $start" | bc)"
+  printf '%s %s\n' "$label" "$(python3 -c "print(f'{$end - $start:.1f}')")"
 }
 IFS=, read -ra mode_list <<< "$modes"; IFS=, read -ra seq_list <<< "$sequences"
 declare -A reference=()
@@ -75,7 +76,8 @@ for round in $(seq 1 "$rounds"); do
   for seqs in "${seq_list[@]}"; do
     for mode in "${mode_list[@]}"; do
       label="$mode-s$seqs-r$round"
-      read -r _ wall < <(run_one "$mode" "$seqs" "$label")
+      read -r _ wall < <(run_one "$mode" "$seqs" "$label") || true
+      [ -n "${wall:-}" ] || exit 1
       [ -n "${reference[$mode]:-}" ] || reference[$mode]="$work/home-$label/hashes.txt"
       differ=$(diff "${reference[$mode]}" "$work/home-$label/hashes.txt" | grep -c '^>' || true)
       printf '%-28s %8s %s of %s\n' "$label" "$wall" "$differ" "$instances"
