@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     --backend) backend="$2"; shift 2 ;;
     --gpu-layers) gpu_layers="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "determinism-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
