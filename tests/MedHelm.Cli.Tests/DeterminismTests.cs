@@ -26,7 +26,7 @@ public sealed class DeterminismTests
     [SkippableFact]
     public async Task Outputs_are_identical_at_16_16_1_and_4_sequences_with_the_default_settings()
     {
-        Skip.If(InvariantRuntime.Missing() is { } missing, missing);
+        Skip.If(InvariantRuntime.Missing() is not null, InvariantRuntime.Missing());
         using var folder = new TempFolder("medhelm-determinism-");
         var model = WriteModel(folder);
         var (definition, instances) = WriteLetterBenchmark(folder, sharedPrefix: false);
@@ -44,7 +44,7 @@ public sealed class DeterminismTests
     [SkippableFact]
     public async Task Outputs_are_identical_with_and_without_prefix_reuse_on_a_shared_prefix_set()
     {
-        Skip.If(InvariantRuntime.Missing() is { } missing, missing);
+        Skip.If(InvariantRuntime.Missing() is not null, InvariantRuntime.Missing());
         using var folder = new TempFolder("medhelm-determinism-");
         var model = WriteModel(folder);
         var (definition, instances) = WriteLetterBenchmark(folder, sharedPrefix: true);
@@ -60,7 +60,7 @@ public sealed class DeterminismTests
     [SkippableFact]
     public async Task Three_judges_give_the_same_verdicts_at_4_and_at_1_sequence()
     {
-        Skip.If(InvariantRuntime.Missing() is { } missing, missing);
+        Skip.If(InvariantRuntime.Missing() is not null, InvariantRuntime.Missing());
         using var folder = new TempFolder("medhelm-determinism-");
         var answerer = folder.PathOf("answers.gguf");
         TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 64, Seed = 5 }, answerer);
