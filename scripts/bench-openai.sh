@@ -9,7 +9,8 @@
 # Options: --clients 16  --requests 64  --prompt-tokens 128  --gen-tokens 32  --rounds 3  --threads N (default: all cores)
 #          --llama-server PATH|none (default runtimes/llama/server/llama-server from scripts/build-llama-server.sh)
 #          --model-file GGUF (default: generated with `medhelm models make-test-model --kind llama --layers 12 --embd 768 --quant q8_0`)
-# Both servers get the same llama.cpp libraries (the appliance loads llama-server's), the same model file, 16 sequences of 256 tokens, the same threads and batch sizes, greedy decoding and
+# Both servers get the same llama.cpp libraries (the appliance loads llama-server's), the same model file, 16 sequences of 256 tokens, the same threads and batch sizes,
+# llama.cpp's default kernels (the appliance's Determinism Fastest: flash attention auto, repacked weights), greedy decoding and
 # ignore_eos (every request generates exactly --gen-tokens tokens); each server's prompt is calibrated to --prompt-tokens
 # by its own usage count. After a warm-up round each, the servers take turns for --rounds rounds; each one's best is reported.
 set -euo pipefail
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --llama-server) llama_server="$2"; shift 2 ;;
     --model-file) model_file="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench-openai: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,7 +68,7 @@ fi
 cat > "$home/appsettings.json" <<JSON
 {
   "Inference": { "Backend": "$backend", "Threads": $threads },
-  "Models": { "bench": { "File": "$model_file", "Sequences": 16, "ContextPerSequence": 256, "BatchSize": 2048, "MicroBatchSize": 512 } }
+  "Models": { "bench": { "File": "$model_file", "Sequences": 16, "ContextPerSequence": 256, "BatchSize": 2048, "MicroBatchSize": 512, "Determinism": "Fastest" } }
 }
 JSON
 export MEDHELM_HOME="$home"

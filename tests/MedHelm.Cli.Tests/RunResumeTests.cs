@@ -21,10 +21,13 @@ public sealed class RunResumeTests(ITestOutputHelper output)
     [Fact]
     public async Task A_run_killed_ten_times_resumes_to_the_same_results_as_an_uninterrupted_run()
     {
-        // One sequence at a time and no prefix reuse: each answer is then computed alone from an empty KV cache, so
-        // it cannot depend on which other requests shared its batch (with several sequences llama.cpp's CPU kernels
-        // may round differently and flip a near-tie; see docs/runs.md). Everything else is the real path.
-        var models = new { Models = new Dictionary<string, object> { ["m"] = new { File = "m.gguf", Sequences = 1, ContextPerSequence = 2048, PrefixReuse = false } } };
+        // Each answer must not depend on which other requests shared its batch, which the kills and resumes change. With
+        // the CPU library built without llamafile that holds at the default settings (8 sequences, prefix reuse,
+        // Determinism BatchInvariant); with the prebuilt libraries only for one sequence without prefix reuse, computed
+        // alone from an empty KV cache (docs/engine.md, "Determinism").
+        object models = InvariantRuntime.Missing() is null
+            ? new { InvariantRuntime.Inference, Models = new Dictionary<string, object> { ["m"] = new { File = "m.gguf", ContextPerSequence = 2048 } } }
+            : new { Models = new Dictionary<string, object> { ["m"] = new { File = "m.gguf", Sequences = 1, ContextPerSequence = 2048, PrefixReuse = false } } };
         using var home = new TempHome(models);
         using var reference = new TempHome(models);
         var model = home.PathOf("m.gguf");

@@ -53,6 +53,7 @@ public sealed class ConfigurationCampaignTests : IDisposable
         ["sequences-overflow"] = ("{\"Models\": {\"m\": {\"File\": \"a.gguf\", \"Sequences\": 3000000000}}}", "Models:m:Sequences"),
         ["tensor-split-word"] = ("{\"Models\": {\"m\": {\"File\": \"a.gguf\", \"TensorSplit\": [\"half\"]}}}", "Models:m:TensorSplit:0"),
         ["flash-attention-number"] = ("{\"Models\": {\"m\": {\"File\": \"a.gguf\", \"FlashAttention\": 2}}}", "Models:m:FlashAttention"),
+        ["determinism-unknown"] = ("{\"Models\": {\"m\": {\"File\": \"a.gguf\", \"Determinism\": \"Exact\"}}}", "Models:m:Determinism"),
         ["timeout-word"] = ("{\"EhrSql\": {\"QueryTimeoutSeconds\": \"ten\"}}", "EhrSql:QueryTimeoutSeconds"),
         ["endpoint-timeout-overflow"] = ("{\"Endpoints\": {\"Items\": {\"e\": {\"TimeoutSeconds\": 1e40}}}}", "Endpoints:Items:e:TimeoutSeconds"),
         ["max-loaded-negative-word"] = ("{\"ModelLoader\": {\"MaxLoadedModels\": \"-x\"}}", "ModelLoader:MaxLoadedModels"),

@@ -32,11 +32,24 @@ public sealed class OutputTextAssemblerTests
     }
 
     [Fact]
-    public void A_dangling_partial_character_becomes_a_replacement_character_at_the_end()
+    public void A_character_cut_by_the_end_of_generation_is_held_back_not_replaced()
+    {
+        var emitted = new List<string>();
+        var assembler = new OutputTextAssembler([], emitted.Add);
+        assembler.Append("A"u8);
+        assembler.Append([0xE2, 0x82]); // the first two bytes of "€"
+        assembler.Complete();
+        Assert.Equal("A", assembler.Text);
+        Assert.Equal("A", string.Concat(emitted));
+    }
+
+    [Fact]
+    public void Invalid_bytes_inside_the_output_still_become_replacement_characters()
     {
         var assembler = new OutputTextAssembler([], null);
-        assembler.Append([0xE2, 0x82]);
+        assembler.Append([0x41, 0xFF, 0x42]);
+        assembler.Append([0xE2, 0x82, 0xAC]);
         assembler.Complete();
-        Assert.Equal("\uFFFD", assembler.Text);
+        Assert.Equal("A\uFFFDB\u20AC", assembler.Text);
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MedHelm.Inference.Llama.Generation;
+using Generation = MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 
 namespace MedHelm.Application.Options;
@@ -21,8 +22,15 @@ public sealed class LocalModelOptions
     /// <summary>Share of the model per GPU, e.g. [0.5, 0.5]; empty = llama.cpp decides.</summary>
     public float[] TensorSplit { get; set; } = [];
 
-    /// <summary>true / false, or null for llama.cpp's automatic choice.</summary>
+    /// <summary>true / false, or null for the choice of <see cref="Determinism"/> (off, or automatic in Fastest).</summary>
     public bool? FlashAttention { get; set; }
+
+    /// <summary>How far greedy outputs must repeat: BatchInvariant (default), Repeatable or Fastest; see docs/engine.md.</summary>
+    public DeterminismMode Determinism { get; set; } = DeterminismMode.BatchInvariant;
+
+    /// <summary>The llama.cpp settings <see cref="Determinism"/> and <see cref="FlashAttention"/> resolve to.</summary>
+    /// <exception cref="ArgumentException">FlashAttention true outside Fastest.</exception>
+    public DeterminismProfile DeterminismProfile() => Generation.DeterminismProfile.For(Determinism, FlashAttention);
 
     /// <summary>Sequences decoded together (slots).</summary>
     [Range(1, 256)]
@@ -43,7 +51,10 @@ public sealed class LocalModelOptions
     /// <summary>Reasoning models (DeepSeek-R1 distills).</summary>
     public ReasoningOptions Reasoning { get; set; } = new();
 
-    public LlamaModelSettings ToModelSettings() => new() { GpuLayers = GpuLayers, MainGpu = MainGpu, TensorSplit = TensorSplit };
+    public LlamaModelSettings ToModelSettings() => new()
+    {
+        GpuLayers = GpuLayers, MainGpu = MainGpu, TensorSplit = TensorSplit, RepackWeights = DeterminismProfile().RepackWeights,
+    };
 
     public LlamaEngineOptions ToEngineOptions(int threads) => new()
     {
@@ -54,8 +65,9 @@ public sealed class LocalModelOptions
             BatchSize = BatchSize,
             MicroBatchSize = MicroBatchSize,
             Threads = threads,
-            FlashAttention = FlashAttention,
+            FlashAttention = DeterminismProfile().FlashAttention,
         },
+        Determinism = Determinism,
         PrefixReuse = PrefixReuse,
         Reasoning = Reasoning.Enabled
             ? new ReasoningSettings { Enabled = true, ThinkingBudget = Reasoning.ThinkingBudget, StartsInReasoning = Reasoning.StartsInReasoning }

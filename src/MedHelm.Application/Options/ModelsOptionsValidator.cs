@@ -19,6 +19,15 @@ public sealed class ModelsOptionsValidator : IValidateOptions<Dictionary<string,
             {
                 failures.Add($"{SectionName}:{model}:TensorSplit must hold non-negative shares.");
             }
+
+            if (!Enum.IsDefined(entry.Determinism))
+            {
+                failures.Add($"{SectionName}:{model}:Determinism must be BatchInvariant, Repeatable or Fastest.");
+            }
+            else if (entry.FlashAttention == true && entry.Determinism != Inference.Llama.Generation.DeterminismMode.Fastest)
+            {
+                failures.Add($"{SectionName}:{model}:FlashAttention true contradicts Determinism {entry.Determinism}: llama.cpp's flash-attention kernels make outputs depend on the batch (use Determinism Fastest, or leave FlashAttention unset).");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

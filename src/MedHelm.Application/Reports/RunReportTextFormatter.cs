@@ -10,6 +10,10 @@ namespace MedHelm.Application.Reports;
 /// </summary>
 public static class RunReportTextFormatter
 {
+    /// <summary>", determinism …" for a local model whose manifest records it, else "".</summary>
+    internal static string DeterminismOf(RunReport report, string model) =>
+        report.Manifest?.Models.FirstOrDefault(x => x.Name == model)?.Settings.Determinism is { } d ? $", determinism {d}" : "";
+
     /// <summary>The whole report: provenance, data, the leaderboard with its sub-runs, secondary statistics and the jury.</summary>
     public static string Format(RunReport report)
     {
@@ -26,7 +30,7 @@ public static class RunReportTextFormatter
         foreach (var m in report.Models)
         {
             Line(text, string.Create(CultureInfo.InvariantCulture,
-                $"model     {m.Name}: {m.Path} sha256 {m.Sha256}, {m.Architecture ?? "?"}, {m.Quantization ?? "?"}, {m.Parameters:N0} parameters"));
+                $"model     {m.Name}: {m.Path} sha256 {m.Sha256}, {m.Architecture ?? "?"}, {m.Quantization ?? "?"}, {m.Parameters:N0} parameters{DeterminismOf(report, m.Name)}"));
         }
 
         if (report.Manifest?.BertscoreModel is { } bert)

@@ -3,6 +3,7 @@ using MedHelm.Application.Options;
 using MedHelm.Core.Catalog;
 using MedHelm.Core.Ledger;
 using MedHelm.Evaluation.Running;
+using MedHelm.Inference.Llama.Generation;
 
 namespace MedHelm.Application.Runs;
 
@@ -30,15 +31,31 @@ public sealed record PreparedModel(
     /// <summary>The model's identity in ledger keys: the GGUF file's SHA-256, or the endpoint and the model it serves.</summary>
     public string Identity => Endpoint is { } e ? LedgerKey.Endpoint(Name, e.Model) : LedgerKey.LocalModel(Sha256);
 
-    /// <summary>Decoding settings beyond temperature and seed that enter the ledger key (reasoning).</summary>
-    public IReadOnlyDictionary<string, string> DecodingExtras => Settings.Reasoning.Enabled
-        ? new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>
+    /// Decoding settings beyond temperature and seed that enter the ledger key: reasoning, and a local model's
+    /// Determinism when it is not BatchInvariant (outputs of the other modes depend on the batch, so they are stored
+    /// apart and never handed to a batch-invariant run).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> DecodingExtras
+    {
+        get
         {
-            ["reasoning"] = "on",
-            ["thinking_budget"] = Settings.Reasoning.ThinkingBudget.ToString(CultureInfo.InvariantCulture),
-            ["starts_in_reasoning"] = Settings.Reasoning.StartsInReasoning ? "true" : "false",
+            var extras = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (Settings.Reasoning.Enabled)
+            {
+                extras["reasoning"] = "on";
+                extras["thinking_budget"] = Settings.Reasoning.ThinkingBudget.ToString(CultureInfo.InvariantCulture);
+                extras["starts_in_reasoning"] = Settings.Reasoning.StartsInReasoning ? "true" : "false";
+            }
+
+            if (Endpoint is null && Settings.Determinism != DeterminismMode.BatchInvariant)
+            {
+                extras["determinism"] = DeterminismProfile.Name(Settings.Determinism);
+            }
+
+            return extras;
         }
-        : new Dictionary<string, string>(StringComparer.Ordinal);
+    }
 }
 
 /// <summary>The database EHRSQL answers are executed against.</summary>

@@ -34,7 +34,14 @@ public sealed record ManifestEndpoint(string BaseUrl, string Model, bool AllowPa
 /// <summary>How a local model was placed and served.</summary>
 public sealed record ManifestModelSettings(
     int GpuLayers, int MainGpu, IReadOnlyList<float> TensorSplit, bool? FlashAttention, int Sequences, int ContextPerSequence, int Batch,
-    int MicroBatch, bool PrefixReuse, IReadOnlyDictionary<string, string> Reasoning);
+    int MicroBatch, bool PrefixReuse, IReadOnlyDictionary<string, string> Reasoning)
+{
+    /// <summary>
+    /// The Determinism mode and the llama.cpp settings it resolved to, e.g. "BatchInvariant (flash attention off, no weight
+    /// repacking)"; null in manifests written before the setting existed.
+    /// </summary>
+    public string? Determinism { get; init; }
+}
 
 /// <summary>One evaluated model: a GGUF file (hashed) or an endpoint.</summary>
 public sealed record ManifestModel(

@@ -168,7 +168,10 @@ public sealed partial class RunPlanner(
                 m.Parameters,
                 new ManifestModelSettings(
                     m.Settings.GpuLayers, m.Settings.MainGpu, m.Settings.TensorSplit, m.Settings.FlashAttention, m.Settings.Sequences,
-                    m.Settings.ContextPerSequence, m.Settings.BatchSize, m.Settings.MicroBatchSize, m.Settings.PrefixReuse, m.DecodingExtras))).ToArray(),
+                    m.Settings.ContextPerSequence, m.Settings.BatchSize, m.Settings.MicroBatchSize, m.Settings.PrefixReuse, m.DecodingExtras)
+                {
+                    Determinism = m.Endpoint is null ? m.Settings.DeterminismProfile().Describe() : null,
+                })).ToArray(),
             run.JudgeNames,
             run.Benchmarks.Select(b => new ManifestBenchmark(
                 b.Definition.Name, b.DatasetSha256, b.Source, b.Split, run.Take(b).Count, b.Definition.MainMetric, b.Definition.MaxTokens,

@@ -55,7 +55,9 @@ internal static class BenchCommand
             var referenceTool = ResolveReference(parse.GetValue(reference), runtimeOptions, host);
             var runtime = host.InitializeLlama();
             var threads = runtimeOptions.EffectiveThreads;
-            using var loaded = LlamaModel.Load(path, settings.ToModelSettings(), host.Logger("MedHelm.Models"));
+            // llama.cpp's defaults on both sides (repacked weights, flash attention automatic), as llama-batched-bench runs
+            // them; the cost of each Determinism mode over a whole evaluation is scripts/determinism-bench.sh's
+            using var loaded = LlamaModel.Load(path, settings.ToModelSettings() with { RepackWeights = true }, host.Logger("MedHelm.Models"));
             var asJson = parse.GetValue(json);
             var warmUpRounds = EngineBenchmark.WarmUp(loaded, threads);
             var sameBuild = referenceTool is not null

@@ -11,5 +11,8 @@ public sealed record LlamaEngineOptions
     /// <summary>Shortest shared prefix worth copying from another slot.</summary>
     public int MinPrefixTokens { get; init; } = 32;
 
+    /// <summary>The determinism the context's settings were chosen for (recorded; the engine admits in submission order in every mode).</summary>
+    public DeterminismMode Determinism { get; init; } = DeterminismMode.BatchInvariant;
+
     public ReasoningSettings Reasoning { get; init; } = ReasoningSettings.Disabled;
 }

@@ -70,15 +70,13 @@ internal sealed class OutputTextAssembler
         return false;
     }
 
-    /// <summary>Ends the output: a dangling partial character becomes U+FFFD, held-back text is released.</summary>
+    /// <summary>
+    /// Ends the output: held-back text is released. The bytes of a character the token budget cut in two are dropped,
+    /// not turned into U+FFFD (llama-server withholds them the same way), so the text ends on the last whole character.
+    /// </summary>
     public void Complete()
     {
-        if (!Stopped)
-        {
-            var count = _decoder.GetChars([], _chars, flush: true);
-            _text.Append(_chars, 0, count);
-        }
-
+        _decoder.Reset();
         Flush();
     }
 

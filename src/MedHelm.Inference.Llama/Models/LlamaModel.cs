@@ -79,6 +79,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
         var parameters = LlamaNative.llama_model_default_params();
         parameters.GpuLayers = settings.GpuLayers;
         parameters.MainGpu = settings.MainGpu;
+        parameters.UseExtraBufferTypes = settings.RepackWeights;
         parameters.SplitMode = settings.TensorSplit.Count > 1 ? LlamaSplitMode.Layer : parameters.SplitMode;
         var split = settings.TensorSplit.Count > 0 ? new float[Math.Max((int)LlamaNative.llama_max_devices(), settings.TensorSplit.Count)] : null;
         settings.TensorSplit.ToArray().CopyTo(split ?? []);

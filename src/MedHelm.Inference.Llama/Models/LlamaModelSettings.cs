@@ -11,4 +11,10 @@ public sealed record LlamaModelSettings
 
     /// <summary>Share of the model per GPU (for example 0.5, 0.5); empty = llama.cpp decides.</summary>
     public IReadOnlyList<float> TensorSplit { get; init; } = [];
+
+    /// <summary>
+    /// Let the CPU backend repack weights into its extra buffer types (llama_model_params.use_extra_bufts, llama.cpp's
+    /// default). Its kernels handle rows in groups whose split depends on the batch, so batch-invariant outputs need false.
+    /// </summary>
+    public bool RepackWeights { get; init; } = true;
 }

@@ -40,6 +40,20 @@ public sealed class RunManifestTests
     }
 
     [Fact]
+    public void The_determinism_of_a_model_is_stored_and_read_back_and_absent_in_manifests_written_before_it()
+    {
+        var old = RunManifestJson.Parse("old", Version1)!;
+        Assert.Null(old.Models[0].Settings.Determinism);
+
+        var model = old.Models[0] with { Settings = old.Models[0].Settings with { Determinism = "BatchInvariant (flash attention off, no weight repacking)" } };
+        var written = RunManifestJson.Serialize(old with { Models = [model] });
+        using var document = JsonDocument.Parse(written);
+        Assert.Equal("BatchInvariant (flash attention off, no weight repacking)",
+            document.RootElement.GetProperty("models")[0].GetProperty("settings").GetProperty("determinism").GetString());
+        Assert.Equal(model.Settings.Determinism, RunManifestJson.Parse("again", written)!.Models[0].Settings.Determinism);
+    }
+
+    [Fact]
     public void The_manifest_is_written_with_the_keys_earlier_versions_wrote_plus_its_version()
     {
         var written = RunManifestJson.Serialize(RunManifestJson.Parse("old", Version1)! with { ManifestVersion = RunManifest.CurrentVersion });

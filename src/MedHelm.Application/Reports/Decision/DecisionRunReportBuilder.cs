@@ -219,7 +219,7 @@ public sealed partial class DecisionRunReportBuilder
         r.Run.MachineDescription,
         r.Run.GpuDescription,
         r.ConfigSha256,
-        r.Manifest?.Models.Select(m => m.Endpoint is null ? $"{m.Name} {m.Sha256}" : $"{m.Name} (endpoint {m.Endpoint.Model})").ToArray()
+        r.Manifest?.Models.Select(m => m.Endpoint is null ? $"{m.Name} {m.Sha256}{RunReportTextFormatter.DeterminismOf(r, m.Name)}" : $"{m.Name} (endpoint {m.Endpoint.Model})").ToArray()
             ?? r.Models.Select(m => $"{m.Name} {m.Sha256}").ToArray(),
         r.Manifest?.Jury ?? [],
         r.Counts.Results);

@@ -1,0 +1,60 @@
+namespace MedHelm.Inference.Llama.Generation;
+
+/// <summary>
+/// How far greedy outputs of a local model are guaranteed to repeat. Each mode fixes the llama.cpp settings that decide
+/// it; <see cref="DeterminismProfile"/> says which.
+/// </summary>
+public enum DeterminismMode
+{
+    /// <summary>
+    /// Greedy outputs that do not depend on what else shares the batch: flash attention off and no weight repacking
+    /// on the CPU. Byte-identical across sequence counts and prefix reuse on the CPU only with a library built without
+    /// llamafile (scripts/build-llama-native.sh --invariant): llama.cpp switches between tinyBLAS and its own dot
+    /// product by the number of tokens in a product (docs/engine.md).
+    /// </summary>
+    BatchInvariant,
+
+    /// <summary>Identical across repeated runs with the same settings (flash attention off; repacked weights kept).</summary>
+    Repeatable,
+
+    /// <summary>llama.cpp's fastest choices (flash attention automatic, repacked weights): outputs may change with the batch.</summary>
+    Fastest,
+}
+
+/// <summary>The llama.cpp settings a <see cref="DeterminismMode"/> stands for.</summary>
+/// <param name="Mode">The mode.</param>
+/// <param name="FlashAttention">Flash attention: false, or null for llama.cpp's automatic choice.</param>
+/// <param name="RepackWeights">Whether the CPU backend may repack weights into its extra buffer types (llama_model_params.use_extra_bufts).</param>
+public sealed record DeterminismProfile(DeterminismMode Mode, bool? FlashAttention, bool RepackWeights)
+{
+    /// <summary>
+    /// The settings of <paramref name="mode"/>. An explicit <paramref name="flashAttention"/> wins where the mode allows
+    /// it; flash attention on is refused outside <see cref="DeterminismMode.Fastest"/>, because llama.cpp's CPU and CUDA
+    /// flash-attention kernels change the result with the batch.
+    /// </summary>
+    /// <exception cref="ArgumentException">Flash attention forced on in a mode that promises repeatable outputs.</exception>
+    public static DeterminismProfile For(DeterminismMode mode, bool? flashAttention = null)
+    {
+        if (flashAttention == true && mode != DeterminismMode.Fastest)
+        {
+            throw new ArgumentException(
+                $"FlashAttention true contradicts Determinism {Name(mode)}: llama.cpp's flash-attention kernels make outputs depend on the batch. Use Determinism Fastest, or leave FlashAttention unset.",
+                nameof(flashAttention));
+        }
+
+        return mode switch
+        {
+            DeterminismMode.BatchInvariant => new DeterminismProfile(mode, false, RepackWeights: false),
+            DeterminismMode.Repeatable => new DeterminismProfile(mode, false, RepackWeights: true),
+            DeterminismMode.Fastest => new DeterminismProfile(mode, flashAttention, RepackWeights: true),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown determinism mode."),
+        };
+    }
+
+    /// <summary>The configuration spelling: BatchInvariant, Repeatable, Fastest.</summary>
+    public static string Name(DeterminismMode mode) => mode.ToString();
+
+    /// <summary>One line for logs, reports and the manifest, e.g. "BatchInvariant (flash attention off, no weight repacking)".</summary>
+    public string Describe() =>
+        $"{Name(Mode)} (flash attention {FlashAttention switch { true => "on", false => "off", null => "auto" }}, {(RepackWeights ? "weight repacking" : "no weight repacking")})";
+}
