@@ -21,24 +21,27 @@ public static partial class HostedHttp
     public static HttpClient CreateClient(OpenAICompatibleOptions options, HttpMessageHandler transport, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (options.MaxRetries > 0) // Polly's retry strategy needs at least one retry; none configured: no retry strategy
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(options.MaxRetries, 0),
+                MaxRetryAttempts = options.MaxRetries,
                 Delay = options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
                 ShouldRetryAfterHeader = true,
-                ShouldHandle = args => ValueTask.FromResult(options.MaxRetries > 0 && IsTransient(args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
                 OnRetry = args =>
                 {
                     var status = args.Outcome.Result is { } r ? (int)r.StatusCode : 0;
                     LogRetry(logger, options.BaseAddress.Host, status, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.Timeout })
-            .Build();
+            });
+        }
+
+        var pipeline = builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.Timeout }).Build();
         var handler = new ResilienceHandler(pipeline) { InnerHandler = new CountingHandler { InnerHandler = new SharedTransport(transport) } };
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }

@@ -103,6 +103,18 @@ public sealed class HostedChatClientTests : IDisposable
     }
 
     [Fact]
+    public async Task No_retries_configured_means_one_attempt()
+    {
+        using var server = new LoopbackServer();
+        server.Respond(503, "{}");
+        using var client = Client(server, retries: 0);
+        var e = await Assert.ThrowsAsync<HostedEndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "q")]));
+        Assert.Equal(503, e.StatusCode);
+        Assert.Contains("after 1 attempt(s)", e.Message, StringComparison.Ordinal);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_json_is_a_clear_error()
     {
         using var server = new LoopbackServer();
