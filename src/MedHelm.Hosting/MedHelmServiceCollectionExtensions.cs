@@ -68,7 +68,7 @@ public static class MedHelmServiceCollectionExtensions
 
     /// <summary>
     /// Everything a host needs: options bound to their sections and validated at start (<see cref="ValidateMedHelmOptions"/>),
-    /// paths, the model resolver and loader, the run planner and orchestrator, and the SQLite results database (opened
+    /// paths, the network boundary and the model client pipeline, the model resolver and loader, the run planner and orchestrator, and the SQLite results database (opened
     /// once, on first use, and disposed with the container).
     /// </summary>
     public static IServiceCollection AddMedHelm(this IServiceCollection services, IConfiguration configuration, MedHelmHostSettings? settings = null)
@@ -78,6 +78,11 @@ public static class MedHelmServiceCollectionExtensions
         var home = settings.Home ?? MedHelmHome.Resolve();
         services.AddMedHelmOptions(configuration);
         services.AddSingleton(sp => new MedHelmPaths(home, sp.GetRequiredService<IOptions<StorageOptions>>().Value, settings.DatabaseFile, settings.DataFolder));
+        services.AddSingleton(sp => NetworkBoundary.Create(
+            sp.GetRequiredService<IOptions<EndpointsOptions>>().Value,
+            new Lazy<IAuditLog>(sp.GetRequiredService<IAuditLog>),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("MedHelm.NetworkBoundary")));
+        services.AddSingleton<ModelClientPipeline>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<InProcessModelLoader>();
         services.AddSingleton<IModelLoader>(sp => sp.GetRequiredService<InProcessModelLoader>());
@@ -138,5 +143,5 @@ public static class MedHelmServiceCollectionExtensions
     /// </summary>
     /// <exception cref="OptionsValidationException">A section is invalid; its failures name the fields.</exception>
     public static void ValidateMedHelmOptions(this IServiceProvider provider) =>
-        provider.GetRequiredService<IStartupValidator>().Validate();
+        provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None).GetAwaiter().GetResult(); // the validators are synchronous
 }

@@ -66,7 +66,7 @@ public sealed record EngineDescription(
 
 /// <summary>
 /// The one place that turns a model argument into a loaded model: a local GGUF file into the batched llama.cpp engine,
-/// a hosted endpoint into its client (after its data policy). It decides how many local models are in memory at once.
+/// a hosted endpoint into its client (after its data policy); both handed out through the <see cref="ModelClientPipeline"/>. It decides how many local models are in memory at once.
 /// This is the seam where a service plugs in engines that run in worker processes.
 /// </summary>
 public interface IModelLoader
@@ -162,7 +162,8 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
 
         var (client, lease) = await AcquireChatAsync(_resolver.Resolve(model, defaults.Sequences, defaults.ContextPerSequence), name, pin: false, cancellationToken)
             .ConfigureAwait(false);
-        return new ModelLease<IChatClient>(client, Concurrency(client), lease);
+        var composed = _resolver.Pipeline.Local(client);
+        return new ModelLease<IChatClient>(composed, Concurrency(client), composed, lease);
     }
 
     /// <inheritdoc />

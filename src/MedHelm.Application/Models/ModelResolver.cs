@@ -20,8 +20,15 @@ public sealed class ModelResolver(
     MedHelmPaths paths,
     IOptions<Dictionary<string, LocalModelOptions>> models,
     IOptions<EndpointsOptions> endpoints,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    ModelClientPipeline? pipeline = null)
 {
+    private readonly ModelClientPipeline _pipeline = pipeline ?? new ModelClientPipeline(
+        loggers, new Inference.OpenAI.EgressBoundary(EgressHosts.Of(endpoints.Value), (_, _) => ValueTask.CompletedTask));
+
+    /// <summary>The composition every model client goes through.</summary>
+    public ModelClientPipeline Pipeline => _pipeline;
+
     /// <summary>The Endpoints section.</summary>
     public EndpointsOptions Endpoints => endpoints.Value;
 
@@ -56,7 +63,7 @@ public sealed class ModelResolver(
 
     /// <summary>
     /// A chat client for a hosted endpoint, after checking that endpoints are enabled and that this one may receive data
-    /// of <paramref name="tier"/>.
+    /// of <paramref name="tier"/> (checked again on every request: <see cref="ModelClientPipeline.Hosted"/>).
     /// </summary>
     /// <exception cref="PolicyViolationException">Endpoints are off, or the endpoint may not see this data.</exception>
     /// <exception cref="RequestValidationException">The endpoint's API key variable is not set.</exception>
@@ -71,7 +78,7 @@ public sealed class ModelResolver(
             throw new RequestValidationException($"The endpoint '{name}' reads its API key from ${endpoint.ApiKeyEnvironmentVariable}, which is not set.");
         }
 
-        return new Inference.OpenAI.OpenAICompatibleChatClient(
+        var client = Inference.OpenAI.HostedChatClient.Create(
             new Inference.OpenAI.OpenAICompatibleOptions
             {
                 BaseAddress = new Uri(endpoint.BaseUrl),
@@ -80,6 +87,8 @@ public sealed class ModelResolver(
                 Timeout = TimeSpan.FromSeconds(endpoint.TimeoutSeconds),
                 MaxRetries = endpoint.MaxRetries,
             },
-            logger: loggers.CreateLogger("MedHelm.Hosted"));
+            _pipeline.Boundary.Handler,
+            loggers.CreateLogger("MedHelm.Hosted"));
+        return _pipeline.Hosted(client, configured, name, tier);
     }
 }

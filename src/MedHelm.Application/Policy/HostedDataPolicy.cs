@@ -7,13 +7,19 @@ namespace MedHelm.Application.Policy;
 /// <summary>Decides whether a hosted endpoint may receive a benchmark's data.</summary>
 public static class HostedDataPolicy
 {
+    /// <param name="endpoints">The Endpoints section.</param>
+    /// <param name="name">The endpoint.</param>
+    /// <param name="tier">The access tier of the data it would receive.</param>
+    /// <param name="benchmark">The benchmark whose data it is, named in a refusal (null: none named).</param>
     /// <exception cref="PolicyViolationException">Endpoints are disabled, or the data is not public and the endpoint may not see patient data.</exception>
-    public static void EnsureAllowed(EndpointsOptions endpoints, string name, AccessTier tier)
+    public static void EnsureAllowed(EndpointsOptions endpoints, string name, AccessTier tier, string? benchmark = null)
     {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var of = benchmark is null ? "" : $" (benchmark '{benchmark}')";
         if (!endpoints.Enabled)
         {
             throw new PolicyViolationException(
-                $"'{name}' is a hosted endpoint, and hosted endpoints are disabled on this appliance (an administrator sets Endpoints:Enabled).");
+                $"'{name}' is a hosted endpoint{of}, and hosted endpoints are disabled on this appliance (an administrator sets Endpoints:Enabled).");
         }
 
         if (!endpoints.Items.TryGetValue(name, out var endpoint))
@@ -24,7 +30,7 @@ public static class HostedDataPolicy
         if (tier != AccessTier.Public && !endpoint.AllowPatientData)
         {
             throw new PolicyViolationException(
-                $"The endpoint '{name}' may not receive {tier.ToString().ToLowerInvariant()} data (Endpoints:Items:{name}:AllowPatientData is false).");
+                $"The endpoint '{name}' may not receive {tier.ToString().ToLowerInvariant()} data{of} (Endpoints:Items:{name}:AllowPatientData is false).");
         }
     }
 }

@@ -344,7 +344,7 @@ public sealed partial class RunPlanner(
         {
             foreach (var benchmark in planned)
             {
-                HostedDataPolicy.EnsureAllowed(resolver.Endpoints, model.Name, benchmark.Definition.Access);
+                HostedDataPolicy.EnsureAllowed(resolver.Endpoints, model.Name, benchmark.Definition.Access, benchmark.Definition.Name);
             }
         }
     }
@@ -360,7 +360,7 @@ public sealed partial class RunPlanner(
         {
             foreach (var benchmark in juried)
             {
-                HostedDataPolicy.EnsureAllowed(resolver.Endpoints, judge, benchmark.Definition.Access);
+                HostedDataPolicy.EnsureAllowed(resolver.Endpoints, judge, benchmark.Definition.Access, benchmark.Definition.Name);
             }
         }
 

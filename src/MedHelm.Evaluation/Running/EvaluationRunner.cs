@@ -335,7 +335,7 @@ public sealed partial class EvaluationRunner
             details?.TryGetValue("finish_detail", out var finish) == true ? finish?.ToString() : response.FinishReason?.Value,
             response.Usage?.InputTokenCount,
             response.Usage?.OutputTokenCount,
-            Number(details, "reasoning_tokens") is { } rt ? (long)rt : null,
+            Number(details, "reasoning_tokens") is { } rt ? (long)rt : response.Usage?.ReasoningTokenCount,
             Number(details, "reused_prompt_tokens") is { } rp ? (long)rp : null,
             Number(details, "queue_wait_ms"),
             Number(details, "prefill_ms"),

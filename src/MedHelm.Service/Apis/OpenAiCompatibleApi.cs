@@ -87,14 +87,26 @@ public static class OpenAiCompatibleApi
         try
         {
             using var document = await OpenAiRequestReader.ReadAsync(context.Request, cancellationToken);
-            var (model, inputs) = OpenAiRequestReader.Embeddings(document.RootElement);
+            var (model, inputs, base64) = OpenAiRequestReader.Embeddings(document.RootElement);
             var embeddings = await server.EmbedAsync(model, inputs, cancellationToken);
             var tokens = embeddings.Usage?.InputTokenCount ?? 0;
+            var usage = new EmbeddingUsageBody(tokens, tokens);
+            if (base64)
+            {
+                // the OpenAI SDKs ask for base64: the float32 values, little-endian, as one base64 string per vector
+                await context.Response.WriteAsJsonAsync(new Base64EmbeddingsResponse(
+                    "list",
+                    embeddings.Select((e, i) => new Base64EmbeddingBody("embedding", i, Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.Vector.Span)))).ToArray(),
+                    model,
+                    usage));
+                return;
+            }
+
             await context.Response.WriteAsJsonAsync(new EmbeddingsResponse(
                 "list",
                 embeddings.Select((e, i) => new EmbeddingBody("embedding", i, e.Vector.ToArray())).ToArray(),
                 model,
-                new EmbeddingUsageBody(tokens, tokens)));
+                usage));
         }
         catch (Exception e) when (!context.Response.HasStarted && OpenAiErrors.Describe(e, "input") is { } error)
         {

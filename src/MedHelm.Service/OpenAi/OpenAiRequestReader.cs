@@ -105,14 +105,16 @@ internal static class OpenAiRequestReader
         return (request, stream, usage);
     }
 
-    /// <summary>An embeddings request: the model and the texts.</summary>
-    public static (string Model, IReadOnlyList<string> Inputs) Embeddings(JsonElement body)
+    /// <summary>An embeddings request: the model, the texts, and whether vectors go back as base64 (OpenAI SDKs ask for it).</summary>
+    public static (string Model, IReadOnlyList<string> Inputs, bool Base64) Embeddings(JsonElement body)
     {
         var model = RequiredString(body, "model");
-        if (Optional(body, "encoding_format", JsonValueKind.String) is { } format && format.GetString() != "float")
+        var base64 = Optional(body, "encoding_format", JsonValueKind.String)?.GetString() switch
         {
-            throw Invalid("encoding_format", "encoding_format: only float is served.");
-        }
+            null or "float" => false,
+            "base64" => true,
+            _ => throw Invalid("encoding_format", "encoding_format: float or base64."),
+        };
 
         if (body.TryGetProperty("dimensions", out var dimensions) && dimensions.ValueKind != JsonValueKind.Null)
         {
@@ -126,9 +128,9 @@ internal static class OpenAiRequestReader
 
         return input.ValueKind switch
         {
-            JsonValueKind.String => (model, [input.GetString()!]),
+            JsonValueKind.String => (model, [input.GetString()!], base64),
             JsonValueKind.Array when input.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
-                (model, input.EnumerateArray().Select(e => e.GetString()!).ToArray()),
+                (model, input.EnumerateArray().Select(e => e.GetString()!).ToArray(), base64),
             _ => throw Invalid("input", "input: a text or an array of texts (token arrays are not accepted)."),
         };
     }

@@ -79,7 +79,7 @@ public sealed record ChatCompletionChunk(
 /// <summary>The body of <c>POST /v1/embeddings</c>.</summary>
 /// <param name="Model">An embedding model from <c>GET /v1/models</c>.</param>
 /// <param name="Input">A text or an array of texts.</param>
-/// <param name="EncodingFormat">float (the default); base64 is not offered.</param>
+/// <param name="EncodingFormat">float (the default) or base64 (little-endian float32 values; what the OpenAI SDKs ask for).</param>
 public sealed record EmbeddingsBody(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("input")] object Input,
@@ -95,6 +95,19 @@ public sealed record EmbeddingBody(
 public sealed record EmbeddingUsageBody(
     [property: JsonPropertyName("prompt_tokens")] long PromptTokens,
     [property: JsonPropertyName("total_tokens")] long TotalTokens);
+
+/// <summary>One vector as base64 (<c>encoding_format: base64</c>): its float32 values, little-endian.</summary>
+public sealed record Base64EmbeddingBody(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("embedding")] string Embedding);
+
+/// <summary>The answer of <c>POST /v1/embeddings</c> with <c>encoding_format: base64</c>.</summary>
+public sealed record Base64EmbeddingsResponse(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("data")] IReadOnlyList<Base64EmbeddingBody> Data,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("usage")] EmbeddingUsageBody Usage);
 
 /// <summary>The answer of <c>POST /v1/embeddings</c>.</summary>
 public sealed record EmbeddingsResponse(

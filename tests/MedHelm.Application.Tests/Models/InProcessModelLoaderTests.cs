@@ -3,7 +3,9 @@ using MedHelm.Application.Models;
 using MedHelm.Application.Options;
 using MedHelm.Core.Catalog;
 using MedHelm.Gguf.TestModels;
+using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Runtime;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
@@ -92,16 +94,19 @@ public sealed class InProcessModelLoaderTests
         Assert.Equal(("kept", "kept.gguf", "chat", 0, true), (loaded.Name, loaded.FileName, loaded.Kind, loaded.Leases, loaded.Pinned));
         Assert.Equal(new FileInfo(file).Length, loaded.SizeBytes);
 
-        Microsoft.Extensions.AI.IChatClient first;
+        IChatClient first;
         using (var lease = await loader.LeaseChatAsync(file, "run-name", AccessTier.Public, defaults, CancellationToken.None))
         {
-            first = lease.Client;
+            first = lease.Client.GetService<LlamaChatClient>()!;
             Assert.Equal(1, Assert.Single(loader.Loaded).Leases);
+            // composed by the one pipeline every host uses: logging and OpenTelemetry around the engine
+            Assert.NotNull(lease.Client.GetService<LoggingChatClient>());
+            Assert.NotNull(lease.Client.GetService<OpenTelemetryChatClient>());
         }
 
         using (var again = await loader.LeaseChatAsync(file, "run-name", AccessTier.Public, defaults, CancellationToken.None))
         {
-            Assert.Same(first, again.Client); // still in memory: the same engine
+            Assert.Same(first, again.Client.GetService<LlamaChatClient>()); // still in memory: the same engine, undisposed by the first lease's pipeline
         }
 
         Assert.Equal(UnloadOutcome.Unloaded, loader.Unload("kept"));

@@ -41,4 +41,13 @@ public sealed class HostedDataPolicyTests
         var e = Assert.Throws<RequestValidationException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(true, true), "other", AccessTier.Public));
         Assert.Contains("cloud", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_refusal_for_a_run_names_the_benchmark_the_endpoint_and_the_setting()
+    {
+        var e = Assert.Throws<PolicyViolationException>(() => HostedDataPolicy.EnsureAllowed(Endpoints(true, false), "cloud", AccessTier.Private, "ehr_sql_private"));
+        Assert.Contains("benchmark 'ehr_sql_private'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'cloud'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Endpoints:Items:cloud:AllowPatientData", e.Message, StringComparison.Ordinal);
+    }
 }
