@@ -119,7 +119,11 @@ def main():
             rel = os.path.relpath(path, args.bundle)
             if not is_elf(path):
                 continue
-            if rel.startswith("runtimes/llama/"):
+            if rel.startswith("runtimes/llama/cuda12/"):
+                # built on site from the pinned source by gpu-kernels/cuda12 (no package): the source release is its version
+                version, licence = args.llama.split()[0], LLAMA_LICENSE
+                origin = f"built from llama.cpp {args.llama} by gpu-kernels/cuda12 (CUDA 12 toolkit)"
+            elif rel.startswith("runtimes/llama/"):
                 backend = rel.split("/")[2]
                 source = npm.get("@node-llama-cpp/linux-x64" if backend == "cpu" else "@node-llama-cpp/linux-x64-cuda")
                 if source is None:

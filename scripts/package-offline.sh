@@ -59,7 +59,9 @@ copy_runtime() { # BACKEND: the files the npm packages installed (libraries, bui
   find "$from" -maxdepth 1 -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.json' -o -name '.installed' \) -exec cp {} "$to/" \;
 }
 copy_runtime cpu
-[ "$cuda" = 1 ] && copy_runtime cuda
+if [ "$cuda" = 1 ]; then copy_runtime cuda; fi
+# the CUDA 12 build of gpu-kernels/cuda12, when this machine made one (it is not downloadable: built on site)
+if [ -f "$root/runtimes/llama/cuda12/.installed" ]; then copy_runtime cuda12; fi
 cp "$root/appsettings.json" "$root/README.md" "$bundle/"
 mkdir -p "$bundle/models" "$bundle/gpu-kernels"
 cp "$root/models/manifest.json" "$root/models/README.md" "$bundle/models/"
@@ -70,7 +72,7 @@ chmod 0755 "$bundle/install.sh" "$bundle/uninstall.sh"
 llama="$(tr -d '\n' < "$root/gpu-kernels/LLAMA_CPP_VERSION")"
 node_version="$(tr -d '[:space:]' < "$root/gpu-kernels/NODE_LLAMA_CPP_VERSION")"
 printf 'commit %s\nworking-tree-changes %s\nllama.cpp %s\nnode-llama-cpp %s\nbackends cpu%s\n' \
-  "$commit" "$dirty" "$llama" "$node_version" "$([ "$cuda" = 1 ] && echo ' cuda')" > "$bundle/BUNDLE"
+  "$commit" "$dirty" "$llama" "$node_version" "$(cd "$bundle/runtimes/llama" && ls | grep -v '^cpu$' | sed 's/^/ /' | tr -d '\n')" > "$bundle/BUNDLE"
 
 step "writing the SBOM (CycloneDX) ..."
 tools="$root/artifacts/tools"
