@@ -125,7 +125,7 @@ if [ "$upgrade" = 1 ] && [ -f "$db" ]; then
   for suffix in "" -wal -shm; do
     if [ -f "$db$suffix" ]; then cp -p "$db$suffix" "$backup$suffix"; fi
   done
-  echo "install: database backed up to $backup (the service was stopped: database and WAL copied together)"
+  echo "install: database backed up to $backup (database and WAL files copied together, after stopping the service under systemd)"
 fi
 
 # --- 3. swap in the new files, migrate ------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 # Checks an offline bundle end to end without network: inside a fresh network namespace that has only loopback
 # (unshare -n, as root), it unpacks the bundle, runs install.sh into a private prefix (no user, no systemctl; the
 # unit is written and checked with systemd-analyze when present), generates a small model, starts the installed
-# service, queues a demo run through the REST API, waits for it and saves its report.
+# service, queues a demo run through the REST API, waits for it and saves its report, then installs the same bundle
+# again as an upgrade (database backed up first, the run kept).
 #   scripts/check-offline-bundle.sh BUNDLE.tar.gz --work DIR [--benchmarks a,b]   (default: the whole demo suite)
-# Prints "offline-bundle-check: passed (...)" last; DIR keeps the install, the logs and report.json.
+# Prints "check-offline-bundle: passed (...)" last; DIR keeps the install, the logs and report.json.
 # Without unshare (not root, or no namespaces) it says so and runs with the network as it is.
 set -euo pipefail
 bundle=""; work=""; benchmarks=""
@@ -77,4 +78,9 @@ done
 [ "$status" = completed ] || { say "run $run_id ended '$status'"; api "$url/api/v1/runs/$run_id"; tail -20 "$work/serve.err"; exit 1; }
 api "$url/api/v1/runs/$run_id/report" > "$work/report.json"
 kill -TERM "$serve"; wait "$serve" || true; trap - EXIT
-say "passed (run $run_id completed, report $(wc -c < "$work/report.json") bytes; $network; unit: $unit_check)"
+
+# Upgrade in place (the same bundle again): the database is backed up first and keeps the run.
+"$work/bundle/medhelm/install.sh" --prefix "$work/prefix" --data "$work/data" --unit-dir "$work/units" --no-user --no-systemctl > "$work/upgrade.log"
+grep -q "database backed up to" "$work/upgrade.log" || { say "the upgrade made no backup:"; cat "$work/upgrade.log"; exit 1; }
+"$medhelm" runs list | grep -qF "$run_id" || { say "the run is gone after the upgrade"; exit 1; }
+say "passed (run $run_id completed, report $(wc -c < "$work/report.json") bytes; upgrade kept it, backup $(ls "$work/data/backups" | grep -c '\.db$'); $network; unit: $unit_check)"

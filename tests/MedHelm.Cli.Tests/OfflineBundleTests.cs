@@ -13,13 +13,14 @@ namespace MedHelm.Cli.Tests;
 public sealed class OfflineBundleTests(OfflineBundleTests.Bundle bundle) : IClassFixture<OfflineBundleTests.Bundle>
 {
     [Fact]
-    public async Task The_bundle_installs_offline_and_its_service_finishes_a_demo_run_and_serves_the_report()
+    public async Task The_bundle_installs_offline_its_service_finishes_a_demo_run_and_serves_the_report_and_an_upgrade_keeps_it()
     {
         var work = bundle.Folder.PathOf("check");
         var check = await CliProcess.RunScriptAsync("scripts/check-offline-bundle.sh", [bundle.Archive, "--work", work, "--benchmarks", "med_qa,pubmed_qa"], timeoutSeconds: 900);
         Assert.True(check.ExitCode == 0, check.ToString());
         var passed = check.StdOut.Split('\n').Last(l => l.Length > 0);
         Assert.StartsWith("check-offline-bundle: passed", passed, StringComparison.Ordinal);
+        Assert.Contains("upgrade kept it, backup 1;", passed, StringComparison.Ordinal); // installed again: database backed up, run kept
         if (Environment.UserName == "root")
         {
             Assert.Contains("offline namespace: lo", passed, StringComparison.Ordinal); // unshare -n: loopback only
