@@ -11,6 +11,9 @@
 #   7. [placeholder] the determinism three-way comparison, added by the lead from the determinism branch (issue 20)
 # Writes DIR/gpu-check.json and DIR/gpu-check.md (the summary), beside each step's own output. Exit 1 if a step failed.
 # Sized for under 8 minutes on one H200 after the build; nothing here has run on a GPU yet (docs/performance.md).
+# The first two steps need the npm and NuGet registries unless their results are already there (the CUDA runtime under
+# runtimes/llama/cuda with its .installed stamp, the NuGet packages in ~/.nuget/packages): on a GPU machine without
+# network, install them beforehand.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/artifacts/gpu-check"
@@ -45,8 +48,8 @@ fi
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv > "$out/nvidia-smi.csv" 2>&1 || true
 
 step runtime 300 bash -c "'$root/scripts/install-runtime.sh' --cuda --source && '$root/scripts/build-batched-bench.sh' cuda"
-step build 300 dotnet build "$root/tests/MedHelm.Cli.Tests" -c Release --nologo -v quiet -clp:ErrorsOnly
-step model 240 "$root/scripts/medhelm" models make-test-model --kind llama --layers 24 --embd 2048 --quant q8_0 --out "$model"
+step build 420 bash -c "dotnet build '$root/tests/MedHelm.Cli.Tests' -c Release --nologo -v quiet -clp:ErrorsOnly && '$root/scripts/medhelm' --version"
+step model 300 "$root/scripts/medhelm" models make-test-model --kind llama --layers 24 --embd 2048 --quant q8_0 --out "$model"
 step runtime-info 120 bash -c "'$root/scripts/medhelm' runtime info --model '$model' --json > '$out/runtime-info.json'"
 step bench 240 bash -c "'$root/scripts/medhelm' bench --model '$model' --parallel 1,4,8,16,32,64 --repetitions 2 --mixed-requests 64 --json > '$out/bench.json'"
 step demo 180 "$root/scripts/medhelm" --data "$out/demo-data" demo --max-instances 2
