@@ -26,6 +26,7 @@ fetch() {
     rm -rf "$cache"; mkdir -p "$cache"
     (cd "$cache" && npm pack --silent "$pkg@$version" >/dev/null 2>npm.log) \
       || { echo "install-runtime: 'npm pack $pkg@$version' failed:" >&2; cat "$cache/npm.log" >&2; exit 1; }
+    sha512sum "$cache"/*.tgz | cut -d" " -f1 > "$cache/.tarball.sha512"   # the SBOM's hash of the package (package-offline.sh)
     tar -xzf "$cache"/*.tgz -C "$cache"
     rm -f "$cache"/*.tgz
     touch "$cache/.unpacked"

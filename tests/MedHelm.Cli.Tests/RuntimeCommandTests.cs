@@ -16,6 +16,14 @@ public sealed class RuntimeCommandTests
         Assert.Matches(@"device +CPU \[Cpu\]", result.StdOut);
         Assert.Contains("offloaded   none (no GPU backend loaded) (tiny.gguf, 1 layers)", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("v0.5.0", result.StdOut, StringComparison.Ordinal);
+        if (!File.Exists("/dev/nvidiactl"))
+        {
+            Assert.Contains("driver      no NVIDIA driver (libcuda.so.1 does not load)", result.StdOut, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Matches(@"driver +NVIDIA, CUDA \d+\.\d+ \(libcuda\.so\.1\)", result.StdOut);
+        }
     }
 
     [Fact]

@@ -26,6 +26,7 @@ internal static class RuntimeCommand
             }
 
             var runtime = host.InitializeLlama();
+            var driver = Inference.Llama.Runtime.CudaDriver.Version();
             string? offloaded = null;
             if (file is not null)
             {
@@ -35,7 +36,7 @@ internal static class RuntimeCommand
 
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(new { runtime, offloaded_layers = offloaded }, new JsonSerializerOptions { WriteIndented = true }));
+                Console.Out.WriteLine(JsonSerializer.Serialize(new { runtime, cuda_driver = driver, offloaded_layers = offloaded }, new JsonSerializerOptions { WriteIndented = true }));
                 return Task.FromResult(CommandRunner.Ok);
             }
 
@@ -48,6 +49,7 @@ internal static class RuntimeCommand
                 Console.Out.WriteLine($"device      {d.Name} [{d.Type}] {d.Description}, {d.TotalBytes / 1048576} MiB");
             }
 
+            Console.Out.WriteLine($"driver      {(driver is null ? "no NVIDIA driver (libcuda.so.1 does not load)" : $"NVIDIA, CUDA {driver} (libcuda.so.1)")}");
             Console.Out.WriteLine($"gpu offload {(runtime.SupportsGpuOffload ? "available" : "not available")}");
             Console.Out.WriteLine($"cpu         {runtime.SystemInfo}");
             if (offloaded is not null)

@@ -29,6 +29,7 @@ public static unsafe class LlamaRuntime
             var install = backend switch
             {
                 "cuda" => "scripts/install-runtime.sh --cuda",
+                "cuda12" => "gpu-kernels/cuda12/build.sh (needs the CUDA 12 toolkit)",
                 "native" => "scripts/build-llama-native.sh",
                 _ => "scripts/install-runtime.sh",
             };

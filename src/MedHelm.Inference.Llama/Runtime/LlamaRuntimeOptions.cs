@@ -9,10 +9,11 @@ public sealed class LlamaRuntimeOptions
 
     /// <summary>
     /// Which backend folder under <see cref="RuntimeRoot"/> to load: <c>cpu</c> and <c>cuda</c> (prebuilt, from
-    /// scripts/install-runtime.sh) or <c>native</c> (built from the pinned source by scripts/build-llama-native.sh).
+    /// scripts/install-runtime.sh), <c>cuda12</c> (built for CUDA 12 by gpu-kernels/cuda12/build.sh) or <c>native</c> (built
+    /// from the pinned source by scripts/build-llama-native.sh).
     /// </summary>
     [Required]
-    [RegularExpression("^(cpu|cuda|native)$", ErrorMessage = "Inference:Backend must be 'cpu', 'cuda' or 'native'.")]
+    [RegularExpression("^(cpu|cuda|cuda12|native)$", ErrorMessage = "Inference:Backend must be 'cpu', 'cuda', 'cuda12' or 'native'.")]
     public string Backend { get; set; } = "cpu";
 
     /// <summary>Folder holding one sub-folder per backend (relative paths are relative to the MedHelm home).</summary>

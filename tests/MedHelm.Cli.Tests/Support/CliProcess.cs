@@ -31,6 +31,12 @@ public static class CliProcess
             start.Environment[key] = value;
         }
 
+        return await RunAsync(start, $"medhelm {string.Join(' ', arguments)}", timeoutSeconds, standardInput);
+    }
+
+    /// <summary>Runs any prepared process (output and input redirected) to its end, killed with its children past the scaled limit.</summary>
+    public static async Task<CliResult> RunAsync(ProcessStartInfo start, string description, int timeoutSeconds, string? standardInput = null)
+    {
         using var process = Process.Start(start)!;
         if (standardInput is not null)
         {
@@ -49,10 +55,30 @@ public static class CliProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"medhelm {string.Join(' ', arguments)} did not finish in {limit.TotalSeconds:0} s ({TestTimeouts.FactorVariable} stretches the limit).");
+            throw new TimeoutException($"{description} did not finish in {limit.TotalSeconds:0} s ({TestTimeouts.FactorVariable} stretches the limit).");
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs a script of the repository (<paramref name="script"/> relative to its root) under bash.</summary>
+    public static Task<CliResult> RunScriptAsync(string script, IEnumerable<string> arguments, int timeoutSeconds)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot,
+        };
+        start.ArgumentList.Add(Path.IsPathRooted(script) ? script : Path.Combine(RepositoryRoot, script));
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return RunAsync(start, $"{script} {string.Join(' ', arguments)}", timeoutSeconds);
     }
 }
 
