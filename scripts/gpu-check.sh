@@ -8,7 +8,7 @@
 #   4. `medhelm bench` on CUDA beside llama-batched-bench (same libraries) at 1, 4, 8, 16, 32, 64 sequences
 #   5. the demo run on CUDA
 #   6. the GPU-only tests (GpuTests), which the CPU machines skip
-#   7. [placeholder] the determinism three-way comparison, added by the lead from the determinism branch (issue 20)
+#   7. the determinism three-way comparison (issue 20): each Determinism mode at 16, 1 and 4 sequences (determinism-bench.sh)
 # Writes DIR/gpu-check.json and DIR/gpu-check.md (the summary), beside each step's own output. Exit 1 if a step failed.
 # Sized for under 8 minutes on one H200 after the build; nothing here has run on a GPU yet (docs/performance.md).
 # The first two steps need the npm and NuGet registries unless their results are already there (the CUDA runtime under
@@ -55,9 +55,19 @@ step bench 240 bash -c "'$root/scripts/medhelm' bench --model '$model' --paralle
 step demo 180 "$root/scripts/medhelm" --data "$out/demo-data" demo --max-instances 2
 step gpu-tests 300 bash -c "cd '$root' && dotnet test tests/MedHelm.Cli.Tests -c Release --no-build --nologo --filter 'FullyQualifiedName~GpuTests' --logger 'console;verbosity=normal'"
 
-# ===== DETERMINISM THREE-WAY COMPARISON (issue 20) — the lead adds it here when merging the determinism branch =====
-# Expected shape: step determinism LIMIT bash -c "... > '$out/determinism.json'"; the summary below picks the file up.
-# Until then the summary records it as not included.
+# ===== DETERMINISM THREE-WAY COMPARISON (issue 20) =====
+# Each Determinism mode at Sequences 16, 1 and 4 on the 12-layer test model, every layer on the GPU: wall time and how
+# many of the 64 outputs differ from the mode's first run (scripts/determinism-bench.sh), as determinism.json.
+step determinism 420 bash -c "'$root/scripts/determinism-bench.sh' --backend cuda --gpu-layers -1 --sequences 16,1,4 --rounds 1 > '$out/determinism.txt' && python3 -c '
+import json, sys
+rows = []
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) == 5 and parts[3] == \"of\" and parts[0].count(\"-\") == 2:
+        mode, seqs, rnd = parts[0].split(\"-\")
+        rows.append({\"mode\": mode, \"sequences\": int(seqs[1:]), \"round\": int(rnd[1:]), \"wall_s\": float(parts[1]), \"differing\": int(parts[2]), \"instances\": int(parts[4])})
+json.dump({\"runs\": rows}, sys.stdout, indent=1)
+' '$out/determinism.txt' > '$out/determinism.json'"
 # ===== END DETERMINISM =====
 
 total=$((SECONDS - started))
@@ -82,7 +92,7 @@ if os.path.exists(os.path.join(out, "gpu-tests.log")):
             tests = line.strip()
 summary = {"total_seconds": total, "gpus": gpu, "steps": steps, "runtime_info": load("runtime-info.json"),
            "bench": load("bench.json"), "gpu_tests": tests,
-           "determinism": load("determinism.json") or "not included (issue 20's comparison is added when its branch is merged)"}
+           "determinism": load("determinism.json") or "not measured (the determinism step failed; see determinism.log)"}
 with open(os.path.join(out, "gpu-check.json"), "w") as f:
     json.dump(summary, f, indent=2)
 md = [f"# GPU check ({total} s)", "", "GPU: " + ("; ".join(gpu) or "unknown"), "", "| step | status | seconds |", "|---|---|---|"]
