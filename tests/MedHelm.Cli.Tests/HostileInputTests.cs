@@ -29,6 +29,31 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_run_with_a_model_llama_cpp_would_abort_on_exits_1_naming_it_and_leaves_the_database_as_it_was()
+    {
+        using var home = new TempHome();
+        var good = home.PathOf("good.gguf");
+        TestModelFactory.Write(new TestModelSpec { Embd = 32, Layers = 1 }, good);
+        var stored = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "medbullets", "--models", good, "--max-instances", "2", "--run-id", "first"], home.Folder);
+        Assert.True(stored.ExitCode == 0, stored.ToString());
+        var db = home.PathOf("data", "medhelm.db");
+        string[] tables = ["runs", "run_completions", "completions", "scores", "audit"];
+        var before = await Task.WhenAll(tables.Select(t => RunJuryTests.ScalarAsync(db, $"SELECT COUNT(*) FROM {t}")));
+        var bad = home.PathOf("extra-block.gguf");
+        var writer = TestModelFactory.CreateWriter(new TestModelSpec { Embd = 32, Layers = 1 });
+        writer.AddTensor("blk.1.attn_norm.weight", [32], GgmlType.F32, new float[32]);
+        writer.WriteTo(bad);
+
+        var result = await CliProcess.RunAsync(["run", "--samples", "--benchmarks", "medbullets", "--models", bad, "--max-instances", "2", "--run-id", "second"], home.Folder);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("extra-block.gguf", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("blk.1.attn_norm.weight", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal(before, await Task.WhenAll(tables.Select(t => RunJuryTests.ScalarAsync(db, $"SELECT COUNT(*) FROM {t}"))));
+        Assert.Equal(1L, await RunJuryTests.ScalarAsync(db, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"));
+    }
+
+    [Fact]
     public async Task A_typo_in_appsettings_exits_3_naming_the_key()
     {
         using var home = new TempHome(new { Storage = new { DataFoldr = "data" } });
