@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Net.Sockets;
+using MedHelm.Engine.Worker;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
@@ -7,7 +7,7 @@ using MedHelm.Inference.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // medhelm's engine worker: MedHelm.Engine.Worker --connect SOCKET --config FILE (started by the model loader, not by hand).
-// Exit codes: 0 the service closed the connection; 2 bad arguments; 3 the model or runtime did not load (the reason on
+// Exit codes: 0 the service closed the connection; 2 bad arguments (or a test-only switch without its guard); 3 the model or runtime did not load (the reason on
 // standard error, which the service reports); an abort inside llama.cpp ends the process with SIGABRT (134).
 if (args.Length != 4 || args[0] != "--connect" || args[2] != "--config")
 {
@@ -22,9 +22,17 @@ LlamaChatClient client;
 try
 {
     var config = EngineWorkerConfig.FromJson(await File.ReadAllTextAsync(args[3]));
+    var crafted = TestOnlySwitch.CraftedModelFor(config.ModelPath, Environment.GetEnvironmentVariable);
     LlamaRuntime.Initialize(config.BackendFolder, config.Backend, NullLogger.Instance, config.VerboseNativeLog);
-    var model = LlamaModel.Load(config.ModelPath, config.Model, NullLogger.Instance);
+    var model = crafted is null
+        ? LlamaModel.Load(config.ModelPath, config.Model, NullLogger.Instance)
+        : LlamaModel.LoadUnvalidatedForTests(crafted, config.Model, NullLogger.Instance);
     client = new LlamaChatClient(model, config.Chat, NullLogger.Instance, ownsModel: true);
+}
+catch (TestOnlySwitchException e)
+{
+    await Console.Error.WriteLineAsync($"refused: {e.Message}");
+    return 2;
 }
 #pragma warning disable CA1031 // the reason goes to the service (standard error), the exit code says the load failed
 catch (Exception e)
@@ -36,25 +44,7 @@ catch (Exception e)
 
 using (client)
 {
-    // test-only switch: abort (SIGABRT, as llama.cpp's own asserts do) when a request arrives after this many; with a marker file,
-    // only the first worker aborts (it writes the marker), so that a test can watch the restarted one finish
-    var abortAfter = int.TryParse(Environment.GetEnvironmentVariable("MEDHELM_TEST_WORKER_ABORT_AFTER"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-    var marker = Environment.GetEnvironmentVariable("MEDHELM_TEST_WORKER_ABORT_MARKER");
-    Action<int>? onRequest = abortAfter > 0 && (marker is null || !File.Exists(marker))
-        ? count =>
-        {
-            if (count > abortAfter)
-            {
-                if (marker is not null)
-                {
-                    File.WriteAllText(marker, "aborted");
-                }
-
-                Environment.FailFast("test-only abort (MEDHELM_TEST_WORKER_ABORT_AFTER)");
-            }
-        }
-        : null;
-    await EngineWorkerServer.ServeAsync(stream, client, client.Context.Sequences, client.Context.ContextPerSequence, onRequest, CancellationToken.None);
+    await EngineWorkerServer.ServeAsync(stream, client, client.Context.Sequences, client.Context.ContextPerSequence, CancellationToken.None);
 }
 
 return 0;

@@ -19,11 +19,11 @@ public sealed record ChatThroughput(int Requests, int Concurrency, double Second
 
     /// <summary>
     /// Sends <paramref name="requests"/> greedy requests of about <paramref name="promptWords"/> words (each with its own
-    /// first line, so no two are the same), at most <paramref name="concurrency"/> at once, each generating up to
-    /// <paramref name="maxTokens"/> tokens.
+    /// first line, "Case N.", numbered from <paramref name="firstCase"/>, so no two are the same), at most
+    /// <paramref name="concurrency"/> at once, each generating up to <paramref name="maxTokens"/> tokens.
     /// </summary>
     public static async Task<ChatThroughput> MeasureAsync(
-        IChatClient client, int requests, int concurrency, int promptWords, int maxTokens, CancellationToken cancellationToken)
+        IChatClient client, int requests, int concurrency, int promptWords, int maxTokens, CancellationToken cancellationToken, int firstCase = 0)
     {
         ArgumentNullException.ThrowIfNull(client);
         var filler = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => ClinicalWords[i % ClinicalWords.Length]));
@@ -31,7 +31,7 @@ public sealed record ChatThroughput(int Requests, int Concurrency, double Second
         long generated = 0;
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, requests),
+            Enumerable.Range(firstCase, requests),
             new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (i, token) =>
             {

@@ -17,10 +17,9 @@ public static class EngineWorkerServer
     /// <param name="client">The worker's local model.</param>
     /// <param name="sequences">Requests the model decodes together.</param>
     /// <param name="contextPerSequence">Its context per sequence.</param>
-    /// <param name="onRequest">Called as each request arrives, with the count so far (the test-only abort switch).</param>
     /// <param name="cancellationToken">Stops serving.</param>
     public static async Task ServeAsync(
-        Stream connection, IChatClient client, int sequences, int contextPerSequence, Action<int>? onRequest, CancellationToken cancellationToken)
+        Stream connection, IChatClient client, int sequences, int contextPerSequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(client);
@@ -28,7 +27,6 @@ public static class EngineWorkerServer
         using var writeLock = new SemaphoreSlim(1, 1);
         var inFlight = new ConcurrentDictionary<long, CancellationTokenSource>();
         var tasks = new ConcurrentDictionary<long, Task>();
-        var requests = 0;
 
         async Task SendAsync(WorkerFrame frame)
         {
@@ -126,7 +124,6 @@ public static class EngineWorkerServer
                 switch (frame.Type)
                 {
                     case FrameType.Request:
-                        onRequest?.Invoke(++requests);
                         var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                         if (!inFlight.TryAdd(frame.Id, cts))
                         {

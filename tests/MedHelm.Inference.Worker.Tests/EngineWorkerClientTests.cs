@@ -1,3 +1,4 @@
+using MedHelm.Gguf;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Generation;
@@ -10,7 +11,7 @@ namespace MedHelm.Inference.Worker.Tests;
 
 /// <summary>
 /// The real worker process (MedHelm.Engine.Worker, built beside the tests) over the real llama.cpp runtime and a
-/// generated model: the same answers as in process, streaming, and a worker that aborts failing only its requests.
+/// generated model: the same answers as in process, streaming, and a worker that llama.cpp aborts failing only its requests.
 /// </summary>
 [Trait("Category", TestCategories.Slow)]
 public sealed class EngineWorkerClientTests : IDisposable
@@ -22,8 +23,10 @@ public sealed class EngineWorkerClientTests : IDisposable
     public EngineWorkerClientTests()
     {
         _model = _folder.PathOf("worker.gguf");
-        TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 2, Embd = 64, Seed = 11 }, _model);
+        TestModelFactory.Write(Spec, _model);
     }
+
+    private static TestModelSpec Spec => new() { Kind = TestModelKind.Llama, Layers = 2, Embd = 64, Seed = 11 };
 
     private static LlamaChatClientOptions Chat => new()
     {
@@ -37,6 +40,9 @@ public sealed class EngineWorkerClientTests : IDisposable
         new EngineWorkerConfig(BackendFolder, "cpu", model ?? _model, new LlamaModelSettings(), Chat).ToJson(), environment);
 
     private static List<ChatMessage> Prompt(int i) => [new(ChatRole.User, $"Question {i}: which option is right? Answer with one letter.")];
+
+    /// <summary>A prompt holding the byte the crafted model has no token for.</summary>
+    private static List<ChatMessage> Tripping => [new(ChatRole.User, $"Question 2: which option is {CraftedAbortModel.Trigger}right\u201D?")];
 
     private static ChatOptions Greedy => new() { MaxOutputTokens = 12, Temperature = 0 };
 
@@ -71,36 +77,38 @@ public sealed class EngineWorkerClientTests : IDisposable
     }
 
     [Fact]
-    public async Task A_worker_that_aborts_fails_only_its_requests_a_new_one_serves_the_next_and_repeated_crashes_stop_restarts()
+    public async Task A_worker_whose_model_makes_llama_cpp_abort_fails_only_its_requests_a_new_one_serves_the_next_and_repeated_crashes_stop_restarts()
     {
-        var abortAfterOne = new Dictionary<string, string> { ["MEDHELM_TEST_WORKER_ABORT_AFTER"] = "1" };
-        using var worker = await EngineWorkerClient.StartAsync(Start(abortAfterOne) with { MaxCrashes = 2 }, NullLogger.Instance, CancellationToken.None);
-        var first = worker.ProcessId;
-        Assert.NotEmpty((await worker.GetResponseAsync(Prompt(1), Greedy)).Text); // answered, then the worker aborts
+        var crafted = _folder.PathOf("crafted.gguf");
+        CraftedAbortModel.Write(Spec, crafted);
+        var refused = Assert.Throws<GgufFormatException>(() => GgufModelValidator.Validate(GgufReader.Read(crafted))); // the validator alone stops it
+        Assert.Contains("<0x9C>", refused.Message, StringComparison.Ordinal);
 
-        var error = await Assert.ThrowsAsync<EngineWorkerExitedException>(async () =>
-        {
-            // the abort may land before or while this request is sent: either way it fails with the exit code
-            for (var i = 0; i < 50; i++)
-            {
-                await worker.GetResponseAsync(Prompt(2), Greedy);
-            }
-        });
-        Assert.Contains("134", error.Message, StringComparison.Ordinal);
+        using var worker = await EngineWorkerClient.StartAsync(Start(CraftedAbortModel.Switch(crafted, _model)) with { MaxCrashes = 2 }, NullLogger.Instance, CancellationToken.None);
+        var first = worker.ProcessId;
+        Assert.NotEmpty((await worker.GetResponseAsync(Prompt(1), Greedy)).Text); // text without the byte is served
+
+        var error = await Assert.ThrowsAsync<EngineWorkerExitedException>(() => worker.GetResponseAsync(Tripping, Greedy));
+        Assert.Contains("code 134 (SIGABRT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("_Map_base::at", error.Message, StringComparison.Ordinal); // libstdc++ std::out_of_range from unordered_map::at in llama_vocab::byte_to_token // std::terminate: llama_vocab::byte_to_token threw
         Assert.Contains("'worker'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Question", error.Message, StringComparison.Ordinal); // no prompt text
 
         Assert.NotEmpty((await worker.GetResponseAsync(Prompt(3), Greedy)).Text); // a new worker
         Assert.NotEqual(first, worker.ProcessId);
-        await Assert.ThrowsAsync<EngineWorkerExitedException>(async () =>
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                await worker.GetResponseAsync(Prompt(4), Greedy);
-            }
-        });
+        await Assert.ThrowsAsync<EngineWorkerExitedException>(() => worker.GetResponseAsync(Tripping, Greedy));
         var crashing = await Assert.ThrowsAsync<EngineWorkerCrashingException>(() => worker.GetResponseAsync(Prompt(5), Greedy));
         Assert.Contains("crashed 2 times", crashing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_test_only_switch_is_refused_without_its_guard()
+    {
+        var environment = CraftedAbortModel.Switch(_folder.PathOf("crafted.gguf"), _model);
+        environment.Remove("MEDHELM_TEST_ONLY_SWITCHES");
+        var error = await Assert.ThrowsAsync<EngineWorkerExitedException>(() => EngineWorkerClient.StartAsync(Start(environment), NullLogger.Instance, CancellationToken.None));
+        Assert.Contains("code 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("test-only", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
+using MedHelm.Gguf;
+using MedHelm.Gguf.TestModels;
 using MedHelm.Service.Tests.Support;
 
 namespace MedHelm.Service.Tests;
@@ -175,6 +177,24 @@ public sealed class RunsApiTests
         var failed = await TestService.WaitForAsync(client, "bad-plan", "failed", "completed");
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.False(string.IsNullOrWhiteSpace(failed.GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task A_model_file_llama_cpp_would_abort_on_is_refused_with_400_naming_it_and_the_tensor_and_nothing_is_queued()
+    {
+        await using var service = new TestService();
+        var client = await service.ClientAsync(AccessRole.Operator);
+        var bad = service.Home.File("extra-block.gguf");
+        var writer = TestModelFactory.CreateWriter(TestService.ModelSpec);
+        writer.AddTensor("blk.1.attn_norm.weight", [32], GgmlType.F32, new float[32]);
+        writer.WriteTo(bad);
+        var queued = (await client.GetFromJsonAsync<JsonElement>("/api/v1/runs")).GetArrayLength();
+
+        var text = await AssertProblemAsync(await client.PostAsJsonAsync("/api/v1/runs", Body(bad, "bad-model")), HttpStatusCode.BadRequest, "blk.1.attn_norm.weight");
+
+        Assert.Contains("extra-block.gguf", text, StringComparison.Ordinal);
+        Assert.Equal(queued, (await client.GetFromJsonAsync<JsonElement>("/api/v1/runs")).GetArrayLength());
+        Assert.Equal(0, service.Loader.Calls);
     }
 
     [Fact]

@@ -44,6 +44,10 @@ public sealed class DatabaseFileCampaignTests
 
     public static TheoryData<string> Names => new(Damages.Keys);
 
+    /// <summary>The damaged files, plus the locked database, the folder and the named pipe below.</summary>
+    [Fact]
+    public void The_campaign_holds_at_least_20_files() => Assert.True(Damages.Count + 3 >= 20, $"{Damages.Count} + 3 cases");
+
     [Theory]
     [MemberData(nameof(Names))]
     public async Task Refused_naming_the_path_and_left_untouched(string name)

@@ -28,6 +28,14 @@ public static class ModelFiles
     /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, would not load in llama.cpp (the key or tensor named), or is a chat model without a chat template.</exception>
     public static ModelFile Read(string path)
     {
+        var gguf = Check(path);
+        return new ModelFile(path, Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));
+    }
+
+    /// <summary>The checks of <see cref="Read"/> without hashing the file: its header, as llama.cpp would load it.</summary>
+    /// <exception cref="RequestValidationException">As for <see cref="Read"/>.</exception>
+    public static GgufFile Check(string path)
+    {
         if (RegularFiles.KindOf(path) is { } kind)
         {
             throw new RequestValidationException($"{path} is {kind}, not a regular file; a model must be a GGUF file.");
@@ -52,6 +60,6 @@ public static class ModelFiles
             throw new RequestValidationException($"{path} is not a usable GGUF model: it has no tokenizer.chat_template.");
         }
 
-        return new ModelFile(path, Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));
+        return gguf;
     }
 }

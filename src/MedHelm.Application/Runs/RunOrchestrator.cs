@@ -29,6 +29,9 @@ public sealed class RunOrchestrator(
 {
     private readonly ILogger _logger = loggers.CreateLogger("MedHelm.Run");
 
+    /// <summary>Checks the run's local model files before it is queued (<see cref="RunPlanner.CheckModels"/>).</summary>
+    public void CheckModels(IReadOnlyList<string> models) => planner.CheckModels(models);
+
     /// <summary>Executes <paramref name="request"/>, telling <paramref name="observer"/> what happens.</summary>
     /// <exception cref="Errors.ApplicationError">The request is invalid, conflicts with the stored run, names what does not exist, or breaks a policy.</exception>
     /// <exception cref="OperationCanceledException">Cancelled or drained; what finished is stored and the run can be resumed.</exception>

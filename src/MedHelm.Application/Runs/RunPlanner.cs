@@ -296,6 +296,22 @@ public sealed partial class RunPlanner(
         }
     }
 
+    /// <summary>
+    /// Checks each local model of <paramref name="models"/> as planning the run will (known, a regular file, a GGUF file
+    /// llama.cpp would load), without hashing it: what the service answers at once when a run is queued.
+    /// </summary>
+    /// <exception cref="RequestValidationException">A model file is not usable; the file and the key or tensor are named.</exception>
+    /// <exception cref="NotFoundException">A model name or file that does not exist.</exception>
+    public void CheckModels(IReadOnlyList<string> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        var defaults = FileModelDefaults;
+        foreach (var argument in models.Where(m => !resolver.IsEndpoint(m)))
+        {
+            ModelFiles.Check(resolver.Resolve(argument, defaults.Sequences, defaults.ContextPerSequence).Path);
+        }
+    }
+
     private List<PreparedModel> PrepareModels(IReadOnlyList<string> arguments)
     {
         var manifest = ModelManifest.Load(paths.Resolve("models/manifest.json"));

@@ -28,6 +28,7 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
+        orchestrator.CheckModels(request.Models); // a model file llama.cpp would not load is refused now, not when the run starts
         var runId = request.RunId ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         await Queue.EnqueueAsync(runId, request with { RunId = runId }, requestedBy, cancellationToken).ConfigureAwait(false);
         await MeasureQueueAsync().ConfigureAwait(false);

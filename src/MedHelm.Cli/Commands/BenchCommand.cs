@@ -26,7 +26,7 @@ internal static class BenchCommand
         };
         var worker = new Option<bool>("--worker")
         {
-            Description = "Also send the same requests through the chat client in this process and through an engine worker process (ModelLoader:Placement Worker), at the largest --parallel, and print the worker's overhead.",
+            Description = "Also send the same requests through the chat client in this process and through an engine worker process (ModelLoader:Placement Worker), at the largest --parallel, in --repetitions rounds that take turns going first, and print each round's overhead of the worker and their median.",
         };
         var command = new Command("bench", "Measure prompt and generation tokens/s of the inference engine at several parallelisms (beside llama.cpp's llama-batched-bench when built), and the scheduler on a mixed workload.")
         {
@@ -124,8 +124,14 @@ internal static class BenchCommand
                 if (!asJson)
                 {
                     Console.Out.WriteLine();
-                    Console.Out.WriteLine($"engine worker: {overhead.InProcess.Requests} requests, {overhead.InProcess.Concurrency} at once, ~{pp} prompt words, up to {tg} generated tokens, through the chat client (best of {reps})");
-                    Console.Out.WriteLine($"  in process {overhead.InProcess.RequestsPerSecond:F2} req/s ({overhead.InProcess.GeneratedTokensPerSecond:F1} generated tok/s); worker {overhead.Worker.RequestsPerSecond:F2} req/s ({overhead.Worker.GeneratedTokensPerSecond:F1} generated tok/s); overhead {overhead.OverheadPercent:F1}%");
+                    Console.Out.WriteLine($"engine worker: {requestsThrough} requests per round, {levels.Max()} at once, ~{pp} prompt words, up to {tg} generated tokens, through the chat client; {reps} rounds, new prompts each, taking turns to go first");
+                    for (var i = 0; i < reps; i++)
+                    {
+                        var (l, w) = (overhead.InProcess[i], overhead.Worker[i]);
+                        Console.Out.WriteLine($"  round {i + 1} ({(i % 2 == 0 ? "in process first" : "worker first")}): in process {l.RequestsPerSecond:F2} req/s ({l.GeneratedTokensPerSecond:F1} generated tok/s); worker {w.RequestsPerSecond:F2} req/s ({w.GeneratedTokensPerSecond:F1} generated tok/s); overhead {overhead.RoundOverheadPercents[i]:F1}%");
+                    }
+
+                    Console.Out.WriteLine($"  overhead: median of the rounds {overhead.MedianOverheadPercent:F1}% (from {overhead.RoundOverheadPercents.Min():F1}% to {overhead.RoundOverheadPercents.Max():F1}%); best against best {overhead.BestOverheadPercent:F1}% (in process {overhead.BestInProcess.RequestsPerSecond:F2}, worker {overhead.BestWorker.RequestsPerSecond:F2} req/s)");
                 }
             }
 
@@ -158,7 +164,9 @@ internal static class BenchCommand
                     {
                         in_process = overhead.InProcess,
                         in_worker = overhead.Worker,
-                        overhead_percent = overhead.OverheadPercent,
+                        round_overhead_percent = overhead.RoundOverheadPercents,
+                        median_overhead_percent = overhead.MedianOverheadPercent,
+                        best_overhead_percent = overhead.BestOverheadPercent,
                     },
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }

@@ -57,6 +57,7 @@ internal static class ModelsCommand
                 ChatTemplate = parse.GetValue(template) is { } t ? ReadTemplate(t) : null,
             };
             var file = parse.GetValue(output)!;
+            RegularFiles.EnsureReplaceable(file.FullName, "GGUF model file");
             file.Directory?.Create();
             TestModelFactory.Write(spec, file.FullName);
             Console.Out.WriteLine($"{file.FullName}  {new FileInfo(file.FullName).Length} bytes  sha256 {ModelFiles.Sha256(file.FullName)}");

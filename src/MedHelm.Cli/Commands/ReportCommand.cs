@@ -3,6 +3,7 @@ using MedHelm.Application.Errors;
 using MedHelm.Application.Options;
 using MedHelm.Application.Reports.Decision;
 using MedHelm.Core.Decision;
+using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Cli.Commands;
 
@@ -103,6 +104,7 @@ internal static class ReportCommand
             return CommandRunner.Ok;
         }
 
+        RegularFiles.EnsureReplaceable(target.FullName, "report");
         var temporary = target.FullName + ".tmp";
         await File.WriteAllTextAsync(temporary, text, token);
         File.Move(temporary, target.FullName, overwrite: true);

@@ -48,6 +48,7 @@ public static partial class SyntheticEicuDatabase
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Patients, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Patients, 1_000_000);
         var full = Path.GetFullPath(path);
+        Files.RegularFiles.EnsureReplaceable(full, "EHRSQL database");
         var folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");

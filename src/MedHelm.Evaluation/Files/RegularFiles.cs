@@ -25,9 +25,27 @@ public static class RegularFiles
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (KindOf(path) is { } kind)
         {
-            throw new InvalidDataException($"{path} is {kind}, not a regular file; a {what} must be a regular file.");
+            throw new InvalidDataException($"{path} is {kind}, not a regular file; {Article(what)} {what} must be a regular file.");
         }
     }
+
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> naming <paramref name="path"/> and its kind when an output would replace
+    /// something other than a regular file: outputs are written beside the target and moved over it, which would put a
+    /// file where a named pipe, a device or a socket was.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="what">What is written, for the message (e.g. "report").</param>
+    public static void EnsureReplaceable(string path, string what)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (KindOf(path) is { } kind)
+        {
+            throw new InvalidDataException($"{path} is {kind}, not a regular file; {Article(what)} {what} is written only to a regular file or a new path, so it was left untouched.");
+        }
+    }
+
+    private static string Article(string word) => word.Length > 0 && "AEIOaeio".Contains(word[0], StringComparison.Ordinal) ? "an" : "a";
 
     /// <summary>"a named pipe", "a character device", … for a special file; null for a regular file, a missing one, or where the type cannot be told.</summary>
     public static string? KindOf(string path)

@@ -60,7 +60,17 @@ public sealed unsafe partial class LlamaModel : IDisposable
 
     /// <summary>Validates and loads <paramref name="path"/>.</summary>
     /// <exception cref="LlamaModelLoadException">Missing, malformed or refused file; the message names it.</exception>
-    public static LlamaModel Load(string path, LlamaModelSettings? settings = null, ILogger? logger = null, IProgress<float>? progress = null)
+    public static LlamaModel Load(string path, LlamaModelSettings? settings = null, ILogger? logger = null, IProgress<float>? progress = null) =>
+        Load(path, settings, logger, progress, validate: true);
+
+    /// <summary>
+    /// Loads <paramref name="path"/> without the semantic validation, so that a file made to trip llama.cpp reaches it.
+    /// Only the engine worker's test-only switch calls this (MedHelm.Engine.Worker's TestOnlySwitch).
+    /// </summary>
+    internal static LlamaModel LoadUnvalidatedForTests(string path, LlamaModelSettings? settings, ILogger? logger) =>
+        Load(path, settings, logger, progress: null, validate: false);
+
+    private static LlamaModel Load(string path, LlamaModelSettings? settings, ILogger? logger, IProgress<float>? progress, bool validate)
     {
         LlamaRuntime.EnsureInitialized();
         settings ??= new LlamaModelSettings();
@@ -69,7 +79,10 @@ public sealed unsafe partial class LlamaModel : IDisposable
         try
         {
             gguf = GgufReader.Read(path);
-            GgufModelValidator.Validate(gguf);
+            if (validate)
+            {
+                GgufModelValidator.Validate(gguf);
+            }
         }
         catch (GgufFormatException e)
         {

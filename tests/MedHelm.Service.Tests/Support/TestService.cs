@@ -126,13 +126,16 @@ public sealed class TestService : IAsyncDisposable
     /// <summary>Writes a tiny generated GGUF model into the home and returns its path (its name is the file name).</summary>
     public string Model(string name = "tiny") => WriteModel(Home, name);
 
+    /// <summary>The generated model <see cref="WriteModel"/> writes.</summary>
+    public static TestModelSpec ModelSpec => new() { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 };
+
     /// <summary>Writes a tiny generated GGUF model named <paramref name="name"/> into <paramref name="folder"/> (once) and returns its path.</summary>
     public static string WriteModel(TempFolder folder, string name)
     {
         var path = folder.File(name + ".gguf");
         if (!File.Exists(path))
         {
-            TestModelFactory.Write(new TestModelSpec { Kind = TestModelKind.Llama, Layers = 1, Embd = 32, Seed = 1 }, path);
+            TestModelFactory.Write(ModelSpec, path);
         }
 
         return path;
