@@ -34,10 +34,10 @@ step() { echo "package-offline: $*" >&2; }
 
 # The sources as committed plus untracked files git does not ignore (so a working change is packaged as it would be committed).
 src="$work/src"; mkdir -p "$src"
-(cd "$root" && git ls-files -z --cached --others --exclude-standard -- src gpu-kernels Directory.Build.props Directory.Packages.props global.json .editorconfig \
+(cd "$root" && git ls-files -z --cached --others --exclude-standard -- src gpu-kernels Directory.Build.props Directory.Build.targets Directory.Packages.props global.json .editorconfig \
   | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done | xargs -0 cp --parents -t "$src")
 commit="$(cd "$root" && git rev-parse HEAD 2>/dev/null || echo unknown)"
-dirty="$(cd "$root" && [ -n "$(git status --porcelain -- src gpu-kernels deploy scripts docs appsettings.json models README.md Directory.Build.props Directory.Packages.props 2>/dev/null)" ] && echo true || echo false)"
+dirty="$(cd "$root" && [ -n "$(git status --porcelain -- src gpu-kernels deploy scripts docs appsettings.json models README.md Directory.Build.props Directory.Build.targets Directory.Packages.props 2>/dev/null)" ] && echo true || echo false)"
 # Timestamps inside the archive: the commit's time, so that two builds of one commit give the same archive.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(cd "$root" && git log -1 --format=%ct 2>/dev/null || echo 0)}"
 

@@ -27,6 +27,21 @@ public sealed class SqliteDataSource : IDisposable, IAsyncDisposable
     /// <summary>Full path of the database file.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// The SQLite library that reads and writes the file, as <c>sqlite_version()</c> reports it (e.g. "SQLite 3.53.0"),
+    /// asked once; every run records it.
+    /// </summary>
+    public string EngineVersion => _engineVersion ??= ReadEngineVersion();
+
+    private string? _engineVersion;
+
+    private string ReadEngineVersion()
+    {
+        using var connection = OpenConnection();
+        using var command = SqliteSql.Command(connection, "SELECT sqlite_version()");
+        return "SQLite " + Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Releases the pooled connections of the file (connections in use are closed when their operation ends).</summary>
     public void Dispose()
     {

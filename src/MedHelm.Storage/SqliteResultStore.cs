@@ -78,6 +78,9 @@ public sealed class SqliteResultStore : IResultsDatabase, IImportedBenchmarks
     /// <inheritdoc />
     public string Location => DataSource.Path;
 
+    /// <inheritdoc />
+    public string EngineVersion => DataSource.EngineVersion;
+
     /// <summary>
     /// Opens (creating when needed) the database at <paramref name="databasePath"/> and brings its schema up to date: a
     /// data source of its own (<see cref="SqliteDataSourceBuilder"/>), disposed with the store.

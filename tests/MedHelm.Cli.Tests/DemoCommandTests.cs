@@ -51,7 +51,7 @@ public sealed class DemoCommandTests
         var openEnded = BuiltInBenchmarks.All.Count(EvaluationRunner.NeedsJury);
         command.CommandText = "SELECT COUNT(*) FROM scores WHERE metric = 'bertscore_f1' AND is_main = 0";
         Assert.Equal(2L * openEnded, (long)(await command.ExecuteScalarAsync())!);
-        Assert.Contains($"bertscore (medhelm-test-bert): scoring {2 * openEnded} answer(s)", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"bertscore (medhelm-test-bert, GGUF final layer): scoring {2 * openEnded} answer(s)", result.StdErr, StringComparison.Ordinal);
 
         // last, the decision report of the run as one HTML file under data/reports, its path printed
         var wrote = result.StdOut.Split('\n').Last(l => l.StartsWith("wrote ", StringComparison.Ordinal))["wrote ".Length..].Trim();

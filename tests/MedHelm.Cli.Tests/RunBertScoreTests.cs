@@ -47,7 +47,7 @@ public sealed class RunBertScoreTests
         var withReference = await RunJuryTests.ScalarAsync(db,
             "SELECT COUNT(*) FROM run_completions l JOIN requests q ON q.id = l.request_id WHERE l.run_id = 'bs' AND trim(COALESCE(q.gold, '')) <> ''");
         Assert.Equal(3L, withReference);
-        Assert.Contains("bertscore (bert): scoring 3 answer(s)", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("bertscore (bert, GGUF final layer): scoring 3 answer(s)", result.StdErr, StringComparison.Ordinal);
 
         // one F1 per answer with a reference, secondary only, a cosine-based value; the jury's score stays the only main one
         Assert.Equal(withReference, await RunJuryTests.ScalarAsync(db, Scores + " AND is_main = 0 AND value BETWEEN -1 AND 1"));
@@ -90,13 +90,13 @@ public sealed class RunBertScoreTests
         await ExecuteAsync(db, "DELETE FROM scores WHERE run_id = 'bs' AND metric = 'bertscore_f1' AND request_id = (SELECT MIN(request_id) FROM scores WHERE run_id = 'bs' AND metric = 'bertscore_f1')");
         var resumed = await CliProcess.RunAsync(["run", "--run-id", "bs", "--resume"], home.Folder);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Contains("bertscore (bert): scoring 1 answer(s), 2 reused", resumed.StdErr, StringComparison.Ordinal);
+        Assert.Contains("bertscore (bert, GGUF final layer): scoring 1 answer(s), 2 reused", resumed.StdErr, StringComparison.Ordinal);
         Assert.Equal(kept, await ValuesAsync(db, "SELECT request_id, value FROM scores WHERE run_id = 'bs' AND metric = 'bertscore_f1' ORDER BY request_id"));
 
         // a resume of the finished run computes none
         var again = await CliProcess.RunAsync(["run", "--run-id", "bs", "--resume"], home.Folder);
         Assert.True(again.ExitCode == 0, again.ToString());
-        Assert.Contains("bertscore (bert): nothing to compute (3 score(s) of this run reused)", again.StdErr, StringComparison.Ordinal);
+        Assert.Contains("bertscore (bert, GGUF final layer): nothing to compute (3 score(s) of this run reused)", again.StdErr, StringComparison.Ordinal);
         Assert.Equal(withReference, await RunJuryTests.ScalarAsync(db, Scores));
 
         // a resume with another embedding model is refused, naming the stored one

@@ -26,6 +26,16 @@ public class SqliteResultStoreTests
     }
 
     [Fact]
+    public async Task The_engine_version_is_the_sqlite_library_that_opened_the_file()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+
+        // Microsoft.Data.Sqlite 11 ships SQLite 3.53 (SQLitePCLRaw 3); the version is what the library reports
+        Assert.Matches(@"^SQLite 3\.(5[3-9]|[6-9][0-9])\.[0-9]+$", store.EngineVersion);
+    }
+
+    [Fact]
     public async Task Pragmas_are_set()
     {
         using var temp = new TempDatabase();

@@ -134,6 +134,9 @@ public interface IResultsDatabase : IRunStore, ILedgerStore, IJuryStore, IDatase
     /// <summary>Where the database lives (for messages).</summary>
     string Location { get; }
 
+    /// <summary>The storage engine and its version (e.g. "SQLite 3.53.0"), recorded in every run's manifest.</summary>
+    string EngineVersion { get; }
+
     /// <summary>The service's durable run queue.</summary>
     IRunQueue Queue { get; }
 

@@ -23,7 +23,7 @@ public static class RunReportTextFormatter
         Line(text, $"run       {run.RunId} ({run.Status.ToString().ToLowerInvariant()})");
         Line(text, string.Create(CultureInfo.InvariantCulture,
             $"started   {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC; finished {(run.FinishedUtc is { } f ? f.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC" : "-")}"));
-        Line(text, $"app       {run.AppVersion}; llama.cpp {run.LlamaCppVersion ?? "-"}");
+        Line(text, $"app       {run.AppVersion}; llama.cpp {run.LlamaCppVersion ?? "-"}; storage {report.Manifest?.Storage ?? "-"}");
         Line(text, $"machine   {run.MachineDescription}");
         Line(text, $"gpu       {run.GpuDescription ?? "-"}");
         Line(text, $"config    sha256 {report.ConfigSha256}");

@@ -139,6 +139,9 @@ public sealed record RunManifest(
     /// version 3.
     /// </summary>
     public DateTimeOffset? ChatTemplateTime { get; init; }
+
+    /// <summary>The database engine the run was stored with (e.g. "SQLite 3.53.0"); null in runs stored before it was recorded.</summary>
+    public string? Storage { get; init; }
 }
 
 /// <summary>The one place run manifests are read and written (source-generated System.Text.Json, snake_case).</summary>

@@ -61,7 +61,7 @@ public sealed class RunOrchestrator(
 
         var engine = loader.DescribeEngine();
         var chatTemplateTime = ChatTemplateRun.Time(planned.StoredManifest, existing?.StartedUtc, DateTimeOffset.UtcNow);
-        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine, chatTemplateTime));
+        var configuration = existing?.ConfigurationJson ?? RunManifestJson.Serialize(RunPlanner.Manifest(planned, engine, chatTemplateTime) with { Storage = database.EngineVersion });
         var run = new RunRecord(
             runId, existing?.StartedUtc ?? DateTimeOffset.UtcNow, null, configuration, Provenance.AppVersion(), engine.LlamaCppVersion, engine.Machine,
             RunStatus.Running)

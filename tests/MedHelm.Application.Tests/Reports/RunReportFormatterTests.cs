@@ -87,7 +87,7 @@ public sealed class RunReportFormatterTests
 
         Assert.Equal("run       run-1 (completed)", lines[0]);
         Assert.Equal("started   2025-06-01 12:00:00 UTC; finished 2025-06-01 12:05:00 UTC", lines[1]);
-        Assert.Equal("app       1.0.0+abc; llama.cpp v0.5.0", lines[2]);
+        Assert.Equal("app       1.0.0+abc; llama.cpp v0.5.0; storage SQLite 3.53.0", lines[2]);
         Assert.Equal($"config    sha256 {report.ConfigSha256}", lines[5]);
         Assert.Equal($"model     m1: /models/m1.gguf sha256 {new string('a', 64)}, llama, Q4_K_M, 1,000 parameters", lines[6]);
         Assert.Contains($"data      pubmed_qa: sha256 {run.PubMed.DatasetSha256}, 4 instances (bundled:pubmed_qa) *", lines);

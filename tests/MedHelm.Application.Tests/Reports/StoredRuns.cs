@@ -147,7 +147,7 @@ public static class StoredRuns
         var medec = await ImportAsync(store, "medec", "/srv/imports/medec", [Instance("e1", "CORRECT"), Instance("e2", "3 The patient has asthma.")], data: "imported");
         var dialog = await ImportAsync(store, "med_dialog", "/srv/imports/med_dialog",
             [Instance("d1", "reference one", "healthcaremagic"), Instance("d2", "reference two", "healthcaremagic"), Instance("d3", "reference three", "icliniq")]);
-        var manifest = Manifest(["m1", "m2"], [pubmed, clear, medec, dialog], ["j1", "j2"]);
+        var manifest = Manifest(["m1", "m2"], [pubmed, clear, medec, dialog], ["j1", "j2"]) with { Storage = "SQLite 3.53.0" };
         await SaveRunAsync(store, runId, RunManifestJson.Serialize(manifest));
 
         static MetricScore[] Main(string metric, double value) => [new MetricScore(metric, value)];
