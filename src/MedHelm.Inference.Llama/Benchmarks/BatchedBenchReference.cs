@@ -49,8 +49,37 @@ public sealed class BatchedBenchReference
         ];
     }
 
-    /// <summary>Runs one parallelism and returns the fastest generation row after the discarded first one.</summary>
+    /// <summary>
+    /// Runs one parallelism and returns the fastest generation row after the discarded first one. A run that exits 0
+    /// having printed nothing at all (not even llama.cpp's start-up log; seen twice in CI, not reproduced) is run once
+    /// more before it counts as a failure.
+    /// </summary>
     public ParallelThroughput Measure(string model, int parallel, int promptTokens, int genTokens, int threads, int repetitions = 3, int batchSize = 2048, int microBatchSize = 512)
+    {
+        var (exitCode, stdout, stderr) = Run(model, parallel, promptTokens, genTokens, threads, repetitions, batchSize, microBatchSize);
+        if (exitCode == 0 && string.IsNullOrWhiteSpace(stdout) && string.IsNullOrWhiteSpace(stderr))
+        {
+            (exitCode, stdout, stderr) = Run(model, parallel, promptTokens, genTokens, threads, repetitions, batchSize, microBatchSize);
+        }
+
+        var output = stdout + "\n" + stderr;
+        if (exitCode != 0)
+        {
+            throw new BatchedBenchReferenceException($"'{Executable}' exited with code {exitCode}: {LastLines(stderr, 5)}");
+        }
+
+        var rows = Parse(output).Where(r => r.Parallel == parallel).ToArray();
+        if (rows.Length == 0)
+        {
+            throw new BatchedBenchReferenceException(string.IsNullOrWhiteSpace(output)
+                ? $"'{Executable}' exited 0 twice without printing anything for {parallel} sequences."
+                : $"'{Executable}' printed no result row for {parallel} sequences: {LastLines(output, 5)}");
+        }
+
+        return rows.Skip(rows.Length > 1 ? 1 : 0).MaxBy(r => r.GenerationTokensPerSecond)!;
+    }
+
+    private (int ExitCode, string StdOut, string StdErr) Run(string model, int parallel, int promptTokens, int genTokens, int threads, int repetitions, int batchSize, int microBatchSize)
     {
         var start = new ProcessStartInfo(Executable)
         {
@@ -73,19 +102,7 @@ public sealed class BatchedBenchReference
             throw new BatchedBenchReferenceException($"'{Executable}' did not finish within {Timeout.TotalSeconds:F0} s and was stopped.");
         }
 
-        var output = stdout.Result + "\n" + stderr.Result;
-        if (process.ExitCode != 0)
-        {
-            throw new BatchedBenchReferenceException($"'{Executable}' exited with code {process.ExitCode}: {LastLines(stderr.Result, 5)}");
-        }
-
-        var rows = Parse(output).Where(r => r.Parallel == parallel).ToArray();
-        if (rows.Length == 0)
-        {
-            throw new BatchedBenchReferenceException($"'{Executable}' printed no result row for {parallel} sequences: {LastLines(output, 5)}");
-        }
-
-        return rows.Skip(rows.Length > 1 ? 1 : 0).MaxBy(r => r.GenerationTokensPerSecond)!;
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>
