@@ -7,9 +7,11 @@ namespace MedHelm.Cli.Tests;
 /// <summary>
 /// The offline bundle (scripts/package-offline.sh), built once for the class: installed and run without network by
 /// scripts/check-offline-bundle.sh, its SBOM and SHA256SUMS checked against its files and the lock files, and a file
-/// changed after packaging refused by install.sh.
+/// changed after packaging refused by install.sh. Runs alone, after the other classes: its publish takes both cores,
+/// which the Ctrl-C and serve tests' timing does not survive.
 /// </summary>
 [Trait("Category", TestCategories.Slow)]
+[Collection(OfflineBundleCollection.Name)]
 public sealed class OfflineBundleTests(OfflineBundleTests.Bundle bundle) : IClassFixture<OfflineBundleTests.Bundle>
 {
     [Fact]
@@ -156,4 +158,11 @@ public sealed class OfflineBundleTests(OfflineBundleTests.Bundle bundle) : IClas
             return Task.CompletedTask;
         }
     }
+}
+
+/// <summary>The offline bundle's tests, kept out of parallel execution with every other class.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OfflineBundleCollection
+{
+    public const string Name = "offline bundle (runs alone)";
 }
