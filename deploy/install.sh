@@ -2,6 +2,7 @@
 # Installs (or upgrades) MedHelm.OnPrem from this offline bundle. Run as root from the unpacked bundle folder:
 #   sudo ./install.sh [--expect-sums SHA256] [--prefix /opt/medhelm] [--data /var/lib/medhelm] [--user medhelm]
 #                     [--allow-ip ADDRESS[/PREFIX]]... [--unit-dir /etc/systemd/system] [--no-systemctl] [--no-systemd] [--no-user]
+#                     [--no-build-cpu]
 # 1. Verifies every file against SHA256SUMS before copying anything: a changed, missing or added file stops the install
 #    and is named (--expect-sums: also the SHA-256 of SHA256SUMS itself, as the packager printed it, sent separately).
 # 2. Creates the system user (--user), the data folder (0700; database 0600) and installs to --prefix (read-only, root).
@@ -9,12 +10,17 @@
 #    keeps a changed appsettings.json (the new one goes beside it as appsettings.json.new), keeps the previous
 #    installation as PREFIX.previous, and migrates the database (medhelm audit verify opens, migrates and checks it).
 # 4. Writes the hardened systemd unit (--allow-ip: addresses of the configured hosted endpoints), enables and starts it.
+# Where cmake and a C++ compiler exist, builds ggml's CPU backend for this machine from the bundled source, twice (about
+# 35-90 s of CPU each; kept across upgrades while the machine and version stay): the batch-invariant kernels that
+# Determinism BatchInvariant (the default) and Repeatable need for their guarantee, and llama.cpp's standard kernels,
+# which Fastest runs faster than on the prebuilt library. --no-build-cpu, or no compiler: the prebuilt library only
+# (docs/deployment.md).
 # --no-user (run as the calling user), --no-systemd (no unit at all) and --no-systemctl (write the unit, start nothing)
 # leave out the root-only steps, for tests and for trying the bundle in a private prefix.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 prefix=/opt/medhelm; data=/var/lib/medhelm; user=medhelm; unit_dir=/etc/systemd/system
-expect_sums=""; make_user=1; systemd=1; systemctl_calls=1; allow=()
+expect_sums=""; make_user=1; systemd=1; systemctl_calls=1; allow=(); build_cpu=1
 die() { echo "install: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,7 +33,8 @@ while [ $# -gt 0 ]; do
     --no-user) make_user=0; shift ;;
     --no-systemd) systemd=0; shift ;;
     --no-systemctl) systemctl_calls=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build-cpu) build_cpu=0; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see ./install.sh --help)" ;;
   esac
 done
@@ -86,6 +93,23 @@ new="$prefix.new"
 rm -rf "$new"; mkdir -p "$new"
 cp -a "$here/." "$new/"
 rm -f "$new/appsettings.json.new"
+# the CPU backends built for this machine: an upgrade keeps those of the installation it replaces (the build script
+# skips a folder whose stamp, with the version and this CPU's flags, still matches) and builds what is missing
+llama="$new/runtimes/llama"
+if [ "$build_cpu" = 1 ] && command -v cmake >/dev/null && command -v c++ >/dev/null && command -v python3 >/dev/null; then
+  for built in cpu-invariant cpu-native; do
+    if [ -f "$prefix/runtimes/llama/$built/.installed" ]; then cp -a "$prefix/runtimes/llama/$built" "$llama/"; fi
+  done
+  for kind in --invariant --standard; do
+    if ! "$new/scripts/build-cpu-backend.sh" "$kind" >"$new/build-cpu${kind#-}.log" 2>&1; then
+      echo "install: warning: building the CPU backend ($kind) failed (its log: $prefix/build-cpu${kind#-}.log); the prebuilt library serves instead" >&2
+    fi
+  done
+  rm -rf "$llama"/build-cpu-*
+  echo "install: CPU backends for this machine: $(cd "$llama" && ls -d cpu-invariant cpu-native 2>/dev/null | tr '\n' ' ')"
+elif [ "$build_cpu" = 1 ]; then
+  echo "install: note: no cmake and C++ compiler here, so the prebuilt llama.cpp CPU library serves every model: Determinism BatchInvariant is then not guaranteed byte-identical across sequence counts (runs say so), and Fastest runs slower than a build for this CPU (docs/deployment.md)" >&2
+fi
 if [ "$upgrade" = 1 ] && [ -f "$prefix/appsettings.json" ]; then
   installed="$(sha256sum "$prefix/appsettings.json" | cut -d' ' -f1)"
   shipped="$(grep -E '  appsettings\.json$' "$prefix/SHA256SUMS" 2>/dev/null | cut -d' ' -f1 || true)"
@@ -101,6 +125,8 @@ MEDHELM_HOME=$prefix
 MEDHELM__Storage__DataFolder=$data
 MEDHELM__LogFile__Folder=$data/logs
 MEDHELM__Service__ModelFolder=$data/models
+# glibc's malloc on transparent huge pages: llama.cpp's KV cache is cleared at load without a page fault per 4 KiB
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 EOF
 mkdir -p "$new/bin"
 cat > "$new/bin/medhelm" <<EOF

@@ -33,3 +33,13 @@ chmod 755 "$tmp"
 mv -f "$tmp" "$dest/llama-batched-bench"
 trap - EXIT
 echo "llama-batched-bench built against the $backend libraries: $dest/llama-batched-bench"
+# The CPU backends built for this machine (scripts/build-cpu-backend.sh) hold copies of the same prebuilt libllama and
+# libggml: the same tool runs there, on their libggml-cpu.so, so `medhelm bench` compares on the libraries it loads.
+if [ "$backend" = cpu ]; then
+  for built in cpu-native cpu-invariant; do
+    folder="$root/runtimes/llama/$built"
+    [ -f "$folder/.installed" ] || continue
+    cp -f "$dest/libllama-common.so" "$folder/" && cp -f "$dest/llama-batched-bench" "$folder/"
+    echo "llama-batched-bench also in $folder"
+  done
+fi

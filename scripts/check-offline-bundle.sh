@@ -83,4 +83,6 @@ kill -TERM "$serve"; wait "$serve" || true; trap - EXIT
 "$work/bundle/medhelm/install.sh" --prefix "$work/prefix" --data "$work/data" --unit-dir "$work/units" --no-user --no-systemctl > "$work/upgrade.log"
 grep -q "database backed up to" "$work/upgrade.log" || { say "the upgrade made no backup:"; cat "$work/upgrade.log"; exit 1; }
 "$medhelm" runs list | grep -qF "$run_id" || { say "the run is gone after the upgrade"; exit 1; }
-say "passed (run $run_id completed, report $(wc -c < "$work/report.json") bytes; upgrade kept it, backup $(ls "$work/data/backups" | grep -c '\.db$'); $network; unit: $unit_check)"
+kernels="$(grep -o 'batch-invariant CPU kernels ([^)]*)\|standard CPU kernels ([^)]*)' "$work/report.json" | head -1)"
+backends="$(sed -n 's/^install: CPU backends for this machine: //p' "$work/upgrade.log" | sed 's/ *$//')"
+say "passed (run $run_id completed, report $(wc -c < "$work/report.json") bytes; upgrade kept it, backup $(ls "$work/data/backups" | grep -c '\.db$'); $network; unit: $unit_check; kernels: ${kernels:-none recorded}; CPU backends built: ${backends:-none})"

@@ -4,17 +4,27 @@
 #   scripts/install-runtime.sh          CPU libraries  -> runtimes/llama/cpu/
 #   scripts/install-runtime.sh --cuda   also CUDA 13   -> runtimes/llama/cuda/
 #   scripts/install-runtime.sh --source also unpack the matching llama.cpp source -> runtimes/llama/src/
+#   scripts/install-runtime.sh --invariant  also build the batch-invariant CPU backend -> runtimes/llama/cpu-invariant/
+#   scripts/install-runtime.sh --native     also build both CPU backends for this machine -> cpu-invariant/ and cpu-native/
+# --invariant compiles only ggml's CPU backend (libggml-cpu.so, for this machine's CPU, with tinyBLAS for every product
+# size and without weight repacking) from the pinned source, beside copies of the prebuilt libggml-base/libggml/libllama it is
+# ABI-compatible with; Determinism BatchInvariant and Repeatable load it automatically (docs/engine.md). --native adds
+# llama.cpp's standard kernels built the same way (cpu-native/), which Determinism Fastest loads instead of the prebuilt
+# variant (docs/performance.md: the prebuilt one is slower). Both need cmake and a C++ compiler; about 35-90 s of CPU
+# time each (scripts/build-cpu-backend.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 version="$(tr -d '[:space:]' < "$root/gpu-kernels/NODE_LLAMA_CPP_VERSION")"
 dest="$root/runtimes/llama"
-want_cuda=0; want_source=0
+want_cuda=0; want_source=0; want_invariant=0; want_native=0
 for arg in "$@"; do
   case "$arg" in
     --cuda) want_cuda=1 ;;
     --source) want_source=1 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "install-runtime: unknown option '$arg' (use --cuda, --source or --help)" >&2; exit 2 ;;
+    --invariant) want_source=1; want_invariant=1 ;;
+    --native) want_source=1; want_invariant=1; want_native=1 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install-runtime: unknown option '$arg' (use --cuda, --source, --invariant, --native or --help)" >&2; exit 2 ;;
   esac
 done
 command -v npm >/dev/null || { echo "install-runtime: npm is required (apt-get install npm, or install Node.js)" >&2; exit 1; }
@@ -66,4 +76,10 @@ if [ "$want_source" = 1 ] && [ ! -f "$dest/src/include/llama.h" ]; then
   git -c advice.detachedHead=false clone --quiet "$dir/llama/gitRelease.bundle" "$dest/src"
   cp "$dir/llama/llama.cpp.info.json" "$dest/src/" 2>/dev/null || true
 fi
-echo "llama.cpp runtime ready: $dest/cpu$([ "$want_cuda" = 1 ] && echo " and $dest/cuda")"
+if [ "$want_invariant" = 1 ]; then
+  "$root/scripts/build-cpu-backend.sh" --invariant
+fi
+if [ "$want_native" = 1 ]; then
+  "$root/scripts/build-cpu-backend.sh" --standard
+fi
+echo "llama.cpp runtime ready: $dest/cpu$([ "$want_invariant" = 1 ] && echo ", $dest/cpu-invariant")$([ "$want_native" = 1 ] && echo ", $dest/cpu-native")$([ "$want_cuda" = 1 ] && echo " and $dest/cuda")"

@@ -11,7 +11,8 @@
 #                                                                omitted = a free port
 #   scripts/llama-server-reference.sh stop PORT                 stops the server started on PORT
 # Environment: SLOTS (default 16), CTX_PER_SLOT (default 512), THREADS (default: nproc),
-#   LLAMA_SERVER (default runtimes/llama/server/llama-server), READY_TIMEOUT seconds (default 300).
+#   LLAMA_SERVER (default runtimes/llama/server/llama-server), READY_TIMEOUT seconds (default 300),
+#   LLAMA_SERVER_ARGS (more llama-server options, split on spaces, e.g. "--no-jinja").
 # The server's log and pid are kept in ${TMPDIR:-/tmp}/medhelm-llama-server-PORT.{log,pid}.
 # With a load generator:
 #   url="$(scripts/llama-server-reference.sh start model.gguf)"; ...send requests to $url/v1/chat/completions...
@@ -51,7 +52,7 @@ start() {
   fi
   [ "$(health "$port")" = 000 ] || { echo "llama-server-reference: port $port is in use" >&2; exit 1; }
   "$server" -m "$model" --host 127.0.0.1 --port "$port" -np "$slots" -c "$((slots * per_slot))" \
-    -t "$threads" -tb "$threads" -b 2048 -ub 512 --no-kv-unified >"$log" 2>&1 </dev/null &
+    -t "$threads" -tb "$threads" -b 2048 -ub 512 --no-kv-unified ${LLAMA_SERVER_ARGS:-} >"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" > "$pidfile"
   local waited=0

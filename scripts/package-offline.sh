@@ -30,7 +30,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/medhelm-package.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 step() { echo "package-offline: $*" >&2; }
 
-"$root/scripts/install-runtime.sh" $([ "$cuda" = 1 ] && echo --cuda) >&2
+"$root/scripts/install-runtime.sh" --source $([ "$cuda" = 1 ] && echo --cuda) >&2
 
 # The sources as committed plus untracked files git does not ignore (so a working change is packaged as it would be committed).
 src="$work/src"; mkdir -p "$src"
@@ -51,6 +51,11 @@ step "publishing medhelm (self-contained linux-x64) ..."
 (cd "$src" && dotnet publish src/MedHelm.Cli/MedHelm.Cli.csproj "${publish[@]}" -p:ErrorOnDuplicatePublishOutputFiles=false >&2)
 (cd "$src" && dotnet publish src/MedHelm.Engine.Worker/MedHelm.Engine.Worker.csproj "${publish[@]}" >&2)
 "$app/medhelm" --version >/dev/null || { echo "package-offline: the published medhelm does not start" >&2; exit 1; }
+if [ "$cuda" = 0 ]; then
+  # ONNX Runtime's GPU package brings its CUDA and TensorRT providers (about 290 MB). A CPU bundle leaves them out:
+  # BERTScore's encoder then runs on the CPU provider (OnnxEncoder Auto says "CUDA not available"), as it would anyway.
+  rm -f "$app/libonnxruntime_providers_cuda.so" "$app/libonnxruntime_providers_tensorrt.so"
+fi
 
 step "copying the llama.cpp runtime, configuration, manifest and docs ..."
 copy_runtime() { # BACKEND: the files the npm packages installed (libraries, build metadata, stamp); no local builds
@@ -60,6 +65,12 @@ copy_runtime() { # BACKEND: the files the npm packages installed (libraries, bui
 }
 copy_runtime cpu
 if [ "$cuda" = 1 ]; then copy_runtime cuda; fi
+# ggml's source (the pinned version's, 25 MB) and its build script: install.sh builds the CPU backends for the target
+# machine from them where cmake and a C++ compiler exist (the batch-invariant kernels and llama.cpp's standard ones,
+# docs/deployment.md); a build made here would be for this machine's CPU.
+mkdir -p "$bundle/runtimes/llama/src" "$bundle/scripts"
+(cd "$root/runtimes/llama/src" && git ls-files -z -- ggml | xargs -0 cp --parents -t "$bundle/runtimes/llama/src")
+cp "$root/scripts/build-cpu-backend.sh" "$bundle/scripts/"
 # the CUDA 12 build of gpu-kernels/cuda12, when this machine made one (it is not downloadable: built on site)
 if [ -f "$root/runtimes/llama/cuda12/.installed" ]; then copy_runtime cuda12; fi
 cp "$root/appsettings.json" "$root/README.md" "$bundle/"
@@ -76,10 +87,12 @@ printf 'commit %s\nworking-tree-changes %s\nllama.cpp %s\nnode-llama-cpp %s\nbac
 
 step "writing the SBOM (CycloneDX) ..."
 tools="$root/artifacts/tools"
-if [ ! -x "$tools/dotnet-CycloneDX" ]; then
-  dotnet tool install CycloneDX --version 6.3.1 --tool-path "$tools" >&2
-fi
+"$root/scripts/install-sbom-tool.sh"
+# --url: the tool asks a NuGet source for every package's metadata, nuget.org unless told otherwise; the global packages
+# folder (which the locked restore above filled) answers the same offline. Without it the tool aborts on a machine with
+# no network and an empty NuGet HTTP cache (a clean CI machine, an air-gapped build host).
 (cd "$src" && "$tools/dotnet-CycloneDX" src/MedHelm.Cli/MedHelm.Cli.csproj --recursive --disable-package-restore --runtime linux-x64 \
+  --url "${NUGET_PACKAGES:-$HOME/.nuget/packages}" \
   --no-serial-number --include-license-text --output-format Json --spec-version 1.6 --output "$work/sbom" --filename nuget.cdx.json \
   --set-name medhelm --set-version "${commit:0:12}" >&2)
 npm_args=()

@@ -225,7 +225,7 @@ internal static class OpenAiLoadBenchmark
         return new Target(options.GetValueOrDefault(prefix + "label") ?? label, new Uri(url), model, key);
     }
 
-    private static Dictionary<string, string> Parse(string[] args)
+    internal static Dictionary<string, string> Parse(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
@@ -241,6 +241,6 @@ internal static class OpenAiLoadBenchmark
         return options;
     }
 
-    private static int Int(Dictionary<string, string> options, string name, int fallback) =>
+    internal static int Int(Dictionary<string, string> options, string name, int fallback) =>
         options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) is > 0 and var n ? n : throw new ArgumentException($"--{name} must be positive.") : fallback;
 }

@@ -6,6 +6,14 @@ using MedHelm.Core.Metrics;
 // Usage: MedHelm.Benchmarks [rouge] [--pairs N] [--tokens N]
 //        MedHelm.Benchmarks storage [--results N] [--batch N] [--producers N]
 //        MedHelm.Benchmarks openai --url URL --model NAME [...] (see OpenAiLoadBenchmark; scripts/bench-openai.sh drives it)
+//        MedHelm.Benchmarks eval-prompts --url URL --model NAME --definition FILE --instances FILE [--clients 16]
+//            (see EvaluationPromptsBenchmark; scripts/bench-vs-llama-server.sh drives it)
+if (args.Length > 0 && args[0] == "eval-prompts")
+{
+    Environment.ExitCode = await MedHelm.Benchmarks.EvaluationPromptsBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "openai")
 {
     Environment.ExitCode = await MedHelm.Benchmarks.OpenAiLoadBenchmark.RunAsync(args[1..]);

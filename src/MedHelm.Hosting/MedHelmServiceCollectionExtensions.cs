@@ -10,6 +10,7 @@ using MedHelm.Evaluation.Running;
 using MedHelm.Hosting.Logging;
 using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Storage;
+using MedHelm.Storage.Postgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,7 @@ public static class MedHelmServiceCollectionExtensions
         [ServiceOptions.SectionName] = typeof(ServiceOptions),
         [LogFileOptions.SectionName] = typeof(LogFileOptions),
         [BertScoreOptions.SectionName] = typeof(BertScoreOptions),
+        [ClusterOptions.SectionName] = typeof(ClusterOptions),
     };
 
     /// <summary>
@@ -68,8 +70,8 @@ public static class MedHelmServiceCollectionExtensions
 
     /// <summary>
     /// Everything a host needs: options bound to their sections and validated at start (<see cref="ValidateMedHelmOptions"/>),
-    /// paths, the network boundary and the model client pipeline, the model resolver and loader, the run planner and orchestrator, and the SQLite results database (opened
-    /// once, on first use, and disposed with the container).
+    /// paths, the network boundary and the model client pipeline, the model resolver and loader, the run planner and orchestrator, and the results database of Storage:Provider
+    /// (SQLite by default, or PostgreSQL; opened once, on first use, and disposed with the container).
     /// </summary>
     public static IServiceCollection AddMedHelm(this IServiceCollection services, IConfiguration configuration, MedHelmHostSettings? settings = null)
     {
@@ -82,6 +84,8 @@ public static class MedHelmServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EndpointsOptions>>().Value,
             new Lazy<IAuditLog>(sp.GetRequiredService<IAuditLog>),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("MedHelm.NetworkBoundary")));
+        services.AddSingleton<IValidateOptions<ClusterOptions>>(sp => new ClusterOptionsValidator(
+            sp.GetRequiredService<MedHelmPaths>().Resolve, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<ModelClientPipeline>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<InProcessModelLoader>();
@@ -99,12 +103,18 @@ public static class MedHelmServiceCollectionExtensions
         services.AddSingleton<Application.Access.ApiTokenService>();
         services.AddSingleton<Application.Access.AccountService>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMedHelmModelRegistry();
         services.AddSingleton<RunQueueService>();
-        services.AddSingleton<IResultsDatabaseFactory, SqliteResultsDatabaseFactory>();
+        services.AddSingleton<IResultsDatabaseFactory>(sp => CreateDatabaseFactory(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<MedHelmPaths>(), settings.DatabaseFile));
         services.AddSingleton<IResultsDatabase>(sp =>
         {
             var paths = sp.GetRequiredService<MedHelmPaths>();
-            PrivateFolder.Ensure(Path.GetDirectoryName(paths.DatabasePath)!);
+            if (!sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsPostgres)
+            {
+                PrivateFolder.Ensure(Path.GetDirectoryName(paths.DatabasePath)!);
+            }
+
             return sp.GetRequiredService<IResultsDatabaseFactory>().OpenAsync(paths.DatabasePath, create: true).GetAwaiter().GetResult();
         });
         services.AddSingleton(sp => new Lazy<IResultsDatabase>(sp.GetRequiredService<IResultsDatabase>));
@@ -116,11 +126,33 @@ public static class MedHelmServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// The results database of Storage:Provider: the SQLite file (the embedded default), or the PostgreSQL database of
+    /// Storage:ConnectionString, its password read now from Storage:PasswordFile or Storage:PasswordVariable.
+    /// </summary>
+    /// <exception cref="Application.Errors.RequestValidationException">A host's SQLite file (<c>--db</c>) with the postgres provider, or an unreadable password.</exception>
+    private static IResultsDatabaseFactory CreateDatabaseFactory(StorageOptions storage, MedHelmPaths paths, string? databaseFile)
+    {
+        if (!storage.IsPostgres)
+        {
+            return new SqliteResultsDatabaseFactory();
+        }
+
+        if (!string.IsNullOrEmpty(databaseFile))
+        {
+            throw new Application.Errors.RequestValidationException(
+                $"--db names a SQLite file ({databaseFile}), but Storage:Provider is 'postgres': the results live in the database of Storage:ConnectionString.");
+        }
+
+        return new PostgresResultsDatabaseFactory(PostgresDataSourceBuilder.FromOptions(storage, paths.Resolve));
+    }
+
     /// <summary>Binds every section to its options class; each is validated when the host starts, not mid-run.</summary>
     public static IServiceCollection AddMedHelmOptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LlamaRuntimeOptions>().Bind(configuration.GetSection(LlamaRuntimeOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelLoaderOptions>().Bind(configuration.GetSection(ModelLoaderOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Dictionary<string, LocalModelOptions>>().Bind(configuration.GetSection(ModelsOptionsValidator.SectionName)).ValidateOnStart();
@@ -134,6 +166,8 @@ public static class MedHelmServiceCollectionExtensions
         services.AddOptions<EhrSqlDatabaseOptions>().Bind(configuration.GetSection(EhrSqlDatabaseOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BertScoreOptions>().Bind(configuration.GetSection(BertScoreOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BertScoreOptions>, BertScoreOptionsValidator>();
+        // checked only when the section is present (ClusterOptionsValidator, registered with the paths it resolves against)
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 

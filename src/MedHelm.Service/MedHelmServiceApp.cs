@@ -9,7 +9,8 @@ namespace MedHelm.Service;
 /// <summary>
 /// Builds the web service: the MedHelm home's appsettings.json and MEDHELM__ variables, the application layer
 /// (<see cref="MedHelmServiceCollectionExtensions.AddMedHelm"/>), Kestrel from the validated <c>Service</c> section,
-/// token and session-cookie authentication with roles, the login pages, ProblemDetails, health checks, OpenAPI, the run queue worker and the API groups.
+/// token and session-cookie authentication with roles, the login pages, ProblemDetails, health checks, OpenAPI, the run queue worker, the API groups and,
+/// with a <c>Cluster</c> section, an Orleans silo (docs/scale-out.md).
 /// </summary>
 public sealed class MedHelmServiceApp
 {
@@ -31,6 +32,7 @@ public sealed class MedHelmServiceApp
         builder.Services.AddMedHelm(builder.Configuration, (settings ?? new MedHelmHostSettings()) with { Home = home });
         builder.Services.AddMedHelmLogging(builder.Configuration, verbose);
         builder.AddMedHelmService();
+        builder.AddMedHelmCluster(home); // an Orleans silo in this host, only with a Cluster section
 
         var app = builder.Build();
         app.UseMedHelmService();
@@ -41,6 +43,7 @@ public sealed class MedHelmServiceApp
         app.MapDatasetsApiV1();
         app.MapAuditApiV1();
         app.MapOpenAiCompatibleApiV1();
+        app.MapClusterApiV1();
         app.MapDashboard();
         return app;
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using MedHelm.Application.Ports;
 using Microsoft.Data.Sqlite;
 using static MedHelm.Storage.SqliteSql;
@@ -89,8 +88,5 @@ internal static class AuditChain
 
     /// <summary>The link of the row at the reader (columns id, at_utc, run_id, event, detail_json) after <paramref name="previous"/>.</summary>
     private static string Hash(string? previous, SqliteDataReader row) =>
-        Sha256Hex(JsonSerializer.Serialize(new object?[]
-        {
-            previous ?? "", row.GetInt64(0), row.GetString(1), row.IsDBNull(2) ? null : row.GetString(2), row.GetString(3), row.GetString(4),
-        }));
+        AuditChainLink.Compute(previous, row.GetInt64(0), row.GetString(1), row.IsDBNull(2) ? null : row.GetString(2), row.GetString(3), row.GetString(4));
 }

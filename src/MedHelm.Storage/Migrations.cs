@@ -320,5 +320,33 @@ internal static class Migrations
         INSERT INTO audit (at_utc, event, detail_json)
         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":8}');
         """,
+
+        // 9: the model registry (models add, POST /api/v1/models): the header's context length, chat template (its
+        // SHA-256 and detected family) and licence, why the file was trusted (manifest, sha256, trusted) and by whom.
+        // Every row is kept; a row registered through the service before (its model_registered audit names who, and the
+        // same SHA-256) becomes a registration by a given hash; the other rows stay identities recorded by runs.
+        """
+        ALTER TABLE models ADD COLUMN context_length INTEGER;
+        ALTER TABLE models ADD COLUMN chat_template_sha256 TEXT;
+        ALTER TABLE models ADD COLUMN chat_template_family TEXT;
+        ALTER TABLE models ADD COLUMN license TEXT;
+        ALTER TABLE models ADD COLUMN trust TEXT CHECK (trust IN ('manifest', 'sha256', 'trusted'));
+        ALTER TABLE models ADD COLUMN registered_by TEXT;
+
+        UPDATE models SET trust = 'sha256', registered_by = r.registrar
+        FROM (
+            SELECT name, sha256, registrar, MAX(id) FROM (
+                SELECT id,
+                       CASE WHEN json_valid(detail_json) THEN json_extract(detail_json, '$.name') END AS name,
+                       CASE WHEN json_valid(detail_json) THEN json_extract(detail_json, '$.sha256') END AS sha256,
+                       CASE WHEN json_valid(detail_json) THEN json_extract(detail_json, '$.by') END AS registrar
+                FROM audit WHERE event = 'model_registered')
+            WHERE registrar IS NOT NULL
+            GROUP BY name, sha256) AS r
+        WHERE r.name = models.name AND r.sha256 = models.sha256;
+
+        INSERT INTO audit (at_utc, event, detail_json)
+        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'schema_migrated', '{"to":9}');
+        """,
     ];
 }

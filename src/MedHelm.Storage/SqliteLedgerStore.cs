@@ -26,7 +26,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// consumer commits up to <paramref name="maxBatch"/> entries per transaction. Dispose it (or flush it) before
     /// disposing the data source.
     /// </summary>
-    public SqliteCompletionLedger OpenLedger(int maxBatch, int capacity = 8192) => new(this, maxBatch, capacity);
+    public BatchingRunLedger OpenLedger(int maxBatch, int capacity = 8192) => new(FindCompletionsAsync, WriteLedgerEntriesAsync, maxBatch, capacity);
 
     /// <summary>The stored completions among <paramref name="keys"/>.</summary>
     public async Task<IReadOnlyDictionary<string, LedgerCompletion>> FindCompletionsAsync(
@@ -88,13 +88,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             return Task.CompletedTask;
         }
 
-        if (entries.FirstOrDefault(e => e.Scores.Count(s => s.IsMain) > 1) is { } twice)
-        {
-            // leaderboards read one main score per instance
-            throw new ArgumentException(
-                $"The ledger entry of run {twice.RunId}, instance {twice.Request.InstanceId} has more than one main score; mark secondary statistics IsMain = false.",
-                nameof(entries));
-        }
+        BatchingRunLedger.CheckOneMainScore(entries);
 
         return _dataSource.WriteAsync(
             async (transaction, ct) =>

@@ -15,18 +15,8 @@ public sealed class SqliteResultsDatabaseFactory : IResultsDatabaseFactory
             throw new NotFoundException($"There is no results database at {Path.GetFullPath(path)} (it is created by `medhelm run`, `medhelm demo` or `medhelm datasets import`).");
         }
 
-        var store = await SqliteResultStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // A run left "running" by a process that died is marked interrupted by the next process that opens the database.
-            await store.MarkInterruptedRunsAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await store.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return store;
+        // A run left "running" by a process that died is marked interrupted by the next process that opens the database.
+        return await ComposedResultsDatabase.MarkInterruptedOnOpenAsync(await SqliteResultStore.OpenAsync(path, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
     }
 }

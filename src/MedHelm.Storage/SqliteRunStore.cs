@@ -47,12 +47,14 @@ public sealed class SqliteRunStore : IRunStore
         """;
 
     private readonly SqliteDataSource _dataSource;
+    private readonly SqliteModelStore _models;
 
     /// <summary>The runs of <paramref name="dataSource"/>.</summary>
     public SqliteRunStore(SqliteDataSource dataSource)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         _dataSource = dataSource;
+        _models = new SqliteModelStore(dataSource);
         Holds = new SqliteRunHolds(dataSource);
     }
 
@@ -235,58 +237,18 @@ public sealed class SqliteRunStore : IRunStore
     public async Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default) =>
         Leaderboard.Aggregate(await ReadMainResultsAsync(runId, cancellationToken).ConfigureAwait(false));
 
-    /// <summary>Records or updates a model's identity, with what its GGUF header says, and audits it.</summary>
-    public Task RegisterModelAsync(
-        string name, string? path, string? sha256, long? sizeBytes, string? architecture, string? quantization, long? parameters,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return _dataSource.WriteAsync(
-            async (transaction, ct) =>
-            {
-                using var command = Command(
-                    transaction,
-                    """
-                    INSERT INTO models (name, path, sha256, size_bytes, registered_utc, architecture, quantization, parameters)
-                    VALUES ($name, $path, $sha, $size, $now, $arch, $quant, $params)
-                    ON CONFLICT (name) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, size_bytes = excluded.size_bytes,
-                        architecture = excluded.architecture, quantization = excluded.quantization, parameters = excluded.parameters
-                    """);
-                command.Parameters.AddWithValue("$name", name);
-                command.Parameters.AddWithValue("$path", (object?)path ?? DBNull.Value);
-                command.Parameters.AddWithValue("$sha", (object?)sha256 ?? DBNull.Value);
-                command.Parameters.AddWithValue("$size", (object?)sizeBytes ?? DBNull.Value);
-                command.Parameters.AddWithValue("$now", FormatTime(DateTimeOffset.UtcNow));
-                command.Parameters.AddWithValue("$arch", (object?)architecture ?? DBNull.Value);
-                command.Parameters.AddWithValue("$quant", (object?)quantization ?? DBNull.Value);
-                command.Parameters.AddWithValue("$params", (object?)parameters ?? DBNull.Value);
-                await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                await SqliteAuditLog.InsertAsync(transaction, null, "model_registered", $$"""{"name":{{Json(name)}},"sha256":{{Json(sha256)}}}""", ct)
-                    .ConfigureAwait(false);
-            },
-            cancellationToken);
-    }
+    /// <inheritdoc />
+    public Task RegisterModelAsync(StoredModel model, CancellationToken cancellationToken = default) => _models.RegisterAsync(model, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredModel?> RemoveModelAsync(string name, string removedBy, CancellationToken cancellationToken = default) =>
+        _models.RemoveAsync(name, removedBy, cancellationToken);
 
     /// <summary>The recorded model, or null.</summary>
-    public async Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var models = await ReadModelsAsync("WHERE name = $p", name, cancellationToken).ConfigureAwait(false);
-        return models.Count == 0 ? null : models[0];
-    }
+    public Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default) => _models.GetAsync(name, cancellationToken);
 
     /// <summary>Every recorded model, by name.</summary>
-    public Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        ReadModelsAsync("", null, cancellationToken);
-
-    private Task<IReadOnlyList<StoredModel>> ReadModelsAsync(string where, string? name, CancellationToken cancellationToken) =>
-        _dataSource.ReadListAsync(
-            $"SELECT name, path, sha256, size_bytes, architecture, quantization, parameters FROM models {where} ORDER BY name",
-            name,
-            reader => new StoredModel(
-                reader.GetString(0), NullableString(reader, 1), NullableString(reader, 2), NullableLong(reader, 3),
-                NullableString(reader, 4), NullableString(reader, 5), NullableLong(reader, 6)),
-            cancellationToken);
+    public Task<IReadOnlyList<StoredModel>> ListModelsAsync(CancellationToken cancellationToken = default) => _models.ListAsync(cancellationToken);
 
     /// <summary>
     /// Each instance's main score (secondary statistics stay in <c>scores</c> with is_main = 0) of one run, or — when

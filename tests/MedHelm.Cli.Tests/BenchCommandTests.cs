@@ -32,8 +32,11 @@ public sealed class BenchCommandTests
     public async Task Bench_runs_llama_batched_bench_built_on_the_engines_own_libraries_and_prints_the_ratio()
     {
         // scripts/test.sh compiles llama.cpp's llama-batched-bench against the installed cpu libraries
-        // (scripts/build-batched-bench.sh); bench finds it beside the libraries the engine loads.
-        var tool = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama", "cpu", "llama-batched-bench");
+        // (scripts/build-batched-bench.sh, which copies it into cpu-native/ when install-runtime.sh --native built that);
+        // bench finds it beside the libraries the engine loads for llama.cpp's default kernels.
+        var runtimes = Path.Combine(CliProcess.RepositoryRoot, "runtimes", "llama");
+        var folder = File.Exists(Path.Combine(runtimes, "cpu-native", ".installed")) ? "cpu-native" : "cpu";
+        var tool = Path.Combine(runtimes, folder, "llama-batched-bench");
         Assert.True(File.Exists(tool), $"{tool} is missing: run scripts/build-batched-bench.sh (scripts/test.sh does)");
         using var home = new TempHome();
         var model = home.PathOf("tiny.gguf");

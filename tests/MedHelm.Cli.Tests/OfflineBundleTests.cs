@@ -29,6 +29,14 @@ public sealed class OfflineBundleTests(OfflineBundleTests.Bundle bundle) : IClas
         }
 
         Assert.Contains("install: all ", check.StdOut, StringComparison.Ordinal);
+        if (HasCompiler())
+        {
+            // install.sh built the CPU backends for this machine from the bundled ggml source, the run took the invariant
+            // one (Determinism BatchInvariant, the default), and the upgrade kept both
+            Assert.Contains("kernels: batch-invariant CPU kernels (cpu-invariant/libggml-cpu.so)", passed, StringComparison.Ordinal);
+            Assert.Contains("CPU backends built: cpu-invariant cpu-native)", passed, StringComparison.Ordinal);
+        }
+
         Assert.Contains("auth create-user --name NAME --role admin", check.StdOut, StringComparison.Ordinal);
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "report.json")));
         var runId = passed.Split("run ")[1].Split(' ')[0];
@@ -103,6 +111,9 @@ public sealed class OfflineBundleTests(OfflineBundleTests.Bundle bundle) : IClas
             }
         }
     }
+
+    private static bool HasCompiler() =>
+        new[] { "cmake", "c++" }.All(tool => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, tool))));
 
     private static bool IsElf(string path)
     {

@@ -14,6 +14,7 @@ public sealed class RuntimeCommandTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("backend     cpu", result.StdOut, StringComparison.Ordinal);
         Assert.Matches(@"device +CPU \[Cpu\]", result.StdOut);
+        Assert.Matches(@"cpu library /\S+/libggml-cpu[-a-z0-9]*\.so\n", result.StdOut); // the variant ggml chose, or the invariant backend
         Assert.Contains("offloaded   none (no GPU backend loaded) (tiny.gguf, 1 layers)", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("v0.5.0", result.StdOut, StringComparison.Ordinal);
         if (!File.Exists("/dev/nvidiactl"))

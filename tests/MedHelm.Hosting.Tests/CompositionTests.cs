@@ -33,6 +33,7 @@ public sealed class CompositionTests
         Assert.NotNull(provider.GetRequiredService<DemoRunBuilder>());
         Assert.NotNull(provider.GetRequiredService<AgreementInputBuilder>());
         Assert.NotNull(provider.GetRequiredService<DatasetImportService>());
+        Assert.NotNull(provider.GetRequiredService<ModelRegistry>());
         Assert.IsType<InProcessModelLoader>(provider.GetRequiredService<IModelLoader>());
 
         var database = provider.GetRequiredService<IResultsDatabase>();
@@ -63,11 +64,38 @@ public sealed class CompositionTests
         }
     }
 
+    [Fact]
+    public async Task Storage_provider_postgres_opens_the_configured_database_and_refuses_a_sqlite_file()
+    {
+        var server = await PostgresTestServer.Shared;
+        var database = await server.CreateDatabaseAsync("hosting");
+        using var home = new TempFolder();
+        var json = $$$"""{"Storage":{"Provider":"postgres","ConnectionString":"{{{server.ConnectionString(database)}}}"}}""";
+        await using (var provider = Compose(home, json))
+        {
+            provider.ValidateMedHelmOptions();
+            var store = provider.GetRequiredService<IResultsDatabase>();
+            Assert.Equal($"postgresql://127.0.0.1:{server.Port}/{database}", store.Location);
+            Assert.StartsWith("PostgreSQL ", store.EngineVersion, StringComparison.Ordinal);
+            Assert.Empty(await store.ListRunsAsync());
+            Assert.False(Directory.Exists(home.PathOf("data"))); // no SQLite file, no data folder made for it
+        }
+
+        await using (var provider = Compose(home, json, new MedHelmHostSettings(home.Path, DatabaseFile: home.PathOf("x.db"))))
+        {
+            var refused = Assert.Throws<Application.Errors.RequestValidationException>(() => provider.GetRequiredService<IResultsDatabase>());
+            Assert.Contains("--db names a SQLite file", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("""{"Models":{"big":{"File":"big.gguf","Sequences":0}}}""", "Models:big:Sequences")]
     [InlineData("""{"Jury":{"Judges":["a","a"]}}""", "Jury:Judges lists 'a' 2 times")]
     [InlineData("""{"Endpoints":{"Items":{"cloud":{"BaseUrl":"not a url","Model":"m"}}}}""", "Endpoints:Items:cloud:BaseUrl")]
     [InlineData("""{"Storage":{"DatabaseFile":"a/b.db"}}""", "must be a file name")]
+    [InlineData("""{"Storage":{"Provider":"mysql"}}""", "Storage:Provider must be 'sqlite' or 'postgres'")]
+    [InlineData("""{"Storage":{"Provider":"postgres"}}""", "Storage:ConnectionString must be set")]
+    [InlineData("""{"Storage":{"Provider":"postgres","ConnectionString":"Host=db1;Password=x"}}""", "Storage:ConnectionString must not hold the password")]
     [InlineData("""{"ModelLoader":{"MaxLoadedModels":0}}""", "MaxLoadedModels")]
     [InlineData("""{"LogFile":{"FileSizeLimitMegabytes":0}}""", "FileSizeLimitMegabytes")]
     [InlineData("""{"Pricing":{"Currency":"USD","DeviceHourPrice":-2}}""", "Pricing:DeviceHourPrice is -2")]

@@ -18,7 +18,7 @@ public sealed class FuzzTests
     private static readonly string[] Paths =
     [
         "/api/v1/runs", "/api/v1/runs/{id}", "/api/v1/runs/{id}/cancel", "/api/v1/runs/{id}/resume", "/api/v1/runs/{id}/results", "/api/v1/runs/{id}/report",
-        "/api/v1/leaderboard", "/api/v1/models", "/api/v1/benchmarks", "/api/v1/benchmarks/{id}", "/api/v1/benchmarks/{id}/prompt", "/api/v1/datasets",
+        "/api/v1/leaderboard", "/api/v1/models", "/api/v1/models/{id}", "/api/v1/benchmarks", "/api/v1/benchmarks/{id}", "/api/v1/benchmarks/{id}/prompt", "/api/v1/datasets",
         "/api/v1/me", "/api/v1/audit", "/api/v1/audit/verify", "/health/live", "/health/ready", "/openapi/v1.json", "/", "/api", "/api/v2/runs", "/login", "/logout",
     ];
 

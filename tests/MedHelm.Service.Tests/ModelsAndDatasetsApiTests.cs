@@ -31,7 +31,38 @@ public sealed class ModelsAndDatasetsApiTests
         var recorded = models.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "m1");
         Assert.Equal(sha, recorded.GetProperty("sha256").GetString());
         Assert.Equal("llama", recorded.GetProperty("architecture").GetString());
+        Assert.Equal("registered", recorded.GetProperty("kind").GetString());
         Assert.Contains(await service.Database.GetAuditAsync(null), e => e.Event == "model_registered" && e.DetailJson.Contains(sha, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_registration_records_the_header_facts_and_trust_is_idempotent_and_an_admin_removes_it_audited()
+    {
+        await using var service = new TestService();
+        var admin = await service.ClientAsync(AccessRole.Admin);
+        var sha = ModelFiles.Sha256(service.Model("intake"));
+
+        var created = await admin.PostAsJsonAsync("/api/v1/models", new { name = "intake", path = "intake.gguf", sha256 = sha });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/v1/models/intake", created.Headers.Location?.OriginalString);
+        var view = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("registered", "sha256", "llama3", 4096), (
+            view.GetProperty("kind").GetString(), view.GetProperty("trust").GetString(), view.GetProperty("chatTemplateFamily").GetString(),
+            view.GetProperty("contextLength").GetInt32()));
+        Assert.Equal("test-Admin", view.GetProperty("registeredBy").GetString());
+        var registrations = (await service.Database.GetAuditAsync(null)).Count(e => e.Event == "model_registered");
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/models", new { name = "intake", path = "intake.gguf", sha256 = sha })).StatusCode);
+        Assert.Equal(registrations, (await service.Database.GetAuditAsync(null)).Count(e => e.Event == "model_registered")); // the same file again: nothing written
+        await RunsApiTests.AssertProblemAsync(
+            await admin.PostAsJsonAsync("/api/v1/models", new { name = "intake", path = "intake.gguf" }), HttpStatusCode.BadRequest, "sha256");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await service.ClientAsync(AccessRole.Operator)).DeleteAsync("/api/v1/models/intake")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/v1/models/intake")).StatusCode);
+        await RunsApiTests.AssertProblemAsync(await admin.DeleteAsync("/api/v1/models/intake"), HttpStatusCode.NotFound, "No registered model");
+        Assert.DoesNotContain((await admin.GetFromJsonAsync<JsonElement>("/api/v1/models")).EnumerateArray(), m => m.GetProperty("name").GetString() == "intake");
+        Assert.True(File.Exists(service.Home.File("intake.gguf")), "the file stays");
+        var removed = Assert.Single(await service.Database.GetAuditAsync(null), e => e.Event == "model_removed");
+        Assert.Contains("\"by\":\"test-Admin\"", removed.DetailJson, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using MedHelm.Application.Runs;
 using MedHelm.Gguf;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Service.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MedHelm.Service.Tests;
 
@@ -81,6 +82,63 @@ public sealed class RunsApiTests
         Assert.Contains("run_cancelled", events);
         Assert.Contains("run_resumed", events);
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync("/api/v1/runs/r2/resume", null)).StatusCode);
+    }
+
+    /// <summary>
+    /// Two servers over one PostgreSQL database (a cluster's shared store; the queue is shared, so either worker may
+    /// claim the run): the run is cancelled through the server that does not execute it, which marks it cancelled in
+    /// the queue; the executing server reads the mark and stops it as if cancelled there; the run resumes through the
+    /// other server and completes with every instance once.
+    /// </summary>
+    [Fact]
+    [Trait("Category", TestCategories.Slow)]
+    public async Task A_run_executing_on_one_server_is_cancelled_and_resumed_through_another_server_sharing_the_store()
+    {
+        var postgres = await PostgresTestServer.Shared;
+        (string, string)[] settings = [("Storage:Provider", "postgres"), ("Storage:ConnectionString", postgres.ConnectionString(await postgres.CreateDatabaseAsync("cancel-elsewhere")))];
+        using var home = new TempFolder("medhelm-service-"); // the same model folder on both, as a cluster's servers have
+        var gate = new TaskCompletionSource();
+        ScriptedLoader Gated()
+        {
+            var loader = new ScriptedLoader();
+            loader.Answer = async (_, call, ct) =>
+            {
+                if (call > 2)
+                {
+                    await gate.Task.WaitAsync(ct); // the third instance waits until the run is cancelled
+                }
+
+                return "A";
+            };
+            return loader;
+        }
+
+        await using var first = new TestService(Gated(), home, settings);
+        await using var second = new TestService(Gated(), home, settings);
+        var firstClient = await first.ClientAsync(AccessRole.Operator);
+        Assert.Equal(HttpStatusCode.Accepted, (await firstClient.PostAsJsonAsync("/api/v1/runs", Body(first.Model(), "elsewhere", 5))).StatusCode);
+        await WaitUntilAsync(() => first.Loader.Calls >= 3 || second.Loader.Calls >= 3);
+        var (owner, other) = first.Loader.Calls >= 3 ? (first, second) : (second, first);
+        Assert.True(owner.Services.GetRequiredService<RunQueueService>().IsExecuting("elsewhere"));
+        Assert.False(other.Services.GetRequiredService<RunQueueService>().IsExecuting("elsewhere"));
+
+        var otherClient = await other.ClientAsync(AccessRole.Operator);
+        Assert.Equal(HttpStatusCode.Accepted, (await otherClient.PostAsync("/api/v1/runs/elsewhere/cancel", null)).StatusCode);
+        var cancelled = await TestService.WaitForAsync(otherClient, "elsewhere", "cancelled");
+        Assert.Equal(2, cancelled.GetProperty("results").GetInt32());
+        await WaitUntilAsync(() => !owner.Services.GetRequiredService<RunQueueService>().IsExecuting("elsewhere")); // stopped where it ran
+        Assert.Equal(HttpStatusCode.Conflict, (await otherClient.PostAsync("/api/v1/runs/elsewhere/cancel", null)).StatusCode);
+
+        gate.SetResult();
+        Assert.Equal(HttpStatusCode.Accepted, (await otherClient.PostAsync("/api/v1/runs/elsewhere/resume", null)).StatusCode);
+        var done = await TestService.WaitForAsync(otherClient, "elsewhere", "completed", "failed");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(5, done.GetProperty("results").GetInt32());
+        var results = await otherClient.GetFromJsonAsync<JsonElement>("/api/v1/runs/elsewhere/results");
+        Assert.Equal(5, results.EnumerateArray().Select(r => r.GetProperty("instanceId").GetString()).Distinct().Count()); // each instance once
+        var events = (await other.Database.GetAuditAsync("elsewhere")).Select(e => e.Event).ToArray();
+        Assert.Contains("run_cancel_requested", events);
+        Assert.Contains("run_cancelled", events);
     }
 
     [Fact]

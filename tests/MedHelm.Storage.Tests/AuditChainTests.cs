@@ -1,13 +1,12 @@
 using MedHelm.Storage.Tests.Support;
-using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Storage.Tests;
 
-public sealed class AuditChainTests
+public abstract class AuditChainContract(StoreProvider provider) : StoreContract(provider)
 {
-    private static async Task<SqliteResultStore> StoreWithEventsAsync(TempDatabase temp)
+    private async Task<MedHelm.Application.Ports.IResultsDatabase> StoreWithEventsAsync()
     {
-        var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        var store = await OpenAsync();
         for (var i = 0; i < 5; i++)
         {
             await store.AppendAuditAsync(i % 2 == 0 ? "run-a" : null, "event_" + i, $"{{\"n\":{i}}}");
@@ -16,21 +15,10 @@ public sealed class AuditChainTests
         return store;
     }
 
-    /// <summary>What someone with write access to the file could do behind the application's back.</summary>
-    private static async Task TamperAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
-
     [Fact]
     public async Task Every_row_including_the_migrations_own_is_chained_and_the_chain_verifies()
     {
-        using var temp = new TempDatabase();
-        await using var store = await StoreWithEventsAsync(temp);
+        await using var store = await StoreWithEventsAsync();
         var result = await store.VerifyAuditChainAsync();
         Assert.True(result.Intact, result.Problem);
         Assert.Equal((await store.GetAuditAsync(null)).Count, result.RowsChecked);
@@ -40,10 +28,9 @@ public sealed class AuditChainTests
     [Fact]
     public async Task A_changed_row_is_found_as_the_first_broken_link()
     {
-        using var temp = new TempDatabase();
-        await using var store = await StoreWithEventsAsync(temp);
+        await using var store = await StoreWithEventsAsync();
         var target = (await store.GetAuditAsync(null)).Single(e => e.Event == "event_2").Id;
-        await TamperAsync(temp.DatabasePath, $"DROP TRIGGER audit_no_update; UPDATE audit SET detail_json = '{{\"n\":99}}' WHERE id = {target}");
+        await Provider.ExecuteAsync($"{Provider.DropTrigger("audit_no_update", "audit")}; UPDATE audit SET detail_json = '{{\"n\":99}}' WHERE id = {target}");
 
         var result = await store.VerifyAuditChainAsync();
         Assert.False(result.Intact);
@@ -54,17 +41,20 @@ public sealed class AuditChainTests
     [Fact]
     public async Task A_removed_row_is_found_with_or_without_its_link()
     {
-        using var temp = new TempDatabase();
-        await using var store = await StoreWithEventsAsync(temp);
+        await using var store = await StoreWithEventsAsync();
         var events = await store.GetAuditAsync(null);
         var target = events.Single(e => e.Event == "event_3").Id;
-        await TamperAsync(temp.DatabasePath, $"DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id = {target}");
+        await Provider.ExecuteAsync($"{Provider.DropTrigger("audit_no_delete", "audit")}; DELETE FROM audit WHERE id = {target}");
         var rowOnly = await store.VerifyAuditChainAsync();
         Assert.Equal(target, rowOnly.FirstBrokenId);
         Assert.Contains("was removed", rowOnly.Problem, StringComparison.Ordinal);
 
-        await TamperAsync(temp.DatabasePath, $"DROP TRIGGER audit_chain_no_delete; DELETE FROM audit_chain WHERE audit_id = {target}");
+        await Provider.ExecuteAsync($"{Provider.DropTrigger("audit_chain_no_delete", "audit_chain")}; DELETE FROM audit_chain WHERE audit_id = {target}");
         var both = await store.VerifyAuditChainAsync();
         Assert.Equal(events.Single(e => e.Event == "event_4").Id, both.FirstBrokenId); // the next row's link no longer holds
     }
 }
+
+public sealed class SqliteAuditChainTests() : AuditChainContract(new SqliteProvider());
+
+public sealed class PostgresAuditChainTests() : AuditChainContract(new PostgresProvider());

@@ -4,7 +4,7 @@ using MedHelm.Storage.Tests.Support;
 
 namespace MedHelm.Storage.Tests;
 
-public sealed class DatasetStoreTests
+public abstract class DatasetStoreContract(StoreProvider provider) : StoreContract(provider)
 {
     private static ImportedDataset Dataset(string sha = "aa", params string[] ids) => new(
         "medbullets",
@@ -18,8 +18,7 @@ public sealed class DatasetStoreTests
     [Fact]
     public async Task Stores_instances_with_hash_tier_and_counts_and_reimport_changes_nothing()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         var first = await store.StoreDatasetAsync(Dataset("a", "1", "2", "3"), AccessTier.Public, "/data/medbullets");
         Assert.True(first.Stored);
         var again = await store.StoreDatasetAsync(Dataset("a", "1", "2", "3"), AccessTier.Public, "/data/medbullets");
@@ -42,25 +41,23 @@ public sealed class DatasetStoreTests
     [Fact]
     public async Task A_failed_import_leaves_nothing_behind()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         // a duplicate id violates the primary key half-way through the insert
         await Assert.ThrowsAnyAsync<Exception>(() => store.StoreDatasetAsync(Dataset("b", "1", "2", "2"), AccessTier.Public, "/x"));
         Assert.Empty(await store.ListDatasetsAsync());
         Assert.Null(await store.GetImportAsync("medbullets"));
-        Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM dataset_instances"));
+        Assert.Equal(["0"], await QueryAsync("SELECT COUNT(*) FROM dataset_instances"));
 
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.StoreDatasetAsync(Dataset("c", "1"), AccessTier.Public, "/x", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.StoreDatasetAsync(Dataset("c", "1"), AccessTier.Public, "/x", cancellationToken: cancelled.Token));
         Assert.Empty(await store.ListDatasetsAsync());
     }
 
     [Fact]
     public async Task A_changed_source_is_a_new_import()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.StoreDatasetAsync(Dataset("a", "1"), AccessTier.Public, "/x");
         var second = await store.StoreDatasetAsync(Dataset("d", "1", "2"), AccessTier.Public, "/x");
         Assert.True(second.Stored);
@@ -68,3 +65,7 @@ public sealed class DatasetStoreTests
         Assert.Equal(["1", "2"], (await store.GetImportAsync("medbullets", second.SourceSha256))!.Instances.Select(i => i.Id));
     }
 }
+
+public sealed class SqliteDatasetStoreTests() : DatasetStoreContract(new SqliteProvider());
+
+public sealed class PostgresDatasetStoreTests() : DatasetStoreContract(new PostgresProvider());

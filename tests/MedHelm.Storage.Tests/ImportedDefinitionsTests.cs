@@ -5,7 +5,7 @@ using MedHelm.Storage.Tests.Support;
 namespace MedHelm.Storage.Tests;
 
 /// <summary>The definitions stored with imports, as <c>benchmarks list</c> reads them.</summary>
-public sealed class ImportedDefinitionsTests
+public abstract class ImportedDefinitionsContract(StoreProvider provider) : StoreContract(provider)
 {
     private static ImportedDataset Dataset(string benchmark, char sha, params string[] ids) => new(
         benchmark,
@@ -15,15 +15,14 @@ public sealed class ImportedDefinitionsTests
     [Fact]
     public async Task The_latest_import_of_each_benchmark_gives_its_definition()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         Assert.Empty(await store.ListImportedDefinitionsAsync());
 
         await store.StoreDatasetAsync(Dataset("my_task", 'a', "1"), AccessTier.Private, "/d/v1", "{\"v\": 1}");
         await Task.Delay(20);
         await store.StoreDatasetAsync(Dataset("my_task", 'b', "1", "2"), AccessTier.Private, "/d/v2", "{\"v\": 2}");
         await store.StoreDatasetAsync(Dataset("medbullets", 'c', "1"), AccessTier.Public, "/d/mb");
-        await store.StoreDatasetAsync(Dataset("bundled_only", 'd', "1"), AccessTier.Private, SqliteResultStore.BundledSourcePrefix + "bundled_only", "{\"v\": 3}");
+        await store.StoreDatasetAsync(Dataset("bundled_only", 'd', "1"), AccessTier.Private, "bundled:" + "bundled_only", "{\"v\": 3}");
 
         var definitions = await store.ListImportedDefinitionsAsync();
         Assert.Equal([new StoredDefinition("my_task", "{\"v\": 2}")], definitions);
@@ -35,3 +34,7 @@ public sealed class ImportedDefinitionsTests
         Assert.Null(await imports.GetImportedInstancesAsync("never_imported"));
     }
 }
+
+public sealed class SqliteImportedDefinitionsTests() : ImportedDefinitionsContract(new SqliteProvider());
+
+public sealed class PostgresImportedDefinitionsTests() : ImportedDefinitionsContract(new PostgresProvider());

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 
 namespace MedHelm.Storage.Tests;
 
-public class LedgerStoreTests
+public abstract class LedgerStoreContract(StoreProvider provider) : StoreContract(provider)
 {
     private static LedgerEntry Entry(string runId, int i, CompletionOrigin origin = CompletionOrigin.Computed, double score = 1, string output = "A") => new(
         runId,
@@ -21,8 +21,7 @@ public class LedgerStoreTests
     [Fact]
     public async Task Entries_are_stored_once_and_linked_per_run()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
         await store.SaveRunAsync(Samples.Run("run-2", RunStatus.Running));
         await using (var ledger = store.OpenLedger())
@@ -47,12 +46,12 @@ public class LedgerStoreTests
             }
         }
 
-        Assert.Equal(["10"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
-        Assert.Equal(["10"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM requests"));
-        Assert.Equal(["run-1|computed|10", "run-2|reused|5"], await RawSql.QueryAsync(temp.DatabasePath,
+        Assert.Equal(["10"], await QueryAsync("SELECT COUNT(*) FROM completions"));
+        Assert.Equal(["10"], await QueryAsync("SELECT COUNT(*) FROM requests"));
+        Assert.Equal(["run-1|computed|10", "run-2|reused|5"], await QueryAsync(
             "SELECT run_id || '|' || origin || '|' || COUNT(*) FROM run_completions GROUP BY run_id, origin ORDER BY run_id"));
-        Assert.Equal(["A|1.0"], await RawSql.QueryAsync(temp.DatabasePath,
-            "SELECT c.output || '|' || s.value FROM requests q JOIN completions c ON c.request_id = q.id JOIN scores s ON s.request_id = q.id WHERE s.run_id = 'run-1' AND q.request_key = 'key-3'"));
+        Assert.Equal(["A|1.0"], await QueryAsync(
+            $"SELECT c.output || '|' || {Provider.Real("s.value")} FROM requests q JOIN completions c ON c.request_id = q.id JOIN scores s ON s.request_id = q.id WHERE s.run_id = 'run-1' AND q.request_key = 'key-3'"));
 
         var results = await store.GetRunResultsAsync("run-1", includeOutputs: true);
         Assert.Equal(10, results.Count);
@@ -73,8 +72,7 @@ public class LedgerStoreTests
     [Fact]
     public async Task Secondary_scores_are_never_main_and_the_jury_score_stays_the_one_leaderboards_read()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
 
         // a closed instance: its main score and a secondary statistic; an open-ended one: ROUGE secondaries only
@@ -93,7 +91,7 @@ public class LedgerStoreTests
         }
 
         Assert.Equal(["exact_match|1.0|1", "extra_statistic|0.5|0", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"],
-            await RawSql.QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric"));
+            await QueryAsync($"SELECT metric || '|' || {Provider.Real("value")} || '|' || {Provider.Flag("is_main")} FROM scores WHERE run_id = 'run-1' ORDER BY metric"));
 
         // before the jury the open-ended instance has no main score: no result, no leaderboard row, nothing in runs show
         Assert.Equal(["pubmed_qa"], (await store.GetLeaderboardAsync("run-1")).Select(r => r.Benchmark));
@@ -103,8 +101,8 @@ public class LedgerStoreTests
         var candidate = Assert.Single(await store.GetJuryCandidatesAsync("run-1", "medication_qa"));
         await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(candidate.RequestId, 0.75)]);
         await store.SaveJuryScoresAsync("run-1", "medication_qa_accuracy", [(candidate.RequestId, 0.5)]); // replaced, still main
-        Assert.Equal(["medication_qa_accuracy|0.5|1", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"], await RawSql.QueryAsync(temp.DatabasePath,
-            $"SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' AND request_id = {candidate.RequestId} ORDER BY metric"));
+        Assert.Equal(["medication_qa_accuracy|0.5|1", "rouge_1|0.5|0", "rouge_2|0.25|0", "rouge_l|0.4|0"], await QueryAsync(
+            $"SELECT metric || '|' || {Provider.Real("value")} || '|' || {Provider.Flag("is_main")} FROM scores WHERE run_id = 'run-1' AND request_id = {candidate.RequestId} ORDER BY metric"));
 
         Assert.Equal([("medication_qa", 0.5, 1), ("pubmed_qa", 1.0, 1)],
             (await store.GetLeaderboardAsync("run-1")).Select(r => (r.Benchmark, r.Score, r.Instances)).Order());
@@ -118,8 +116,7 @@ public class LedgerStoreTests
     [Fact]
     public async Task Saved_secondary_scores_are_added_once_and_never_replace_or_demote_a_main_score()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
         var first = Entry("run-1", 1);
         var second = Entry("run-1", 2);
@@ -145,7 +142,7 @@ public class LedgerStoreTests
         // a main score under the same name is neither replaced nor demoted
         Assert.Equal(0, await store.SaveSecondaryScoresAsync("run-1", "medication_qa_accuracy", [(a, 0.0)]));
         Assert.Equal(["bertscore_f1|0.8|0", "bertscore_f1|0.9|0", "medication_qa_accuracy|0.5|1", "medication_qa_accuracy|0.75|1", "rouge_l|0.2|0", "rouge_l|0.4|0"],
-            await RawSql.QueryAsync(temp.DatabasePath, "SELECT metric || '|' || value || '|' || is_main FROM scores WHERE run_id = 'run-1' ORDER BY metric, value"));
+            await QueryAsync($"SELECT metric || '|' || {Provider.Real("value")} || '|' || {Provider.Flag("is_main")} FROM scores WHERE run_id = 'run-1' ORDER BY metric, value"));
         Assert.Equal([("medication_qa", 0.625, 2)], (await store.GetLeaderboardAsync("run-1")).Select(r => (r.Benchmark, r.Score, r.Instances)));
         var rows = await store.GetRunResultsAsync("run-1");
         Assert.All(rows, r => Assert.Equal(["bertscore_f1", "rouge_l"], r.Secondary.Keys.Order(StringComparer.Ordinal)));
@@ -155,22 +152,20 @@ public class LedgerStoreTests
     [Fact]
     public async Task An_entry_with_two_main_scores_is_refused_and_nothing_is_written()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
 
         var twice = Entry("run-1", 1) with { Scores = [new MetricScore("exact_match", 1), new MetricScore("rouge_l", 0.5)] };
-        await Assert.ThrowsAsync<ArgumentException>(() => store.Ledger.WriteLedgerEntriesAsync([Entry("run-1", 0), twice]));
-        Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Provider.WriteEntriesAsync(store, [Entry("run-1", 0), twice]));
+        Assert.Equal(["0"], await QueryAsync("SELECT COUNT(*) FROM completions"));
     }
 
     [Fact]
     public async Task Concurrent_producers_are_committed_in_batches()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.SaveRunAsync(Samples.Run("run-1", RunStatus.Running));
-        await using var ledger = store.OpenLedger(maxBatch: 64, capacity: 128);
+        await using var ledger = Provider.OpenLedger(store, maxBatch: 64, capacity: 128);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
         {
             for (var i = 0; i < 250; i++)
@@ -182,29 +177,27 @@ public class LedgerStoreTests
 
         Assert.Equal(2000, ledger.Committed);
         Assert.InRange(ledger.Transactions, 2000 / 64, 1999);
-        Assert.Equal(["2000"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM scores WHERE run_id = 'run-1'"));
+        Assert.Equal(["2000"], await QueryAsync("SELECT COUNT(*) FROM scores WHERE run_id = 'run-1'"));
     }
 
     [Fact]
     public async Task A_failed_write_is_reported_and_stops_the_ledger()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await using var ledger = store.OpenLedger();
 
         // no such run: the foreign key fails the batch
         await ledger.RecordAsync(Entry("no-such-run", 1));
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.FlushAsync());
-        Assert.IsType<SqliteException>(ex.InnerException);
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(ex.InnerException);
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await ledger.RecordAsync(Entry("no-such-run", 2)));
-        Assert.Equal(["0"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM completions"));
+        Assert.Equal(["0"], await QueryAsync("SELECT COUNT(*) FROM completions"));
     }
 
     [Fact]
     public async Task Audit_is_append_only()
     {
-        using var temp = new TempDatabase();
-        await using (var store = await SqliteResultStore.OpenAsync(temp.DatabasePath))
+        await using (var store = await OpenAsync())
         {
             await store.AppendAuditAsync("run-1", "run_started", """{"x":1}""");
             var events = await store.GetAuditAsync("run-1");
@@ -212,23 +205,25 @@ public class LedgerStoreTests
             Assert.Contains(await store.GetAuditAsync(null), e => e.Event == "schema_migrated");
         }
 
-        var update = await Assert.ThrowsAsync<SqliteException>(() => RawSql.ExecuteAsync(temp.DatabasePath, "UPDATE audit SET event = 'x'"));
+        var update = await RefusedAsync(() => Provider.ExecuteAsync("UPDATE audit SET event = 'x'"));
         Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
-        var delete = await Assert.ThrowsAsync<SqliteException>(() => RawSql.ExecuteAsync(temp.DatabasePath, "DELETE FROM audit"));
+        var delete = await RefusedAsync(() => Provider.ExecuteAsync("DELETE FROM audit"));
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
-        Assert.Equal(["7"], await RawSql.QueryAsync(temp.DatabasePath, "SELECT COUNT(*) FROM audit")); // migrations 3 to 8, and run_started
+        Assert.Equal([Text(Provider.MigrationAuditRows + 1)], await QueryAsync("SELECT COUNT(*) FROM audit")); // the migrations' rows, and run_started
     }
 
     [Fact]
     public async Task Models_keep_architecture_quantization_and_parameters()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
-        await store.RegisterModelAsync("m1", "/m/m1.gguf", new string('c', 64), 1234, "llama", "Q4_K_M", 70_000_000_000);
-        Assert.Equal(new StoredModel("m1", "/m/m1.gguf", new string('c', 64), 1234, "llama", "Q4_K_M", 70_000_000_000), await store.GetModelAsync("m1"));
+        await using var store = await OpenAsync();
+        await store.RegisterModelAsync(new StoredModel("m1", "/m/m1.gguf", new string('c', 64), 1234, "llama", "Q4_K_M", 70_000_000_000));
+        Assert.Equal(new StoredModel("m1", "/m/m1.gguf", new string('c', 64), 1234, "llama", "Q4_K_M", 70_000_000_000), (await store.GetModelAsync("m1"))! with { RecordedUtc = null });
         Assert.Null(await store.GetModelAsync("m2"));
     }
+}
 
+public sealed class SqliteLedgerStoreTests() : LedgerStoreContract(new SqliteProvider())
+{
     [Fact]
     public async Task Version_2_results_move_to_the_ledger_tables()
     {
@@ -261,3 +256,5 @@ public class LedgerStoreTests
         Assert.Single(await store.GetLeaderboardAsync(null));
     }
 }
+
+public sealed class PostgresLedgerStoreTests() : LedgerStoreContract(new PostgresProvider());

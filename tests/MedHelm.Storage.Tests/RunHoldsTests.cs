@@ -6,19 +6,18 @@ using MedHelm.Storage.Tests.Support;
 namespace MedHelm.Storage.Tests;
 
 /// <summary>A run whose process died is not left running: the next opening of the database marks it interrupted.</summary>
-public sealed class RunHoldsTests
+public abstract class RunHoldsContract(StoreProvider provider) : StoreContract(provider)
 {
     [Fact]
     public async Task A_running_run_without_a_live_process_is_marked_interrupted_by_the_next_open()
     {
-        using var temp = new TempDatabase();
-        await using (var store = await SqliteResultStore.OpenAsync(temp.DatabasePath))
+        await using (var store = await OpenAsync())
         {
             await store.SaveRunAsync(Samples.Run("dead", RunStatus.Running));
             await store.SaveRunAsync(Samples.Run("done", RunStatus.Completed));
         }
 
-        await using var reopened = await new SqliteResultsDatabaseFactory().OpenAsync(temp.DatabasePath, create: false);
+        await using var reopened = await Provider.Factory.OpenAsync(Provider.Location, create: false);
 
         Assert.Equal(RunStatus.Interrupted, (await reopened.GetRunAsync("dead"))!.Status);
         Assert.Equal(RunStatus.Completed, (await reopened.GetRunAsync("done"))!.Status);
@@ -29,12 +28,11 @@ public sealed class RunHoldsTests
     [Fact]
     public async Task A_run_whose_process_holds_it_stays_running_and_cannot_be_taken_twice()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await using (await store.HoldRunAsync("live"))
         {
             await store.SaveRunAsync(Samples.Run("live", RunStatus.Running));
-            await using var other = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+            await using var other = await OpenAsync(); // another process on the same database
 
             Assert.Empty(await other.MarkInterruptedRunsAsync());
             Assert.Equal(RunStatus.Running, (await other.GetRunAsync("live"))!.Status);
@@ -42,6 +40,24 @@ public sealed class RunHoldsTests
         }
 
         // Released while still recorded as running (as a process that dies between the two would leave it).
+        Assert.Equal(["live"], await store.MarkInterruptedRunsAsync());
+    }
+}
+
+public sealed class PostgresRunHoldsTests() : RunHoldsContract(new PostgresProvider());
+
+public sealed class SqliteRunHoldsTests() : RunHoldsContract(new SqliteProvider())
+{
+    [Fact]
+    public async Task A_released_hold_leaves_no_lock_file()
+    {
+        using var temp = new TempDatabase();
+        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using (await store.HoldRunAsync("live"))
+        {
+            await store.SaveRunAsync(Samples.Run("live", RunStatus.Running));
+        }
+
         Assert.Equal(["live"], await store.MarkInterruptedRunsAsync());
         Assert.Empty(Directory.GetFiles(store.Runs.Holds.Folder));
     }

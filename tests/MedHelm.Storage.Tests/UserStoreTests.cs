@@ -4,7 +4,7 @@ using MedHelm.Storage.Tests.Support;
 
 namespace MedHelm.Storage.Tests;
 
-public sealed class UserStoreTests
+public abstract class UserStoreContract(StoreProvider provider) : StoreContract(provider)
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
 
@@ -14,8 +14,7 @@ public sealed class UserStoreTests
     [Fact]
     public async Task A_user_round_trips_and_a_second_with_the_same_name_is_a_conflict_audited_once()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.Users.AddUserAsync(User("alice", AccessRole.Admin), "cli:root");
         await store.Users.AddUserAsync(User("bob"), "cli:root");
 
@@ -34,8 +33,7 @@ public sealed class UserStoreTests
     [Fact]
     public async Task Failures_count_up_then_lock_the_account_and_clear_the_count_and_a_success_clears_it()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.Users.AddUserAsync(User("alice"), "t");
         var until = Now.AddMinutes(15);
 
@@ -58,8 +56,7 @@ public sealed class UserStoreTests
     [Fact]
     public async Task Concurrent_failures_are_all_counted()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.Users.AddUserAsync(User("alice"), "t");
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => store.Users.RecordLoginFailureAsync("alice", 100, Now, "c")));
         Assert.Equal(Enumerable.Range(1, 20), outcomes.Select(o => o.FailedAttempts).Order());
@@ -68,8 +65,7 @@ public sealed class UserStoreTests
     [Fact]
     public async Task Disable_and_password_change_replace_the_stamp_and_are_audited_and_unknown_names_change_nothing()
     {
-        using var temp = new TempDatabase();
-        await using var store = await SqliteResultStore.OpenAsync(temp.DatabasePath);
+        await using var store = await OpenAsync();
         await store.Users.AddUserAsync(User("alice"), "t");
         await store.Users.RecordLoginFailureAsync("alice", 1, Now.AddMinutes(5), "c");
 
@@ -89,3 +85,7 @@ public sealed class UserStoreTests
         Assert.DoesNotContain(audit, e => e.DetailJson.Contains("NEW", StringComparison.Ordinal) || e.DetailJson.Contains("nobody", StringComparison.Ordinal));
     }
 }
+
+public sealed class SqliteUserStoreTests() : UserStoreContract(new SqliteProvider());
+
+public sealed class PostgresUserStoreTests() : UserStoreContract(new PostgresProvider());

@@ -85,7 +85,7 @@ public sealed class AgreementInputBuilder(IResultsDatabaseFactory databases, Med
     {
         ArgumentNullException.ThrowIfNull(clinicians);
         var databasePath = paths.DatabasePath;
-        if (!File.Exists(databasePath))
+        if (!paths.DatabaseMayExist)
         {
             throw new NotFoundException(
                 $"There is no run '{runId}': there is no results database at {databasePath} yet (see `medhelm runs list`; runs are made with `medhelm run`).");
@@ -93,7 +93,7 @@ public sealed class AgreementInputBuilder(IResultsDatabaseFactory databases, Med
 
         await using var store = await databases.OpenAsync(databasePath, create: false, cancellationToken).ConfigureAwait(false);
         var run = await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"There is no run '{runId}' in the results database {databasePath} (see `medhelm runs list`).");
+            ?? throw new NotFoundException($"There is no run '{runId}' in the results database {store.Location} (see `medhelm runs list`).");
         var manifest = ReadManifest(runId, run.ConfigurationJson);
         var stored = await store.GetJuryRatingsAsync(runId, cancellationToken).ConfigureAwait(false);
 

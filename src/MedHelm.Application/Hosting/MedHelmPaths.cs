@@ -19,7 +19,17 @@ public sealed class MedHelmPaths
         Home = Path.GetFullPath(home);
         DataFolder = Resolve(dataFolderOverride ?? storage.DataFolder);
         DatabasePath = databaseOverride is { Length: > 0 } db ? Path.GetFullPath(db) : Path.Combine(DataFolder, storage.DatabaseFile);
+        DatabaseOnServer = storage.IsPostgres;
     }
+
+    /// <summary>True when the results live on a database server (Storage:Provider postgres), not in <see cref="DatabasePath"/>.</summary>
+    public bool DatabaseOnServer { get; }
+
+    /// <summary>
+    /// Whether there may be results to read: the SQLite file exists, or the results live on a server (whose open says
+    /// when it holds none).
+    /// </summary>
+    public bool DatabaseMayExist => DatabaseOnServer || File.Exists(DatabasePath);
 
     /// <summary>The folder that holds appsettings.json and against which relative paths resolve.</summary>
     public string Home { get; }

@@ -8,10 +8,14 @@ public static class EngineWorkerLocator
 {
     private const string Name = "MedHelm.Engine.Worker";
 
-    /// <summary>Its executable when the build made one, else its dll under the dotnet host that runs this process.</summary>
+    /// <summary>
+    /// Its executable when the build made one, else its dll under the dotnet host that runs this process; the
+    /// environment gets glibc's huge-page tunable (<see cref="HugePages"/>).
+    /// </summary>
     /// <exception cref="RequestValidationException">The worker is not installed beside this host.</exception>
     public static EngineWorkerStartInfo StartInfo(string modelName, string configJson, IReadOnlyDictionary<string, string>? environment)
     {
+        environment = HugePages.ForChild(environment); // the worker's KV cache on transparent huge pages
         var folder = AppContext.BaseDirectory;
         var executable = Path.Combine(folder, Name);
         if (File.Exists(executable))

@@ -26,10 +26,14 @@ public static class ModelFiles
 
     /// <summary>Reads and validates <paramref name="path"/>'s GGUF header (no tensor data is loaded) and hashes the file.</summary>
     /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, would not load in llama.cpp (the key or tensor named), or is a chat model without a chat template.</exception>
-    public static ModelFile Read(string path)
+    public static ModelFile Read(string path) => ReadWithHeader(path).File;
+
+    /// <summary><see cref="Read"/>, with the header it read (for the facts a run does not record: context length, chat template, licence).</summary>
+    /// <exception cref="RequestValidationException">As for <see cref="Read"/>.</exception>
+    public static (ModelFile File, GgufFile Header) ReadWithHeader(string path)
     {
         var gguf = Check(path);
-        return new ModelFile(path, Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount));
+        return (new ModelFile(path, Sha256(path), new FileInfo(path).Length, gguf.Architecture, gguf.QuantizationDescription, gguf.Tensors.Sum(t => t.ElementCount)), gguf);
     }
 
     /// <summary>The checks of <see cref="Read"/> without hashing the file: its header, as llama.cpp would load it.</summary>

@@ -62,7 +62,11 @@ public sealed class ModelLease<TClient> : IDisposable
 /// <param name="Machine">Host, OS, cores, runtime and devices.</param>
 /// <param name="Gpus">The GPUs with their memory, or "none".</param>
 public sealed record EngineDescription(
-    string Backend, string? LlamaCppVersion, int Threads, IReadOnlyList<string> Devices, string Machine, string Gpus);
+    string Backend, string? LlamaCppVersion, int Threads, IReadOnlyList<string> Devices, string Machine, string Gpus)
+{
+    /// <summary>Per Determinism mode, the CPU kernels its local models run on (<see cref="RuntimeFolder.Describe"/>); null off the CPU.</summary>
+    public IReadOnlyDictionary<Inference.Llama.Generation.DeterminismMode, string>? CpuKernels { get; init; }
+}
 
 /// <summary>
 /// The one place that turns a model argument into a loaded model: a local GGUF file into the batched llama.cpp engine,
@@ -116,6 +120,8 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     public const int MaxEmbeddingContext = 512;
     private readonly ModelPlacement _placement;
     private readonly IReadOnlyDictionary<string, string>? _workerEnvironment;
+    private readonly RuntimeSelection _selection;
+    private int _warnedStandardKernels;
 
     /// <summary>Creates the loader with the <see cref="ModelLoaderOptions"/> budget.</summary>
     public InProcessModelLoader(
@@ -130,24 +136,42 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
         var budget = options.Value;
         _placement = budget.Placement ?? ModelPlacement.Process;
         _workerEnvironment = budget.WorkerEnvironment;
+        _selection = new RuntimeSelection(_runtime, paths.Home, _placement, resolver.LocalModels);
         _cache = new ResidentModelCache(budget.MaxLoadedModels, budget.MemoryBudgetMiB * 1024 * 1024, budget.KeepLoaded ?? false, time ?? TimeProvider.System);
     }
 
     /// <inheritdoc />
     public IReadOnlyList<LoadedModelInfo> Loaded => _cache.Loaded;
 
-    /// <summary>Loads llama.cpp from the configured backend folder (idempotent).</summary>
-    public LlamaRuntimeInfo InitializeRuntime() =>
-        LlamaRuntime.Initialize(_runtime.BackendFolder(_paths.Home), _runtime.Backend, _loggers.CreateLogger("MedHelm.LlamaCpp"), _runtime.VerboseNativeLog);
+    /// <summary>
+    /// Loads llama.cpp from the folder this process uses (idempotent): the configured backend's, or the batch-invariant
+    /// CPU backend for BatchInvariant models (<see cref="RuntimeSelection"/>); <paramref name="mode"/> overrides the choice.
+    /// </summary>
+    public LlamaRuntimeInfo InitializeRuntime(Inference.Llama.Generation.DeterminismMode? mode = null)
+    {
+        var folder = _selection.ForProcess(mode);
+        return LlamaRuntime.Initialize(folder.Path, folder.Backend, _loggers.CreateLogger("MedHelm.LlamaCpp"), _runtime.VerboseNativeLog);
+    }
 
     /// <inheritdoc />
     public EngineDescription DescribeEngine()
     {
         var runtime = InitializeRuntime();
+        var kernels = _selection.Describe(runtime);
+        // warned only where a configured model asks for invariant kernels (a Fastest-only configuration is not told)
+        if (_selection.InvariantKernelsWanted && kernels?[Inference.Llama.Generation.DeterminismMode.BatchInvariant] is { } invariant
+            && invariant.StartsWith("standard", StringComparison.Ordinal) && Interlocked.Exchange(ref _warnedStandardKernels, 1) == 0)
+        {
+            _loggers.CreateLogger("MedHelm.LlamaCpp").LogWarning("Determinism BatchInvariant runs on {Kernels}", invariant);
+        }
+
         return new EngineDescription(
             runtime.Backend, runtime.LlamaCppVersion, _runtime.EffectiveThreads,
             runtime.Devices.Select(d => $"{d.Description} [{d.Type}]").ToArray(),
-            Hosting.Provenance.Machine(runtime), Hosting.Provenance.Gpus(runtime));
+            Hosting.Provenance.Machine(runtime), Hosting.Provenance.Gpus(runtime))
+        {
+            CpuKernels = kernels,
+        };
     }
 
     /// <inheritdoc />
@@ -247,8 +271,9 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
     {
         // Key() refused a special file already; a malformed file is refused here, with the same error as in process, before a worker is started for it
         MedHelm.Gguf.GgufModelValidator.Validate(MedHelm.Gguf.GgufReader.Read(resolved.Path));
+        var folder = _selection.ForModel(resolved.Settings.Determinism);
         var config = new EngineWorkerConfig(
-            _runtime.BackendFolder(_paths.Home), _runtime.Backend, resolved.Path, resolved.Settings.ToModelSettings(), chat, _runtime.VerboseNativeLog);
+            folder.Path, folder.Backend, resolved.Path, resolved.Settings.ToModelSettings(), chat, _runtime.VerboseNativeLog);
         var start = EngineWorkerLocator.StartInfo(chat.ModelName ?? resolved.Name, config.ToJson(), _workerEnvironment);
         return EngineWorkerClient.StartAsync(start, _loggers.CreateLogger("MedHelm.EngineWorker"), CancellationToken.None).GetAwaiter().GetResult();
     }

@@ -29,6 +29,9 @@ public sealed class ModelResolver(
     /// <summary>The composition every model client goes through.</summary>
     public ModelClientPipeline Pipeline => _pipeline;
 
+    /// <summary>The local models of the Models section.</summary>
+    public IEnumerable<LocalModelOptions> LocalModels => models.Value.Values;
+
     /// <summary>The Endpoints section.</summary>
     public EndpointsOptions Endpoints => endpoints.Value;
 

@@ -37,10 +37,21 @@ public interface IRunStore
     /// <summary>Model × benchmark means of the main scores of a run (or of every run).</summary>
     Task<IReadOnlyList<LeaderboardRow>> GetLeaderboardAsync(string? runId, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a model's identity (a GGUF file's hash and size, or a hosted endpoint's model).</summary>
-    Task RegisterModelAsync(
-        string name, string? path, string? sha256, long? sizeBytes, string? architecture, string? quantization, long? parameters,
-        CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a model's identity (a GGUF file's hash and size, or a hosted endpoint's model) and audits it
+    /// (<c>model_registered</c>). A run's record (no <see cref="StoredModel.Trust"/>) replaces the row of its name and
+    /// keeps the registry's fields while the SHA-256 is unchanged; a registration (<see cref="StoredModel.Trust"/> set)
+    /// is refused when another file is recorded under the name.
+    /// </summary>
+    /// <exception cref="Errors.ConflictException">A registration, and the name holds a model with another SHA-256.</exception>
+    Task RegisterModelAsync(StoredModel model, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes a registered model from the registry and audits it (<c>model_removed</c>, by <paramref name="removedBy"/>);
+    /// the row is deleted, or, when stored results of runs name the model, only its registration is (its identity stays
+    /// for their reports). Returns the entry as it was, or null when no registered model has this name.
+    /// </summary>
+    Task<StoredModel?> RemoveModelAsync(string name, string removedBy, CancellationToken cancellationToken = default);
 
     /// <summary>A model's recorded identity, or null.</summary>
     Task<StoredModel?> GetModelAsync(string name, CancellationToken cancellationToken = default);

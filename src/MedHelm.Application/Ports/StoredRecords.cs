@@ -50,9 +50,71 @@ public sealed record RunResultRow(
     public long? ReasoningTokens { get; init; }
 }
 
-/// <summary>A model's recorded identity.</summary>
+/// <summary>
+/// A model's recorded identity: written by every run for the models it uses, and by the model registry
+/// (<c>models add</c>, <c>POST /api/v1/models</c>), which also records the header's facts and why the file is trusted.
+/// </summary>
 public sealed record StoredModel(
-    string Name, string? Path, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization, long? Parameters);
+    string Name, string? Path, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization, long? Parameters)
+{
+    /// <summary>The context the model was trained for (<c>ARCH.context_length</c>), when recorded.</summary>
+    public long? ContextLength { get; init; }
+
+    /// <summary>The SHA-256 of the file's <c>tokenizer.chat_template</c> text (the text itself is in the hashed file), when recorded.</summary>
+    public string? ChatTemplateSha256 { get; init; }
+
+    /// <summary>The chat template's family as detected from its markers (llama3, deepseek-r1, chatml, …; none, unknown), when recorded.</summary>
+    public string? ChatTemplateFamily { get; init; }
+
+    /// <summary>The file's <c>general.license</c>, when it has one.</summary>
+    public string? License { get; init; }
+
+    /// <summary>Why the file was accepted into the registry; null for a model only recorded because a run used it.</summary>
+    public ModelTrust? Trust { get; init; }
+
+    /// <summary>Who registered it (<c>cli:OS-USER</c>, a token's or account's name); null when not registered.</summary>
+    public string? RegisteredBy { get; init; }
+
+    /// <summary>When it was first recorded (registered, or first used by a run); null before it is stored.</summary>
+    public DateTimeOffset? RecordedUtc { get; init; }
+
+    /// <summary>True when the model registry holds it (registered on purpose, not only used by a run).</summary>
+    public bool IsRegistered => Trust is not null;
+}
+
+/// <summary>Why a model file was accepted into the registry.</summary>
+public enum ModelTrust
+{
+    /// <summary>Its SHA-256 is listed in the installation's models/manifest.json.</summary>
+    Manifest,
+
+    /// <summary>Its SHA-256 equals the one given with it (<c>--sha256</c>, the API's <c>sha256</c>).</summary>
+    GivenHash,
+
+    /// <summary>Neither: an administrator trusted it explicitly (<c>--trust</c>), audited.</summary>
+    Trusted,
+}
+
+/// <summary>The text of each <see cref="ModelTrust"/> as hosts show it and the database stores it.</summary>
+public static class ModelTrustNames
+{
+    /// <summary>manifest, sha256 or trusted.</summary>
+    public static string Of(ModelTrust trust) => trust switch
+    {
+        ModelTrust.Manifest => "manifest",
+        ModelTrust.GivenHash => "sha256",
+        _ => "trusted",
+    };
+
+    /// <summary>The trust named <paramref name="text"/>, or null for another text.</summary>
+    public static ModelTrust? Parse(string text) => text switch
+    {
+        "manifest" => ModelTrust.Manifest,
+        "sha256" => ModelTrust.GivenHash,
+        "trusted" => ModelTrust.Trusted,
+        _ => null,
+    };
+}
 
 /// <summary>One row of the append-only audit table.</summary>
 public sealed record AuditEvent(long Id, DateTimeOffset AtUtc, string? RunId, string Event, string DetailJson);

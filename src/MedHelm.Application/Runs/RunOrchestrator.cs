@@ -15,17 +15,19 @@ namespace MedHelm.Application.Runs;
 /// <summary>
 /// Runs models × benchmarks as one durable run: plans it (<see cref="RunPlanner"/>), records it, evaluates one model at
 /// a time through the request ledger (every result committed as it is produced), rates open-ended answers with the jury,
-/// scores BERTScore, and records the outcome and the audit trail. A crash or cancellation costs only the requests in
+/// scores BERTScore, and records the outcome and the audit trail. In a cluster (<paramref name="sharded"/>) the
+/// evaluation is cut into shards that the servers execute through <see cref="ExecuteShardAsync"/>. A crash or cancellation costs only the requests in
 /// flight; a resume (<see cref="RunRequest.Resume"/>) computes only what is not stored.
 /// </summary>
-public sealed class RunOrchestrator(
+public sealed partial class RunOrchestrator(
     Lazy<IResultsDatabase> databaseSource,
     RunPlanner planner,
     IModelLoader loader,
     JuryStep jury,
     BertScoreStep bertScore,
     ILoggerFactory loggers,
-    MedHelmMetrics? metrics = null)
+    MedHelmMetrics? metrics = null,
+    IShardedEvaluation? sharded = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger("MedHelm.Run");
 
@@ -73,8 +75,10 @@ public sealed class RunOrchestrator(
         {
             var local = model.Endpoint is null;
             await database.RegisterModelAsync(
-                model.Name, model.Path, local ? model.Sha256 : null, local ? model.SizeBytes : null, model.Architecture, model.Quantization,
-                local ? model.Parameters : null, cancellationToken).ConfigureAwait(false);
+                new StoredModel(
+                    model.Name, model.Path, local ? model.Sha256 : null, local ? model.SizeBytes : null, model.Architecture, model.Quantization,
+                    local ? model.Parameters : null),
+                cancellationToken).ConfigureAwait(false);
         }
 
         // Held until the run is saved as finished; if this process dies first, the next one to open the database marks
@@ -109,36 +113,27 @@ public sealed class RunOrchestrator(
         await using var ledger = database.OpenLedger();
         try
         {
-            var bars = models.SelectMany(m => planned.Benchmarks.Select(b => new ProgressItem(Key(m, b), $"{m.Name} × {b.Definition.Name}", planned.Take(b).Count))).ToArray();
-            await using (var progress = await observer.BeginProgressAsync(bars, cancellationToken).ConfigureAwait(false))
+            if (sharded is not null)
             {
+                // a cluster: the run's model × benchmark pairs are cut into shards that the servers execute (ExecuteShardAsync);
+                // what they computed and reused is what the run's stored completions gained meanwhile
+                var before = await StoredCountsAsync(runId, cancellationToken).ConfigureAwait(false);
+                await sharded.EvaluateAsync(planned, observer, cancellationToken).ConfigureAwait(false);
+                var after = await StoredCountsAsync(runId, cancellationToken).ConfigureAwait(false);
+                (computed, reused) = (after.Computed - before.Computed, after.Reused - before.Reused);
+            }
+            else
+            {
+                var bars = models.SelectMany(m => planned.Benchmarks.Select(b => new ProgressItem(Key(m, b), $"{m.Name} × {b.Definition.Name}", planned.Take(b).Count))).ToArray();
+                await using var progress = await observer.BeginProgressAsync(bars, cancellationToken).ConfigureAwait(false);
+                var scope = new EvaluationScope(planned, ledger, mode, chatTemplateTime);
                 foreach (var model in models)
                 {
-                    var tier = planned.Benchmarks.Count == 0 ? AccessTier.Public : planned.Benchmarks.Max(b => b.Definition.Access);
-                    using var lease = await loader.LeaseChatAsync(model.Argument, model.Name, tier, planner.FileModelDefaults, cancellationToken).ConfigureAwait(false);
-                    var runner = new EvaluationRunner(loggers.CreateLogger("MedHelm.Evaluation"), new EvaluationRunnerOptions { MaxConcurrency = lease.Concurrency });
+                    using var lease = await loader.LeaseChatAsync(model.Argument, model.Name, Tier(planned), planner.FileModelDefaults, cancellationToken).ConfigureAwait(false);
                     foreach (var benchmark in planned.Benchmarks)
                     {
-                        var evaluation = new EvaluationRequest(runId, model.Name, benchmark.Definition, benchmark.Instances, mode, plan.MaxInstances)
-                        {
-                            GenerateOnly = EvaluationRunner.NeedsJury(benchmark.Definition),
-                            EhrSqlDatabasePath = planned.EhrSql?.Path,
-                            EhrSqlQueryTimeout = planned.EhrSql?.QueryTimeout,
-                            EhrSqlMaxRows = planned.EhrSql?.MaxRows,
-                            StoreSecondaryMetrics = true,
-                            Ledger = new LedgerContext(
-                                ledger, model.Identity, benchmark.DatasetSha256, ChatTemplateRun.DecodingExtras(model.DecodingExtras, lease.Client, chatTemplateTime)),
-                            ChatTemplateTime = chatTemplateTime,
-                        };
-                        var watch = Stopwatch.StartNew();
-                        var outcome = await runner.ExecuteAsync(evaluation with { Drain = drain }, lease.Client, progress.For(Key(model, benchmark)), inFlight)
+                        var outcome = await EvaluateAsync(scope, model, lease, benchmark, planned.Take(benchmark), progress.For(Key(model, benchmark)), inFlight, drain, cancellationToken)
                             .ConfigureAwait(false);
-                        metrics?.EvaluationFinished(model.Name, benchmark.Definition.Name, watch.Elapsed);
-                        await database.AppendAuditAsync(
-                            runId,
-                            UsageAudit.BenchmarkEvaluated,
-                            UsageAudit.Detail(model.Name, benchmark.Definition.Name, outcome.Computed, outcome.Reused, watch.Elapsed, model.Endpoint is null),
-                            cancellationToken).ConfigureAwait(false);
                         computed += outcome.Computed;
                         reused += outcome.Reused;
                         if (outcome.Rejected.Count > 0)
@@ -151,7 +146,16 @@ public sealed class RunOrchestrator(
 
             // The jury: open-ended outputs rated by each judge in turn, then scored.
             await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await jury.RunAsync(database, runId, planned, observer, cancellationToken, chatTemplateTime).ConfigureAwait(false);
+            if (sharded is not null && await jury.WorkAsync(database, runId, planned, cancellationToken).ConfigureAwait(false) is { Count: > 0 } juryWork)
+            {
+                // a cluster: the judges' ratings are sharded too (judge × benchmark × range of outputs); the scores are combined here
+                await sharded.JudgeAsync(planned, juryWork, observer, cancellationToken).ConfigureAwait(false);
+                await jury.ScoreAsync(database, runId, planned, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await jury.RunAsync(database, runId, planned, observer, cancellationToken, chatTemplateTime).ConfigureAwait(false);
+            }
 
             // BERTScore: after the jury, whose judges are released by then: one model in memory at a time.
             await bertScore.RunAsync(database, runId, planned, mode, observer, cancellationToken).ConfigureAwait(false);
@@ -175,16 +179,7 @@ public sealed class RunOrchestrator(
         }
 
         await ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (refused.Count > 0)
-        {
-            await database.AppendAuditAsync(runId, "instances_refused", JsonSerializer.Serialize(refused.Select(r => new
-            {
-                model = r.Model,
-                benchmark = r.Benchmark,
-                instances = r.Instances.Select(i => new { id = i.InstanceId, reason = i.Reason }),
-            })), CancellationToken.None).ConfigureAwait(false);
-        }
-
+        await AuditRefusedAsync(database, runId, refused).ConfigureAwait(false);
         await database.SaveRunAsync(run with { FinishedUtc = DateTimeOffset.UtcNow, Status = RunStatus.Completed }, CancellationToken.None).ConfigureAwait(false);
         await database.AppendAuditAsync(runId, "run_completed", JsonSerializer.Serialize(new { computed, reused }), CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation("Run {RunId} completed: {Computed} computed, {Reused} reused, {Skipped} benchmarks skipped", runId, computed, reused, planned.Skipped.Count);
@@ -192,6 +187,4 @@ public sealed class RunOrchestrator(
             runId, computed, reused, planned.Skipped, refused, database.Location, plan.Jury.Count == 0 ? [] : planned.JudgeNames,
             plan.Jury.Count == 0 ? [] : planned.Juried.Select(b => b.Definition.Name).ToArray());
     }
-
-    private static string Key(PreparedModel model, PlannedBenchmark benchmark) => model.Name + "\u0000" + benchmark.Definition.Name;
 }

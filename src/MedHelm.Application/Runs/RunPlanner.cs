@@ -147,6 +147,12 @@ public sealed partial class RunPlanner(
         return new PlannedRun(runId, plan, existing, stored, models, planned, skipped, judgeNames, ehrSqlDatabase, bertScore);
     }
 
+    /// <summary>The model's Determinism, its llama.cpp settings and, on the CPU, the kernels that served it.</summary>
+    private static string Determinism(LocalModelOptions settings, EngineDescription engine) =>
+        engine.CpuKernels?.TryGetValue(settings.Determinism, out var kernels) == true
+            ? $"{settings.DeterminismProfile().Describe()}; {kernels}"
+            : settings.DeterminismProfile().Describe();
+
     /// <summary>A new run's manifest.</summary>
     public static RunManifest Manifest(PlannedRun run, EngineDescription engine, DateTimeOffset chatTemplateTime)
     {
@@ -170,7 +176,7 @@ public sealed partial class RunPlanner(
                     m.Settings.GpuLayers, m.Settings.MainGpu, m.Settings.TensorSplit, m.Settings.FlashAttention, m.Settings.Sequences,
                     m.Settings.ContextPerSequence, m.Settings.BatchSize, m.Settings.MicroBatchSize, m.Settings.PrefixReuse, m.DecodingExtras)
                 {
-                    Determinism = m.Endpoint is null ? m.Settings.DeterminismProfile().Describe() : null,
+                    Determinism = m.Endpoint is null ? Determinism(m.Settings, engine) : null,
                 })).ToArray(),
             run.JudgeNames,
             run.Benchmarks.Select(b => new ManifestBenchmark(

@@ -21,6 +21,12 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
 
     private IRunQueue Queue => database.Value.Queue;
 
+    /// <summary>
+    /// How often a server executing a run reads its queue state, to learn that another server sharing the store (a
+    /// cluster over PostgreSQL) cancelled it.
+    /// </summary>
+    public TimeSpan CancelPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Validates what can be checked without loading anything and queues the run; returns its id.</summary>
     /// <exception cref="RequestValidationException">The request is malformed (the message names the field).</exception>
     /// <exception cref="ConflictException">The run id is in use.</exception>
@@ -36,7 +42,11 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         return runId;
     }
 
-    /// <summary>Cancels a queued run at once, or a running one through its token (what finished stays stored).</summary>
+    /// <summary>
+    /// Cancels a queued run at once, a running one through its token (what finished stays stored), and one running on
+    /// another server that shares this store by marking it cancelled in the queue: that server reads the mark within
+    /// <see cref="CancelPollInterval"/> and stops the run as if it were cancelled there.
+    /// </summary>
     /// <exception cref="NotFoundException">The service never queued this run.</exception>
     /// <exception cref="ConflictException">It has ended already.</exception>
     public async Task CancelAsync(string runId, string requestedBy, CancellationToken cancellationToken)
@@ -53,6 +63,13 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         {
             await database.Value.AppendAuditAsync(runId, "run_cancel_requested", Json(requestedBy), cancellationToken).ConfigureAwait(false);
             await running.CancelAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // running, but not here: on another server of the cluster (or claimed here a moment ago); its watcher stops it
+        if (queued.State == QueueState.Running && await Queue.TransitionAsync(runId, QueueState.Running, QueueState.Cancelled, cancellationToken).ConfigureAwait(false))
+        {
+            await database.Value.AppendAuditAsync(runId, "run_cancel_requested", Json(requestedBy), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -117,6 +134,8 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         await MeasureQueueAsync().ConfigureAwait(false);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
         _running[next.RunId] = cancel;
+        using var watching = new CancellationTokenSource();
+        var watcher = WatchForCancelAsync(next.RunId, cancel, watching.Token);
         var (state, error) = (QueueState.Completed, (string?)null);
         try
         {
@@ -147,11 +166,45 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
         finally
         {
             _running.TryRemove(next.RunId, out _);
+            await watching.CancelAsync().ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
         }
 
         await Queue.FinishAsync(next.RunId, state, error, CancellationToken.None).ConfigureAwait(false);
         await MeasureQueueAsync().ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// While this server executes <paramref name="runId"/>: reads its queue state every <see cref="CancelPollInterval"/>
+    /// and cancels it when another server marked it cancelled (<see cref="CancelAsync"/>). A failed read is logged and
+    /// tried again at the next interval (the store may be restarting).
+    /// </summary>
+    private async Task WatchForCancelAsync(string runId, CancellationTokenSource cancel, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(CancelPollInterval, stop).ConfigureAwait(false);
+                if ((await Queue.GetQueuedAsync(runId, stop).ConfigureAwait(false))?.State == QueueState.Cancelled)
+                {
+                    LogCancelledElsewhere(logger, runId);
+                    await cancel.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // the watcher must not end the run: a store that cannot be read now is read again
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogWatchFailed(logger, runId, e.GetType().Name);
+            }
+        }
     }
 
     /// <summary>True while the worker executes <paramref name="runId"/> in this process.</summary>
@@ -222,6 +275,12 @@ public sealed partial class RunQueueService(Lazy<IResultsDatabase> database, Run
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was interrupted (the service stopped while it ran); it is queued again and resumes")]
     private static partial void LogRequeued(ILogger logger, string runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was cancelled on another server sharing the store; it stops here")]
+    private static partial void LogCancelledElsewhere(ILogger logger, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: its queue state could not be read ({ErrorType}); read again shortly")]
+    private static partial void LogWatchFailed(ILogger logger, string runId, string errorType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed with an unexpected {ErrorType}")]
     private static partial void LogFailed(ILogger logger, string runId, string errorType);

@@ -16,7 +16,7 @@ internal static class AuthUserCommands
 
     public static IEnumerable<Command> Build() => [CreateUser(), ListUsers(), SetDisabled(disable: true), SetDisabled(disable: false), SetPassword()];
 
-    private static string Who => "cli:" + Environment.UserName;
+    private static string Who => CommandRunner.Caller;
 
     private static Option<bool> PasswordStdin() =>
         new("--password-stdin") { Description = "Read the password from the first line of standard input (for scripts). Without it, a terminal is asked twice, without echo." };

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MedHelm.Cli.Hosting;
 using MedHelm.Evaluation.Files;
 using MedHelm.Inference.Llama.Benchmarks;
+using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
 
@@ -53,7 +54,7 @@ internal static class BenchCommand
             var file = new FileInfo(path);
             var runtimeOptions = host.Options<LlamaRuntimeOptions>();
             var referenceTool = ResolveReference(parse.GetValue(reference), runtimeOptions, host);
-            var runtime = host.InitializeLlama();
+            var runtime = host.InitializeLlama(DeterminismMode.Fastest); // llama.cpp's default kernels, as llama-batched-bench's
             var threads = runtimeOptions.EffectiveThreads;
             // llama.cpp's defaults on both sides (repacked weights, flash attention automatic), as llama-batched-bench runs
             // them; the cost of each Determinism mode over a whole evaluation is scripts/determinism-bench.sh's
@@ -177,8 +178,10 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// The llama-batched-bench to run beside the engine: the named file, none for "none", else the one in the engine's
-    /// own backend folder (scripts/build-batched-bench.sh, or the native build's), else the native build's.
+    /// The llama-batched-bench to run beside the engine: the named file, none for "none", else the one in the folder the
+    /// engine loads for Determinism Fastest (cpu-native/ when installed: scripts/build-batched-bench.sh puts a copy
+    /// there), else the one in the backend folder (scripts/build-batched-bench.sh, or the native build's), else the
+    /// native build's.
     /// </summary>
     private static BatchedBenchReference? ResolveReference(string? option, LlamaRuntimeOptions runtime, CliHost host)
     {
@@ -195,7 +198,7 @@ internal static class BenchCommand
         }
 
         var own = runtime.BackendFolder(host.Home);
-        var candidates = new[] { own, Path.Combine(Path.GetDirectoryName(own)!, "native") };
+        var candidates = new[] { runtime.FolderFor(host.Home, DeterminismMode.Fastest).Path, own, Path.Combine(Path.GetDirectoryName(own)!, "native") };
         var built = candidates.Select(folder => Path.Combine(folder, "llama-batched-bench")).FirstOrDefault(File.Exists);
         return built is null ? null : new BatchedBenchReference(built);
     }

@@ -103,7 +103,7 @@ internal static class BenchmarksCommand
     /// <summary>Runs <paramref name="body"/> with the imports of the results database (none when there is no database yet; none is created).</summary>
     private static async Task<T> WithBrowserAsync<T>(CliHost host, CancellationToken token, Func<BenchmarkBrowser, Task<T>> body)
     {
-        if (!File.Exists(host.DatabasePath))
+        if (!host.Paths.DatabaseMayExist)
         {
             return await body(new BenchmarkBrowser(null));
         }

@@ -19,6 +19,9 @@ internal static class CommandRunner
     public const int Cancelled = 130;
     public const int Unexpected = 70;
 
+    /// <summary>Who the audit log records for a change made from the command line: <c>cli:OS-USER</c>.</summary>
+    public static string Caller => "cli:" + Environment.UserName;
+
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<CliHost, CancellationToken, Task<int>> body)
     {
         var verbose = parse.GetValue(MedHelmCommandLine.Verbose);

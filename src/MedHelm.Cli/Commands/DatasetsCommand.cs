@@ -98,7 +98,7 @@ internal static class DatasetsCommand
         var command = new Command("list", "List imported datasets: benchmark, access tier, instances per split, source hash, when.");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
-            var rows = File.Exists(host.DatabasePath) ? await (await host.OpenExistingDatabaseAsync(token)).ListDatasetsAsync(token) : [];
+            var rows = host.Paths.DatabaseMayExist ? await (await host.OpenExistingDatabaseAsync(token)).ListDatasetsAsync(token) : [];
             if (rows.Count == 0)
             {
                 await Console.Out.WriteLineAsync("No datasets imported yet.");

@@ -14,7 +14,7 @@ internal static class LeaderboardCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, ct, async (host, token) =>
         {
             var databasePath = host.DatabasePath;
-            if (!File.Exists(databasePath))
+            if (!host.Paths.DatabaseMayExist)
             {
                 throw new FileNotFoundException($"There is no results database at {databasePath} yet; run scripts/demo.sh or medhelm demo first.");
             }

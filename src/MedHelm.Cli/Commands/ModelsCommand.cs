@@ -6,14 +6,19 @@ using MedHelm.Evaluation.Files;
 
 namespace MedHelm.Cli.Commands;
 
-/// <summary><c>medhelm models …</c>: make test models, inspect GGUF files.</summary>
+/// <summary><c>medhelm models …</c>: make test models, inspect GGUF files, and the model registry (add, list, remove).</summary>
 internal static class ModelsCommand
 {
-    public static Command Build() => new("models", "Work with GGUF model files.")
+    public static Command Build()
     {
-        MakeTestModel(),
-        Inspect(),
-    };
+        var command = new Command("models", "Work with GGUF model files and the model registry.") { MakeTestModel(), Inspect() };
+        foreach (var registry in ModelRegistryCommands.Build())
+        {
+            command.Subcommands.Add(registry);
+        }
+
+        return command;
+    }
 
     private static Command MakeTestModel()
     {

@@ -82,7 +82,7 @@ internal static class RunsCommand
     private static async Task<IResultsDatabase> OpenExistingAsync(CliHost host, CancellationToken cancellationToken)
     {
         var databasePath = host.DatabasePath;
-        if (!File.Exists(databasePath))
+        if (!host.Paths.DatabaseMayExist)
         {
             throw new FileNotFoundException($"There is no results database at {databasePath} yet; start a run with `medhelm run` first.");
         }

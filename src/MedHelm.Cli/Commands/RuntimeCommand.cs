@@ -44,6 +44,7 @@ internal static class RuntimeCommand
             Console.Out.WriteLine($"backend     {runtime.Backend} ({runtime.Folder})");
             Console.Out.WriteLine($"libraries   {string.Join(", ", runtime.Libraries.Select(Path.GetFileName))}");
             Console.Out.WriteLine($"registered  {string.Join(", ", runtime.Backends)}");
+            Console.Out.WriteLine($"cpu library {runtime.CpuLibrary ?? "unknown"}");
             foreach (var d in runtime.Devices)
             {
                 Console.Out.WriteLine($"device      {d.Name} [{d.Type}] {d.Description}, {d.TotalBytes / 1048576} MiB");

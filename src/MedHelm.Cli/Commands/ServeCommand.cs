@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MedHelm.Hosting;
 using MedHelm.Service;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace MedHelm.Cli.Commands;
@@ -24,7 +25,7 @@ internal static class ServeCommand
             var settings = new MedHelmHostSettings(host.Home, parse.GetValue(MedHelmCommandLine.Database), parse.GetValue(MedHelmCommandLine.DataFolder));
             await using var app = MedHelmServiceApp.Create(args, settings, parse.GetValue(MedHelmCommandLine.Verbose));
             await app.StartAsync(token);
-            await Console.Error.WriteLineAsync($"medhelm serve: listening on {string.Join(", ", app.Urls)}, database {host.DatabasePath} (Ctrl+C stops; a running run stays resumable)");
+            await Console.Error.WriteLineAsync($"medhelm serve: listening on {string.Join(", ", app.Urls)}, database {app.Services.GetRequiredService<MedHelm.Application.Ports.IResultsDatabase>().Location} (Ctrl+C stops; a running run stays resumable)");
             await app.WaitForShutdownAsync(token);
             return CommandRunner.Ok;
         }));

@@ -1,6 +1,7 @@
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
 using MedHelm.Inference.Llama.Chat;
+using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
 using MedHelm.Inference.Llama.Runtime;
 using MedHelm.Inference.Worker;
@@ -52,7 +53,7 @@ internal sealed record WorkerOverhead(IReadOnlyList<ChatThroughput> InProcess, I
             Engine = engine with { Context = engine.Context with { Sequences = sequences, ContextPerSequence = (promptWords * 4) + maxTokens + 256 } },
         };
         using var local = new LlamaChatClient(loaded, chat);
-        var config = new EngineWorkerConfig(runtime.BackendFolder(home), runtime.Backend, path, settings.ToModelSettings(), chat);
+        var config = new EngineWorkerConfig(runtime.FolderFor(home, DeterminismMode.Fastest).Path, runtime.Backend, path, settings.ToModelSettings(), chat);
         using var worker = await EngineWorkerClient.StartAsync(EngineWorkerLocator.StartInfo(name, config.ToJson(), null), null, cancellationToken);
 
         // one warm-up each on prompts of their own, then the rounds

@@ -77,7 +77,7 @@ internal sealed class CliHost : IAsyncDisposable
         Service<ModelResolver>().CreateHostedClient(name, tier);
 
     /// <summary>Loads llama.cpp from the configured backend folder.</summary>
-    public LlamaRuntimeInfo InitializeLlama() => Service<InProcessModelLoader>().InitializeRuntime();
+    public LlamaRuntimeInfo InitializeLlama(MedHelm.Inference.Llama.Generation.DeterminismMode? mode = null) => Service<InProcessModelLoader>().InitializeRuntime(mode);
 
     public ValueTask DisposeAsync() => _provider.DisposeAsync();
 }

@@ -58,6 +58,11 @@ public static class TestModelFactory
         w.Add("general.name", spec.Kind == TestModelKind.Llama ? LlamaModelName : DeepSeekR1ModelName);
         w.Add("general.file_type", FileTypeOf(spec.Quant));
         w.Add("general.quantization_version", 2u);
+        if (spec.License is { } license)
+        {
+            w.Add("general.license", license);
+        }
+
         w.Add($"{a}.vocab_size", (uint)vocab.Count);
         w.Add($"{a}.context_length", (uint)spec.EffectiveContextLength);
         w.Add($"{a}.embedding_length", (uint)embd);

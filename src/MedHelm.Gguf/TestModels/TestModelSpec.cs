@@ -44,6 +44,9 @@ public sealed record TestModelSpec(TestModelKind Kind = TestModelKind.Llama)
     /// <summary>Training context length; null means 4096 for llama kinds and 512 for Bert.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>Written as general.license when set (llama kinds); null writes no licence key.</summary>
+    public string? License { get; init; }
+
     /// <summary>
     /// The Jinja source written as tokenizer.chat_template; null means the kind's own template
     /// (<see cref="TestModelTemplates.For"/>). Not allowed for Bert, which has no chat template.

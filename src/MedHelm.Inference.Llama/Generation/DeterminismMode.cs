@@ -8,13 +8,19 @@ public enum DeterminismMode
 {
     /// <summary>
     /// Greedy outputs that do not depend on what else shares the batch: flash attention off and no weight repacking
-    /// on the CPU. Byte-identical across sequence counts and prefix reuse on the CPU only with a library built without
-    /// llamafile (scripts/build-llama-native.sh --invariant): llama.cpp switches between tinyBLAS and its own dot
-    /// product by the number of tokens in a product (docs/engine.md).
+    /// on the CPU, and there the batch-invariant CPU backend (runtimes/llama/cpu-invariant, from
+    /// scripts/install-runtime.sh --invariant), which the engine loads by itself: the prebuilt one switches between
+    /// tinyBLAS and ggml's dot product by the number of tokens in a product (docs/engine.md).
     /// </summary>
     BatchInvariant,
 
-    /// <summary>Identical across repeated runs with the same settings (flash attention off; repacked weights kept).</summary>
+    /// <summary>
+    /// Identical across repeated runs with the same settings. Which requests share a decoding step depends on when
+    /// they arrive, so under continuous batching only kernels that do not depend on the batch give that: measured on
+    /// llama.cpp's standard CPU kernels (flash attention off, repacked weights), 4 of 64 greedy outputs differed between
+    /// two identical runs (docs/engine.md). It therefore takes the same settings and CPU kernels as
+    /// <see cref="BatchInvariant"/>, and promises less: a configuration may say Repeatable where only that is required.
+    /// </summary>
     Repeatable,
 
     /// <summary>llama.cpp's fastest choices (flash attention automatic, repacked weights): outputs may change with the batch.</summary>
@@ -45,11 +51,17 @@ public sealed record DeterminismProfile(DeterminismMode Mode, bool? FlashAttenti
         return mode switch
         {
             DeterminismMode.BatchInvariant => new DeterminismProfile(mode, false, RepackWeights: false),
-            DeterminismMode.Repeatable => new DeterminismProfile(mode, false, RepackWeights: true),
+            DeterminismMode.Repeatable => new DeterminismProfile(mode, false, RepackWeights: false),
             DeterminismMode.Fastest => new DeterminismProfile(mode, flashAttention, RepackWeights: true),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown determinism mode."),
         };
     }
+
+    /// <summary>
+    /// Whether <paramref name="mode"/> needs the batch-invariant CPU kernels: every mode that promises repeatable outputs
+    /// (BatchInvariant and Repeatable; see <see cref="DeterminismMode.Repeatable"/> for why).
+    /// </summary>
+    public static bool NeedsInvariantKernels(DeterminismMode mode) => mode != DeterminismMode.Fastest;
 
     /// <summary>The configuration spelling: BatchInvariant, Repeatable, Fastest.</summary>
     public static string Name(DeterminismMode mode) => mode.ToString();

@@ -31,6 +31,7 @@ public static unsafe class LlamaRuntime
                 "cuda" => "scripts/install-runtime.sh --cuda",
                 "cuda12" => "gpu-kernels/cuda12/build.sh (needs the CUDA 12 toolkit)",
                 "native" => "scripts/build-llama-native.sh",
+                _ when Path.GetFileName(folder) is RuntimeFolder.InvariantCpu or RuntimeFolder.NativeCpu => "scripts/install-runtime.sh --native",
                 _ => "scripts/install-runtime.sh",
             };
             if (!Directory.Exists(folder))
@@ -121,7 +122,10 @@ public static unsafe class LlamaRuntime
                 backends,
                 devices,
                 LlamaNative.llama_supports_gpu_offload(),
-                Utf8(LlamaNative.llama_print_system_info()));
+                Utf8(LlamaNative.llama_print_system_info()))
+            {
+                CpuLibrary = LoadedCpuLibrary(),
+            };
 
             logger.LogInformation(
                 "llama.cpp {Version} loaded from {Folder}: libraries {Libraries}; backends {Backends}; devices {Devices}",
@@ -145,6 +149,25 @@ public static unsafe class LlamaRuntime
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
         s_libraries.TryGetValue(libraryName, out var handle) ? handle : IntPtr.Zero;
+
+    /// <summary>The ggml CPU backend library this process mapped (the variant ggml chose), from /proc/self/maps; null where unknown.</summary>
+    private static string? LoadedCpuLibrary()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/maps")
+                .Select(line => line.IndexOf('/', StringComparison.Ordinal) is var at and >= 0 ? line[at..] : "")
+                .FirstOrDefault(path => Path.GetFileName(path).StartsWith("libggml-cpu", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     internal static string Utf8(byte* text) => text == null ? "" : Marshal.PtrToStringUTF8((nint)text) ?? "";
 

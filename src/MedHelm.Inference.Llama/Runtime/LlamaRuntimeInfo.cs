@@ -9,6 +9,10 @@ public sealed record LlamaRuntimeInfo(
     IReadOnlyList<string> Backends,
     IReadOnlyList<LlamaDeviceInfo> Devices,
     bool SupportsGpuOffload,
-    string SystemInfo);
+    string SystemInfo)
+{
+    /// <summary>The ggml CPU backend library loaded (e.g. runtimes/llama/cpu/libggml-cpu-zen4.so), or null where unknown.</summary>
+    public string? CpuLibrary { get; init; }
+}
 
 public sealed record LlamaDeviceInfo(string Name, string Description, string Type, ulong FreeBytes, ulong TotalBytes);

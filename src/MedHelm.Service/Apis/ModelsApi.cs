@@ -18,13 +18,38 @@ public static class ModelsApi
 {
     /// <summary>A model the service knows.</summary>
     /// <param name="Name">Its name.</param>
-    /// <param name="Kind">configured (Models section), endpoint (Endpoints section) or recorded (registered, or used by a run).</param>
+    /// <param name="Kind">configured (Models section), endpoint (Endpoints section), registered (the model registry: models add, POST) or recorded (only used by a run).</param>
     /// <param name="FileName">The GGUF file's name (local models).</param>
     /// <param name="Sha256">The recorded SHA-256, when recorded.</param>
     /// <param name="SizeBytes">The recorded size.</param>
     /// <param name="Architecture">The recorded architecture.</param>
     /// <param name="Quantization">The recorded quantization.</param>
-    public sealed record ModelView(string Name, string Kind, string? FileName, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization);
+    public sealed record ModelView(string Name, string Kind, string? FileName, string? Sha256, long? SizeBytes, string? Architecture, string? Quantization)
+    {
+        /// <summary>Parameters (elements of all tensors), when recorded.</summary>
+        public long? Parameters { get; init; }
+
+        /// <summary>The trained context length, when registered.</summary>
+        public long? ContextLength { get; init; }
+
+        /// <summary>The chat template's detected family (llama3, deepseek-r1, chatml, …, none, unknown), when registered.</summary>
+        public string? ChatTemplateFamily { get; init; }
+
+        /// <summary>The SHA-256 of the chat template's text, when registered.</summary>
+        public string? ChatTemplateSha256 { get; init; }
+
+        /// <summary>The file's general.license, when it has one.</summary>
+        public string? License { get; init; }
+
+        /// <summary>Why the file was accepted: manifest, sha256 (the given hash) or trusted; null when not registered.</summary>
+        public string? Trust { get; init; }
+
+        /// <summary>Who registered it.</summary>
+        public string? RegisteredBy { get; init; }
+
+        /// <summary>When it was first recorded.</summary>
+        public DateTimeOffset? RecordedUtc { get; init; }
+    }
 
     /// <summary>What an unload did.</summary>
     /// <param name="Name">The model.</param>
@@ -43,7 +68,9 @@ public static class ModelsApi
         var group = app.MapApiGroup("/api/v1/models", "Models");
         group.MapGet("/", ListAsync).RequireRole(AccessRole.Viewer).WithSummary("Configured models and endpoints, and every recorded model.");
         group.MapPost("/", RegisterAsync).RequireRole(AccessRole.Admin)
-            .WithSummary("Record a GGUF file under a name after checking its header and its SHA-256 against the given one.");
+            .WithSummary("Register a GGUF file of the model folder under a name after validating it and checking its SHA-256 against the given one (audited).");
+        group.MapDelete("/{name}", RemoveAsync).RequireRole(AccessRole.Admin)
+            .WithSummary("Remove a registered model from the registry (never its file); refused while a queued or running run uses it (audited).");
         group.MapGet("/loaded", Loaded).RequireRole(AccessRole.Viewer).WithSummary("The local models in memory now, with the runs and requests using each.");
         group.MapPost("/{name}/load", LoadAsync).RequireRole(AccessRole.Admin)
             .WithSummary("Load a configured or registered local model and keep it in memory (within ModelLoader's budget) until it is unloaded.");
@@ -80,35 +107,33 @@ public static class ModelsApi
         return outcome == UnloadOutcome.Unloaded ? TypedResults.Ok(view) : TypedResults.Accepted((string?)null, view);
     }
 
-    private static async Task<Ok<IReadOnlyList<ModelView>>> ListAsync(
-        IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct) =>
-        TypedResults.Ok(await ListViewsAsync(configured.Value, endpoints.Value, database, ct));
+    private static async Task<Ok<IReadOnlyList<ModelView>>> ListAsync(ModelRegistry registry, CancellationToken ct) =>
+        TypedResults.Ok(await ListViewsAsync(registry, ct));
 
-    /// <summary>Configured models, endpoints and recorded models (also the dashboard's models page and run form).</summary>
-    internal static async Task<IReadOnlyList<ModelView>> ListViewsAsync(
-        IReadOnlyDictionary<string, LocalModelOptions> configured, EndpointsOptions endpoints, IResultsDatabase database, CancellationToken ct)
-    {
-        return configured.Select(m => new ModelView(m.Key, "configured", Path.GetFileName(m.Value.File), null, null, null, null))
-            .Concat(endpoints.Items.Keys.Select(e => new ModelView(e, "endpoint", null, null, null, null, null)))
-            .Concat((await database.ListModelsAsync(ct)).Select(m => new ModelView(
-                m.Name, "recorded", m.Path is null ? null : Path.GetFileName(m.Path), m.Sha256, m.SizeBytes, m.Architecture, m.Quantization)))
-            .ToArray();
-    }
+    /// <summary>Configured models, endpoints, registered and recorded models (also the dashboard's models page).</summary>
+    internal static async Task<IReadOnlyList<ModelView>> ListViewsAsync(ModelRegistry registry, CancellationToken ct) =>
+        (await registry.ListAsync(ct)).Select(View).ToArray();
+
+    private static ModelView View(ModelListing m) => m.Stored is not { } s
+        ? new ModelView(m.Name, m.Kind, m.File is null ? null : Path.GetFileName(m.File), null, null, null, null)
+        : new ModelView(m.Name, m.Kind, s.Path is null ? null : Path.GetFileName(s.Path), s.Sha256, s.SizeBytes, s.Architecture, s.Quantization)
+        {
+            Parameters = s.Parameters,
+            ContextLength = s.ContextLength,
+            ChatTemplateFamily = s.ChatTemplateFamily,
+            ChatTemplateSha256 = s.ChatTemplateSha256,
+            License = s.License,
+            Trust = s.Trust is { } trust ? ModelTrustNames.Of(trust) : null,
+            RegisteredBy = s.RegisteredBy,
+            RecordedUtc = s.RecordedUtc,
+        };
 
     private static async Task<Created<ModelView>> RegisterAsync(
-        RegisterModelBody body, IOptions<ServiceOptions> options, MedHelmPaths paths, IResultsDatabase database, ClaimsPrincipal user, HttpContext context, CancellationToken ct)
+        RegisterModelBody body, IOptions<ServiceOptions> options, MedHelmPaths paths, ModelRegistry registry, ClaimsPrincipal user, HttpContext context, CancellationToken ct)
     {
         RequestEcho.Record(context, [body.Name, body.Path, body.Sha256]);
-        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100 || body.Name.Any(char.IsControl))
-        {
-            throw new RequestValidationException("name: 1 to 100 printable characters.");
-        }
-
-        if (body.Sha256 is not { Length: 64 } expected || !expected.All(char.IsAsciiHexDigit))
-        {
-            throw new RequestValidationException("sha256: the file's SHA-256 as 64 hex digits.");
-        }
-
+        ModelRegistry.ValidateName(body.Name ?? "");
+        var expected = ModelRegistry.ValidateSha256(body.Sha256 ?? ""); // the service registers only files whose hash the caller gives
         if (string.IsNullOrWhiteSpace(body.Path))
         {
             throw new RequestValidationException("path: the GGUF file, inside the model folder (Service:ModelFolder).");
@@ -126,21 +151,13 @@ public static class ModelsApi
             throw new NotFoundException("path: there is no such file in the model folder.");
         }
 
-        var model = ModelFiles.Read(file);
-        if (!string.Equals(model.Sha256, expected, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RequestValidationException($"sha256: the file's SHA-256 is {model.Sha256}, not the one given; nothing was registered.");
-        }
+        var added = await registry.AddAsync(new ModelAddRequest(file, body.Name, expected), Roles.Caller(user), ct);
+        return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(added.Model.Name)}", View(new ModelListing(added.Model.Name, "registered", file, added.Model)));
+    }
 
-        if (await database.GetModelAsync(body.Name, ct) is { } existing && !string.Equals(existing.Sha256, model.Sha256, StringComparison.Ordinal))
-        {
-            throw new ConflictException("name: a different model is recorded under this name.");
-        }
-
-        await database.RegisterModelAsync(body.Name, file, model.Sha256, model.SizeBytes, model.Architecture, model.Quantization, model.Parameters, ct);
-        await database.AppendAuditAsync(null, "model_registered", JsonSerializer.Serialize(new { name = body.Name, sha256 = model.Sha256, by = Roles.Caller(user) }), ct);
-        return TypedResults.Created(
-            "/api/v1/models",
-            new ModelView(body.Name, "recorded", Path.GetFileName(file), model.Sha256, model.SizeBytes, model.Architecture, model.Quantization));
+    private static async Task<NoContent> RemoveAsync(string name, ModelRegistry registry, ClaimsPrincipal user, CancellationToken ct)
+    {
+        await registry.RemoveAsync(name, Roles.Caller(user), ct);
+        return TypedResults.NoContent();
     }
 }

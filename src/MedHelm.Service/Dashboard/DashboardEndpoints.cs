@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using MedHelm.Application.Errors;
+using MedHelm.Application.Models;
 using MedHelm.Application.Options;
 using MedHelm.Application.Ports;
 using MedHelm.Application.Reports;
@@ -20,7 +21,7 @@ namespace MedHelm.Service.Dashboard;
 
 /// <summary>
 /// The browser dashboard under <c>/dashboard</c>: server-rendered pages over the same application services and
-/// stores as the JSON API (leaderboard, heatmap, runs with live progress, run detail, models, datasets, audit) and the
+/// stores as the JSON API (leaderboard, heatmap, runs with live progress, run detail, models, datasets, cluster, audit) and the
 /// start-a-run form (antiforgery-checked). Every page declares its least role; none is in the OpenAPI document.
 /// </summary>
 public static class DashboardEndpoints
@@ -39,11 +40,14 @@ public static class DashboardEndpoints
         group.MapGet("/runs/new", NewRunAsync).RequireRole(AccessRole.Operator);
         group.MapPost("/runs", StartRunAsync).RequireRole(AccessRole.Operator);
         group.MapGet("/runs/{runId}", RunAsync).RequireRole(AccessRole.Viewer);
-        group.MapGet("/models", async (IOptions<Dictionary<string, LocalModelOptions>> configured, IOptions<EndpointsOptions> endpoints, IResultsDatabase database, CancellationToken ct) =>
-            new DashboardPage("Models", "/dashboard/models", DashboardPages.Models(await ModelsApi.ListViewsAsync(configured.Value, endpoints.Value, database, ct))))
+        group.MapGet("/models", async (ModelRegistry registry, CancellationToken ct) =>
+            new DashboardPage("Models", "/dashboard/models", DashboardPages.Models(await ModelsApi.ListViewsAsync(registry, ct))))
             .RequireRole(AccessRole.Viewer);
         group.MapGet("/datasets", async (IDatasetStore store, CancellationToken ct) =>
             new DashboardPage("Datasets", "/dashboard/datasets", DashboardPages.Datasets(await store.ListDatasetsAsync(ct))))
+            .RequireRole(AccessRole.Viewer);
+        group.MapGet("/cluster", async (IServiceProvider services, CancellationToken ct) =>
+            new DashboardPage("Cluster", "/dashboard/cluster", DashboardPages.Cluster(await ClusterApi.ViewAsync(services, ct))))
             .RequireRole(AccessRole.Viewer);
         group.MapGet("/audit", async (IAuditLog audit, CancellationToken ct) =>
             new DashboardPage("Audit log", "/dashboard/audit", DashboardPages.Audit(await audit.GetAuditAsync(null, ct), await audit.VerifyAuditChainAsync(ct))))

@@ -36,6 +36,7 @@ public static class DashboardLayout
         ("/dashboard/runs/new", "Start a run", AccessRole.Operator),
         ("/dashboard/models", "Models", AccessRole.Viewer),
         ("/dashboard/datasets", "Datasets", AccessRole.Viewer),
+        ("/dashboard/cluster", "Cluster", AccessRole.Viewer),
         ("/dashboard/audit", "Audit", AccessRole.Admin),
     ];
 

@@ -87,9 +87,9 @@ public static partial class DashboardPages
     public static Markup Models(IReadOnlyList<ModelsApi.ModelView> models) => Table(
         models,
         Html.Of($"<p>No model is configured or recorded yet.</p>"),
-        Html.Of($"<table id=\"models\"><thead><tr><th>Name</th><th>Kind</th><th>File</th><th>Architecture</th><th>Quantization</th><th>Size</th><th>SHA-256</th></tr></thead><tbody>"),
+        Html.Of($"<table id=\"models\"><thead><tr><th>Name</th><th>Kind</th><th>File</th><th>Architecture</th><th>Quantization</th><th>Size</th><th>SHA-256</th><th>Trust</th></tr></thead><tbody>"),
         (h, m) => h.Add(
-            $"<tr><td class=\"model\">{m.Name}</td><td>{m.Kind}</td><td>{m.FileName}</td><td>{m.Architecture}</td><td>{m.Quantization}</td><td class=\"n\">{Size(m.SizeBytes)}</td><td><code>{m.Sha256}</code></td></tr>"));
+            $"<tr><td class=\"model\">{m.Name}</td><td>{m.Kind}</td><td>{m.FileName}</td><td>{m.Architecture}</td><td>{m.Quantization}</td><td class=\"n\">{Size(m.SizeBytes)}</td><td><code>{m.Sha256}</code></td><td>{m.Trust}</td></tr>"));
 
     /// <summary>The imported datasets (as <c>GET /api/v1/datasets</c>): counts and hashes, never an instance's text.</summary>
     public static Markup Datasets(IReadOnlyList<StoredDataset> datasets) => Table(

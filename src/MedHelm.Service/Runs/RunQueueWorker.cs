@@ -14,20 +14,53 @@ internal sealed partial class RunQueueWorker(
     RunQueueService queue, RunProgressRegistry progress, IOptions<ServiceOptions> options, ILogger<RunQueueWorker> logger) : BackgroundService
 {
     private readonly CancellationTokenSource _abort = new();
+    private int _disposed;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // the batch in flight has Service:ShutdownSeconds to finish; then it is cancelled, and the host (whose own timeout
-        // is longer: ServiceCompositionExtensions) still waits for the run's cancellation to be recorded
-        _abort.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownSeconds));
-        await using var abort = cancellationToken.Register(_abort.Cancel);
+        // A stop that comes after the worker was disposed (seen once in the test host, where the application's own
+        // shutdown and the factory's can overlap) has nothing left to stop.
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // the batch in flight has Service:ShutdownSeconds to finish; then it is cancelled, and the host (whose own
+            // timeout is longer: ServiceCompositionExtensions) still waits for the run's cancellation to be recorded
+            _abort.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownSeconds));
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        await using var abort = cancellationToken.Register(() => CancelUnlessDisposed(_abort));
         await base.StopAsync(cancellationToken);
     }
 
     public override void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _abort.Dispose();
         base.Dispose();
+    }
+
+    private static void CancelUnlessDisposed(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed while the host's stop was still waiting: the worker is gone already
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

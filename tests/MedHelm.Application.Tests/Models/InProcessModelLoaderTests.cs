@@ -1,10 +1,10 @@
 using MedHelm.Application.Hosting;
 using MedHelm.Application.Models;
 using MedHelm.Application.Options;
+using MedHelm.Application.Tests.Support;
 using MedHelm.Core.Catalog;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
-using MedHelm.Inference.Llama.Runtime;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -18,7 +18,7 @@ public sealed class InProcessModelLoaderTests
     {
         var paths = new MedHelmPaths(home, new StorageOptions());
         var resolver = new ModelResolver(paths, MsOptions.Create(new Dictionary<string, LocalModelOptions>()), MsOptions.Create(new EndpointsOptions()), NullLoggerFactory.Instance);
-        var runtime = new LlamaRuntimeOptions { RuntimeRoot = Path.Combine(RepositoryPaths.Root, "runtimes", "llama"), Threads = 1 };
+        var runtime = TestLlamaRuntime.Options;
         return new InProcessModelLoader(resolver, paths, MsOptions.Create(runtime), MsOptions.Create(new ModelLoaderOptions { MaxLoadedModels = maxLoaded, KeepLoaded = keepLoaded }), NullLoggerFactory.Instance);
     }
 

@@ -21,8 +21,8 @@ public sealed class DeterminismOptionsTests
     }
 
     [Theory]
-    [InlineData(DeterminismMode.Repeatable, null, false, true)]
-    [InlineData(DeterminismMode.Repeatable, false, false, true)]
+    [InlineData(DeterminismMode.Repeatable, null, false, false)]
+    [InlineData(DeterminismMode.Repeatable, false, false, false)]
     [InlineData(DeterminismMode.Fastest, null, null, true)]
     [InlineData(DeterminismMode.Fastest, true, true, true)]
     [InlineData(DeterminismMode.Fastest, false, false, true)]

@@ -1,3 +1,4 @@
+using MedHelm.Application.Ports;
 using MedHelm.Application.Runs;
 using MedHelm.Core.Catalog;
 using MedHelm.Evaluation.Datasets;
@@ -90,7 +91,7 @@ public static class StoredRuns
         });
         foreach (var model in new[] { "m1", "m2" })
         {
-            await store.RegisterModelAsync(model, "/models/" + model + ".gguf", new string('a', 64), 1234, "llama", "Q4_K_M", 1000);
+            await store.RegisterModelAsync(new StoredModel(model, "/models/" + model + ".gguf", new string('a', 64), 1234, "llama", "Q4_K_M", 1000));
         }
     }
 

@@ -1,10 +1,9 @@
+using MedHelm.Application.Tests.Support;
 using MedHelm.Application.Runs;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.ChatTemplates;
 using MedHelm.Inference.Llama.Models;
-using MedHelm.Inference.Llama.Runtime;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MedHelm.Application.Tests.Runs;
 
@@ -37,7 +36,7 @@ public sealed class ChatTemplateRunTests : IDisposable
     [InlineData(true)]
     public void A_local_model_adds_the_renderer_and_the_date_only_when_its_template_reads_it(bool readsDate)
     {
-        LlamaRuntime.Initialize(Path.Combine(RepositoryPaths.Root, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
+        TestLlamaRuntime.Initialize();
         var path = _folder.File($"m-{readsDate}.gguf");
         TestModelFactory.Write(new TestModelSpec
         {

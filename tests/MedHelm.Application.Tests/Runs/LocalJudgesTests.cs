@@ -1,10 +1,9 @@
+using MedHelm.Application.Tests.Support;
 using MedHelm.Evaluation.Jury;
 using MedHelm.Gguf.TestModels;
 using MedHelm.Inference.Llama.Chat;
 using MedHelm.Inference.Llama.Generation;
 using MedHelm.Inference.Llama.Models;
-using MedHelm.Inference.Llama.Runtime;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MedHelm.Application.Tests.Runs;
 
@@ -21,7 +20,7 @@ public sealed class LocalJudgesTests : IDisposable
     [Trait("Category", TestCategories.Slow)]
     public async Task Three_generated_judges_rate_every_output_with_no_parse_failure()
     {
-        LlamaRuntime.Initialize(Path.Combine(RepositoryPaths.Root, "runtimes", "llama", "cpu"), "cpu", NullLogger.Instance);
+        TestLlamaRuntime.Initialize();
         var clients = new List<LlamaChatClient>();
         try
         {

@@ -59,6 +59,15 @@ public sealed class RunningCli : IDisposable
         return seen.Task.WaitAsync(TestTimeouts.Scale(TimeSpan.FromSeconds(timeoutSeconds)));
     }
 
+    /// <summary>What the process printed so far (stdout, then stderr), while it runs.</summary>
+    public string Snapshot()
+    {
+        lock (_gate)
+        {
+            return _stdout.ToString() + _stderr;
+        }
+    }
+
     /// <summary>SIGKILL: no handler runs, nothing is flushed.</summary>
     public void Kill() => Process.Kill();
 

@@ -64,7 +64,7 @@ public sealed partial class DashboardEndpointTests
         var loader = new ScriptedLoader { Answer = (_, _, _) => Task.FromResult("A " + Canary) };
         await using var service = new TestService(loader);
         var model = service.Model();
-        await service.Database.RegisterModelAsync("tiny", model, new string('0', 64), 1, "llama", "F32", 1);
+        await service.Database.RegisterModelAsync(new StoredModel("tiny", model, new string('0', 64), 1, "llama", "F32", 1));
         var operatorClient = await service.ClientAsync(AccessRole.Operator);
 
         var form = await operatorClient.GetStringAsync("/dashboard/runs/new");
@@ -99,10 +99,12 @@ public sealed partial class DashboardEndpointTests
         Assert.Contains("<td class=\"model\">tiny</td>", viewerPage, StringComparison.Ordinal);
         Assert.DoesNotContain(Canary, viewerPage, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/dashboard/runs/from-form?outputs=true")).StatusCode);
-        foreach (var url in new[] { "/dashboard", "/dashboard/heatmap", "/dashboard/runs", "/dashboard/models", "/dashboard/datasets" })
+        foreach (var url in new[] { "/dashboard", "/dashboard/heatmap", "/dashboard/runs", "/dashboard/models", "/dashboard/datasets", "/dashboard/cluster" })
         {
             Assert.DoesNotContain(Canary, await viewer.GetStringAsync(url), StringComparison.Ordinal);
         }
+
+        Assert.Contains("id=\"cluster-alone\"", await viewer.GetStringAsync("/dashboard/cluster"), StringComparison.Ordinal); // no Cluster section here
 
         Assert.Contains("<td class=\"model\">tiny</td>", await viewer.GetStringAsync("/dashboard?runId=from-form"), StringComparison.Ordinal);
         Assert.DoesNotContain(await service.Database.GetAuditAsync("from-form"), e => e.Event == "patient_text_accessed");

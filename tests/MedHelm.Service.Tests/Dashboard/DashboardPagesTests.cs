@@ -32,6 +32,7 @@ public sealed class DashboardPagesTests
         {
             DashboardPages.Leaderboard(Board, Hostile), DashboardPages.Heatmap(Board), DashboardPages.Runs(views, mayStart: true), DashboardPages.RunDetail(detail),
             DashboardPages.Models(models), DashboardPages.StartRun(form), DashboardPages.Audit(audit, new AuditChainVerification(1, null, null)),
+            DashboardPages.Cluster(Cluster(Hostile, HostileAttribute)),
             new Markup(DashboardLayout.Render(Hostile, "/dashboard", Markup.Empty, new DashboardUser(Hostile, AccessRole.Admin), "n0nce", withScript: false)),
         })
         {
@@ -174,4 +175,38 @@ public sealed class DashboardPagesTests
 
     private static RunResultRow Result(string model, string benchmark) =>
         new(model, benchmark, "i1", "key", "computed", "exact_match", 0.75, new string('a', 64), 10, 2, 12.5, null);
+
+    [Fact]
+    public void The_cluster_page_shows_each_server_its_devices_models_shards_and_tokens_and_each_sharded_run()
+    {
+        var page = DashboardPages.Cluster(Cluster("llama", "medbullets")).Value;
+        Assert.Contains("<b id=\"cluster-id\">hospital</b>: 2 active server(s)", page, StringComparison.Ordinal);
+        Assert.Contains("<tr data-silo=\"10.0.0.5:11111@1\">", page, StringComparison.Ordinal);
+        Assert.Contains("H100 (GPU) 40.0 / 80.0 GiB", page, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"n shards\">1 / 4</td><td class=\"n tokens\">512.5</td>", page, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"n\">3</td><td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">1</td>", page, StringComparison.Ordinal); // shards, done, in flight, pending
+        Assert.Contains("no silo has 90000 MiB of accelerator memory free for r1-70b", page, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"n\">50-99</td>", page, StringComparison.Ordinal);
+        Assert.Contains("href=\"/dashboard/runs/r1\"", page, StringComparison.Ordinal);
+
+        var alone = DashboardPages.Cluster(new ClusterApi.ClusterStatusView(false, null, [], [])).Value;
+        Assert.Contains("id=\"cluster-alone\"", alone, StringComparison.Ordinal);
+        var idle = DashboardPages.Cluster(new ClusterApi.ClusterStatusView(true, "hospital", [], [])).Value;
+        Assert.Contains("id=\"silos-empty\"", idle, StringComparison.Ordinal);
+        Assert.Contains("id=\"sharded-runs-empty\"", idle, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"shards\"", idle, StringComparison.Ordinal);
+    }
+
+    private static ClusterApi.ClusterStatusView Cluster(string model, string benchmark) => new(
+        true,
+        "hospital",
+        [
+            new ClusterApi.SiloView("10.0.0.5:11111@1", "gpu-a", [new ClusterApi.DeviceView("H100", "GPU", 40L << 30, 80L << 30)], [model], 1, 4, 512.5, DateTimeOffset.UnixEpoch),
+            new ClusterApi.SiloView("10.0.0.6:11111@1", "gpu-b", [new ClusterApi.DeviceView("H100", "GPU", 80L << 30, 80L << 30)], [], 0, 4, 0, DateTimeOffset.UnixEpoch),
+        ],
+        [
+            new ClusterApi.RunShardsView("r1", 3, 1, 1,
+                [new ClusterApi.ShardInFlightView($"{model}/{benchmark}/50-99", model, benchmark, 50, 50, "10.0.0.5:11111@1", DateTimeOffset.UnixEpoch)],
+                ["no silo has 90000 MiB of accelerator memory free for r1-70b"]),
+        ]);
 }

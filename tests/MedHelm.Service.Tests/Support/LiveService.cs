@@ -31,15 +31,21 @@ public sealed class LiveService : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Writes the home's settings and starts the service on port 0 (Kestrel picks a free one).</summary>
-    public static async Task<LiveService> StartAsync()
+    /// <param name="cluster">The Cluster section to write (given the home, e.g. to put a certificate there); null: none.</param>
+    /// <param name="storage">The Storage section; null: the SQLite file data/medhelm.db under the home.</param>
+    public static async Task<LiveService> StartAsync(Func<TempFolder, object>? cluster = null, object? storage = null)
     {
         var home = new TempFolder("medhelm-live-");
-        var settings = new
+        var settings = new Dictionary<string, object>
         {
-            Inference = new { Backend = "cpu", RuntimeRoot = RepositoryPaths.Combine("runtimes", "llama"), Threads = 1 },
-            Storage = new { DataFolder = "data", DatabaseFile = "medhelm.db" },
-            Service = new { Urls = "http://127.0.0.1:0", ModelFolder = home.Path, QueuePollSeconds = 1 },
+            ["Inference"] = new { Backend = "cpu", RuntimeRoot = RepositoryPaths.Combine("runtimes", "llama"), Threads = 1 },
+            ["Storage"] = storage ?? new { DataFolder = "data", DatabaseFile = "medhelm.db" },
+            ["Service"] = new { Urls = "http://127.0.0.1:0", ModelFolder = home.Path, QueuePollSeconds = 1 },
         };
+        if (cluster is not null)
+        {
+            settings["Cluster"] = cluster(home);
+        }
         home.Write("appsettings.json", JsonSerializer.Serialize(settings));
         var app = MedHelmServiceApp.Create([], new MedHelmHostSettings(home.Path));
         try

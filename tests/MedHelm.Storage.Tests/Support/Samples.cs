@@ -30,7 +30,7 @@ public static class Samples
         [new MetricScore("exact_match", score)]);
 
     /// <summary>Saves <paramref name="run"/> and writes <paramref name="results"/> through a ledger of the store, as a run does.</summary>
-    public static async Task WriteRunAsync(SqliteResultStore store, RunRecord run, params LedgerEntry[] results)
+    public static async Task WriteRunAsync(MedHelm.Application.Ports.IResultsDatabase store, RunRecord run, params LedgerEntry[] results)
     {
         await store.SaveRunAsync(run);
         await using var ledger = store.OpenLedger();

@@ -1,18 +1,19 @@
 using System.Threading.Channels;
-using MedHelm.Application.Ports;
 using MedHelm.Evaluation.Ledger;
 
-namespace MedHelm.Storage;
+namespace MedHelm.Application.Ports;
 
 /// <summary>
-/// The single-writer queue in front of the ledger tables: producers (the runner's concurrent requests) put entries
-/// on a bounded channel; one consumer task commits whatever is queued, up to a batch, in one transaction, then the
-/// next. A process killed at any moment loses only entries not yet committed (the requests in flight); a restart
-/// finds everything committed and skips it. After a failed write the ledger refuses further entries.
+/// The single-writer queue in front of a provider's ledger tables (the same for every storage provider): producers (the
+/// runner's concurrent requests) put entries on a bounded channel; one consumer task commits whatever is queued, up to a
+/// batch, in one transaction (<see cref="WriteBatchAsync"/>), then the next. A process killed at any moment loses only
+/// entries not yet committed (the requests in flight); a restart finds everything committed and skips it. After a failed
+/// write the ledger refuses further entries.
 /// </summary>
-public sealed class SqliteCompletionLedger : IRunLedger
+public sealed class BatchingRunLedger : IRunLedger
 {
-    private readonly SqliteLedgerStore _store;
+    private readonly Func<IReadOnlyCollection<string>, CancellationToken, Task<IReadOnlyDictionary<string, LedgerCompletion>>> _find;
+    private readonly Func<IReadOnlyList<LedgerEntry>, CancellationToken, Task> _writeBatch;
     private readonly Channel<object> _queue;
     private readonly int _maxBatch;
     private readonly Task _writer;
@@ -20,11 +21,21 @@ public sealed class SqliteCompletionLedger : IRunLedger
     private long _transactions;
     private volatile Exception? _failure;
 
-    internal SqliteCompletionLedger(SqliteLedgerStore store, int maxBatch, int capacity)
+    /// <summary>A ledger committing up to <paramref name="maxBatch"/> entries per transaction, with <paramref name="capacity"/> entries queued at most.</summary>
+    /// <param name="find">Looks stored completions up by key (straight to the database).</param>
+    /// <param name="writeBatch">Commits entries in one transaction, all or nothing (writing an entry again changes nothing).</param>
+    /// <param name="maxBatch">The most entries per transaction.</param>
+    /// <param name="capacity">The most entries queued.</param>
+    public BatchingRunLedger(
+        Func<IReadOnlyCollection<string>, CancellationToken, Task<IReadOnlyDictionary<string, LedgerCompletion>>> find,
+        Func<IReadOnlyList<LedgerEntry>, CancellationToken, Task> writeBatch,
+        int maxBatch,
+        int capacity)
     {
+        _find = find ?? throw new ArgumentNullException(nameof(find));
+        _writeBatch = writeBatch ?? throw new ArgumentNullException(nameof(writeBatch));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _store = store;
         _maxBatch = maxBatch;
         _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(capacity)
         {
@@ -43,7 +54,23 @@ public sealed class SqliteCompletionLedger : IRunLedger
 
     /// <inheritdoc />
     public Task<IReadOnlyDictionary<string, LedgerCompletion>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
-        _store.FindCompletionsAsync(keys, cancellationToken);
+        _find(keys, cancellationToken);
+
+    /// <summary>
+    /// Refuses entries with more than one main score before anything is written (leaderboards read one main score per
+    /// instance); every provider's batch write calls it.
+    /// </summary>
+    /// <exception cref="ArgumentException">An entry has more than one main score.</exception>
+    public static void CheckOneMainScore(IReadOnlyList<LedgerEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.FirstOrDefault(e => e.Scores.Count(s => s.IsMain) > 1) is { } twice)
+        {
+            throw new ArgumentException(
+                $"The ledger entry of run {twice.RunId}, instance {twice.Request.InstanceId} has more than one main score; mark secondary statistics IsMain = false.",
+                nameof(entries));
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask RecordAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
@@ -115,7 +142,7 @@ public sealed class SqliteCompletionLedger : IRunLedger
 
                 if (batch.Count > 0)
                 {
-                    await _store.WriteLedgerEntriesAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    await _writeBatch(batch, CancellationToken.None).ConfigureAwait(false);
                     Interlocked.Add(ref _committed, batch.Count);
                     Interlocked.Increment(ref _transactions);
                     batch.Clear();

@@ -1,0 +1,52 @@
+namespace MedHelm.Inference.Llama.Runtime;
+
+/// <summary>Which matrix-product kernels a CPU runtime folder computes with.</summary>
+public enum CpuKernels
+{
+    /// <summary>llama.cpp's defaults: llamafile's tinyBLAS for products of two or more tokens, ggml's dot product for one; weights may be repacked.</summary>
+    Standard,
+
+    /// <summary>Built without llamafile and weight repacking: ggml's own dot product whatever the number of tokens in a batch.</summary>
+    BatchInvariant,
+}
+
+/// <summary>A llama.cpp runtime folder chosen for a model, and the CPU kernels it computes with.</summary>
+/// <param name="Path">The folder (full path).</param>
+/// <param name="Backend">The configured Inference:Backend.</param>
+/// <param name="Kernels">The CPU kernels of the folder.</param>
+public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kernels)
+{
+    /// <summary>The folder under the runtime root that scripts/install-runtime.sh --invariant fills.</summary>
+    public const string InvariantCpu = "cpu-invariant";
+
+    /// <summary>The folder under the runtime root that scripts/install-runtime.sh --native fills with llama.cpp's standard CPU kernels built for this machine.</summary>
+    public const string NativeCpu = "cpu-native";
+
+    /// <summary>Installed completely: the build script writes the stamp last.</summary>
+    public static bool IsInstalled(string folder) =>
+        File.Exists(System.IO.Path.Combine(folder, ".installed")) && File.Exists(System.IO.Path.Combine(folder, "libggml-cpu.so"));
+
+    /// <summary>A folder built by scripts/build-llama-native.sh --invariant (its build-flags.txt says GGML_LLAMAFILE=OFF).</summary>
+    public static bool BuiltWithoutLlamafile(string folder)
+    {
+        var flags = System.IO.Path.Combine(folder, "build-flags.txt");
+        return File.Exists(flags) && File.ReadAllText(flags).Contains("GGML_LLAMAFILE=OFF", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// What a run records about the kernels of a model of this Determinism, e.g. "batch-invariant CPU kernels
+    /// (cpu-invariant/libggml-cpu.so)"; for a mode that promises repeatable outputs on the standard kernels it says that
+    /// outputs are not guaranteed byte-identical and how to install the invariant library.
+    /// </summary>
+    /// <param name="invariantKernelsNeeded">Whether the model's Determinism needs the batch-invariant kernels (BatchInvariant, Repeatable).</param>
+    /// <param name="library">The CPU backend library actually loaded, when known.</param>
+    public string Describe(bool invariantKernelsNeeded, string? library)
+    {
+        var where = library is null ? System.IO.Path.GetFileName(Path) + "/" : $"{System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(library))}/{System.IO.Path.GetFileName(library)}";
+        return Kernels == CpuKernels.BatchInvariant
+            ? $"batch-invariant CPU kernels ({where})"
+            : invariantKernelsNeeded
+                ? $"standard CPU kernels ({where}): outputs not guaranteed byte-identical across runs or sequence counts; scripts/install-runtime.sh --native installs the batch-invariant CPU backend"
+                : $"standard CPU kernels ({where})";
+    }
+}
