@@ -130,9 +130,11 @@ public sealed class PostgresDataSource : IDisposable, IAsyncDisposable
     /// serialization failure between servers (SQLSTATE 40P01, 40001) is run again from the start, up to
     /// <see cref="MaxAttempts"/> times: <paramref name="write"/> must do all its work through the transaction it is given.
     /// A transaction that loses the server before its commit was sent (it was rolled back with the connection) is run
-    /// again too (<see cref="ConnectionLossRetry"/>); one that loses it during the commit may have committed, so it is
-    /// run again only when <paramref name="idempotent"/> (a second run changes nothing, e.g. the ledger's inserts of
-    /// absent keys), else it fails.
+    /// again too (<see cref="ConnectionLossRetry"/>); one that loses it during the commit may have committed: when
+    /// <paramref name="idempotent"/> (a second run changes nothing, e.g. the ledger's inserts of absent keys) it is
+    /// simply run again, else its transaction id (taken first) is looked up once the server answers again
+    /// (<see cref="CommitOutcomeAsync"/>): committed, its result is returned; aborted, it is run again. So an audit
+    /// event appended while the server shuts down is stored once, not lost and not twice.
     /// </summary>
     internal async Task<T> WriteAsync<T>(Func<NpgsqlTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken, bool idempotent = false)
     {
@@ -140,11 +142,18 @@ public sealed class PostgresDataSource : IDisposable, IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var committing = false;
+            string? transactionId = null;
+            T result = default!;
             try
             {
                 await using var connection = await OpenUnexplainedAsync(cancellationToken).ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                var result = await write(transaction, cancellationToken).ConfigureAwait(false);
+                if (!idempotent)
+                {
+                    transactionId = await TransactionIdAsync(transaction, cancellationToken).ConfigureAwait(false);
+                }
+
+                result = await write(transaction, cancellationToken).ConfigureAwait(false);
                 committing = true;
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 return result;
@@ -153,6 +162,14 @@ public sealed class PostgresDataSource : IDisposable, IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20) * attempt), cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception e) when (committing && !idempotent && transactionId is not null && retry.Allows(e, cancellationToken))
+            {
+                // the commit was sent, or was about to be, when the server went: did it commit?
+                if (await CommitOutcomeAsync(transactionId, retry, cancellationToken).ConfigureAwait(false))
+                {
+                    return result;
+                }
+            }
             catch (Exception e) when ((!committing || idempotent) && retry.Allows(e, cancellationToken))
             {
                 await retry.PauseAsync(cancellationToken).ConfigureAwait(false);
@@ -160,6 +177,59 @@ public sealed class PostgresDataSource : IDisposable, IAsyncDisposable
             catch (Exception e) when (Explain(e) is { } error)
             {
                 throw error;
+            }
+        }
+    }
+
+    /// <summary>The id PostgreSQL gives <paramref name="transaction"/> (assigned now), as text.</summary>
+    private static async Task<string> TransactionIdAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_current_xact_id()::text", transaction.Connection, transaction);
+        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Whether the transaction <paramref name="transactionId"/> committed (true) or was rolled back (false), asked of
+    /// the server once it answers again (<c>pg_xact_status</c>, PostgreSQL 13 and later); one still in progress (its
+    /// session not yet ended by a server that stays up) is asked again after a pause. Within
+    /// <see cref="ConnectionLossWindow"/>: a server that stays away fails the write as any lost connection does.
+    /// </summary>
+    internal async Task<bool> CommitOutcomeAsync(string transactionId, CancellationToken cancellationToken) =>
+        await CommitOutcomeAsync(transactionId, new ConnectionLossRetry(this), cancellationToken).ConfigureAwait(false);
+
+    private async Task<bool> CommitOutcomeAsync(string transactionId, ConnectionLossRetry retry, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await retry.PauseAsync(cancellationToken).ConfigureAwait(false);
+            string? status;
+            try
+            {
+                await using var connection = await OpenUnexplainedAsync(cancellationToken).ConfigureAwait(false);
+                await using var command = new NpgsqlCommand("SELECT pg_xact_status(@xid::xid8)", connection);
+                command.Parameters.Add(new NpgsqlParameter<string>("xid", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = transactionId });
+                status = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            }
+            catch (Exception e) when (retry.Allows(e, cancellationToken))
+            {
+                continue;
+            }
+            catch (Exception e) when (Explain(e) is { } error)
+            {
+                throw error;
+            }
+
+            switch (status)
+            {
+                case "committed":
+                    return true;
+                case "aborted":
+                    return false;
+                case "in progress" when retry.Lasts(cancellationToken):
+                    continue;
+                default:
+                    throw new InvalidOperationException(
+                        $"The PostgreSQL server at {Location} lost the connection while a transaction committed, and its outcome is unknown ({status ?? "no status"}).");
             }
         }
     }
@@ -219,8 +289,11 @@ public sealed class PostgresDataSource : IDisposable, IAsyncDisposable
         private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
         private int _pauses;
 
-        public bool Allows(Exception e, CancellationToken cancellationToken) =>
-            !cancellationToken.IsCancellationRequested && Volatile.Read(ref source._reached) != 0 && IsConnectionLoss(e)
+        public bool Allows(Exception e, CancellationToken cancellationToken) => IsConnectionLoss(e) && Lasts(cancellationToken);
+
+        /// <summary>Whether this operation may still wait for the server (it was reached once, and the window lasts).</summary>
+        public bool Lasts(CancellationToken cancellationToken) =>
+            !cancellationToken.IsCancellationRequested && Volatile.Read(ref source._reached) != 0
             && System.Diagnostics.Stopwatch.GetElapsedTime(_started) < ConnectionLossWindow;
 
         public Task PauseAsync(CancellationToken cancellationToken)

@@ -240,6 +240,58 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_whose_session_ends_before_its_commit_is_found_rolled_back_and_run_again_once()
+    {
+        await using var source = (await _provider.Builder()).Build();
+        await _provider.QueryAsync("CREATE TABLE commit_probe (id serial PRIMARY KEY, note text)");
+        var attempts = 0;
+        var stored = await source.WriteAsync(
+            async (transaction, ct) =>
+            {
+                attempts++;
+                await using (var insert = new Npgsql.NpgsqlCommand("INSERT INTO commit_probe (note) VALUES ('event')", transaction.Connection, transaction))
+                {
+                    await insert.ExecuteNonQueryAsync(ct);
+                }
+
+                if (attempts == 1)
+                {
+                    // the server ends this session (as at a shutdown) between the last statement and the COMMIT
+                    await using var pid = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", transaction.Connection, transaction);
+                    var backend = (int)(await pid.ExecuteScalarAsync(ct))!;
+                    Assert.Equal(["t"], await _provider.QueryAsync($"SELECT pg_terminate_backend({backend}, 10000)"));
+                }
+
+                return attempts;
+            },
+            CancellationToken.None);
+
+        // a non-idempotent write (not the ledger's) is looked up by its transaction id: rolled back, so run again
+        Assert.Equal(2, stored);
+        Assert.Equal(["1"], await _provider.QueryAsync("SELECT COUNT(*) FROM commit_probe"));
+    }
+
+    [Fact]
+    public async Task The_outcome_of_a_transaction_is_read_back_by_its_id()
+    {
+        await using var source = (await _provider.Builder()).Build();
+        await _provider.QueryAsync("CREATE TABLE outcome_probe (id int)");
+        var ids = new List<string>();
+        foreach (var end in new[] { "COMMIT", "ROLLBACK" })
+        {
+            await using var connection = await source.OpenAsync(CancellationToken.None);
+            await using var begin = new Npgsql.NpgsqlCommand("BEGIN; INSERT INTO outcome_probe VALUES (1); SELECT pg_current_xact_id()::text", connection);
+            ids.Add((string)(await begin.ExecuteScalarAsync())!);
+            await using var finish = new Npgsql.NpgsqlCommand(end, connection);
+            await finish.ExecuteNonQueryAsync();
+        }
+
+        Assert.True(await source.CommitOutcomeAsync(ids[0], CancellationToken.None));
+        Assert.False(await source.CommitOutcomeAsync(ids[1], CancellationToken.None));
+        Assert.Equal(["1"], await _provider.QueryAsync("SELECT COUNT(*) FROM outcome_probe"));
+    }
+
+    [Fact]
     public async Task A_lost_connection_is_told_apart_from_a_wrong_statement()
     {
         Assert.True(PostgresDataSource.IsConnectionLoss(new Npgsql.NpgsqlException("refused", new System.Net.Sockets.SocketException(111))));

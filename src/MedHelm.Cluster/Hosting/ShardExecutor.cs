@@ -176,7 +176,7 @@ public sealed partial class ShardExecutor(
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LogFailed(runId, shard.Id, e.GetType().Name, "the shard returns to the pool and is executed again");
+            LogFailed(runId, shard.Id, Describe(e), "the shard returns to the pool and is executed again");
             await ReturnAsync(runId, lease, $"unexpected {e.GetType().Name} (see that server's log)", stop.Token).ConfigureAwait(false);
         }
         finally
@@ -203,6 +203,26 @@ public sealed partial class ShardExecutor(
         {
             LogNotCompleted(runId, lease.Shard.Id, e.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// An unexpected failure for the log without its message (which may quote data): its type, a database error's
+    /// SQLSTATE, and the project's three innermost types (async state machines name their method) it came through.
+    /// </summary>
+    internal static string Describe(Exception e)
+    {
+        var described = e.GetType().Name;
+        if (e is System.Data.Common.DbException { SqlState: { Length: > 0 } state })
+        {
+            described += " SQLSTATE " + state;
+        }
+        var frames = new System.Diagnostics.StackTrace(e, false).GetFrames()
+            .Select(f => f.GetMethod()?.DeclaringType?.FullName)
+            .Where(t => t?.StartsWith("MedHelm.", StringComparison.Ordinal) == true)
+            .Distinct()
+            .Take(3)
+            .ToArray();
+        return frames.Length == 0 ? described : $"{described} in {string.Join(" < ", frames)}";
     }
 
     /// <summary>The run's plan on this silo, made by the first of its shards to need it (again after a failure).</summary>
