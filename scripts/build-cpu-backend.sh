@@ -43,7 +43,8 @@ dest="$llama/${CPU_BACKEND_DEST:-cpu-${kind%-no-llamafile}}"
 build="$llama/build-cpu-$kind"
 # the stamp names this CPU (a hash of its feature flags): a folder copied to another machine is built again
 cpu="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | sha256sum | cut -c1-12)"
-stamp="$version $kind -march=native ${flags[*]} cpu-flags:$cpu"
+march=(-march=native)
+stamp="$version $kind ${march[*]} ${flags[*]} amx-tile-config-barrier cpu-flags:$cpu"
 if [ -f "$dest/.installed" ] && [ "$(cat "$dest/.installed")" = "$stamp" ]; then
   exit 0
 fi
@@ -51,7 +52,7 @@ command -v cmake >/dev/null && command -v c++ >/dev/null && command -v python3 >
   || { echo "build-cpu-backend: cmake, a C++ compiler and python3 are required (apt-get install cmake g++ python3)" >&2; exit 1; }
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-echo "Building the llama.cpp CPU backend ($kind: -march=native ${flags[*]}) into $dest ..."
+echo "Building the llama.cpp CPU backend ($kind: ${march[*]} ${flags[*]}) into $dest ..."
 start=$(date +%s)
 
 # ggml alone is configured from a copy of its folder (the pinned tree stays untouched): its CMakeLists wants a
@@ -59,6 +60,19 @@ start=$(date +%s)
 source="$build.src"
 rm -rf "$source"; cp -r "$llama/src/ggml" "$source"
 [ -f "$source/ggml.pc.in" ] || printf 'Name: ggml\nDescription: ggml\nVersion: @GGML_VERSION@\nLibs: -lggml\n' > "$source/ggml.pc.in"
+# AMX: GCC before 13 drops the stores that fill the AMX tile configuration before ldtilecfg (the intrinsic is not
+# seen to read its operand), so the pinned ggml's AMX kernels stop with SIGILL at their first tile load on CPUs that
+# have AMX (Sapphire Rapids and later; llama.cpp pull request 26954). A compiler barrier naming the configuration's
+# address keeps the stores. Checked: the native build then runs llama-batched-bench on such a CPU.
+python3 - "$source/src/ggml-cpu/amx/mmq.cpp" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+load = "    _tile_loadconfig(&tc);\n"
+if text.count(load) != 1:
+    sys.exit(f"build-cpu-backend: {path} does not hold the one _tile_loadconfig(&tc) this build guards (another llama.cpp version?)")
+open(path, "w").write(text.replace(load, "    __asm__ __volatile__(\"\" : : \"r\"(&tc) : \"memory\"); // MedHelm: keep tc's stores (scripts/build-cpu-backend.sh)\n" + load))
+PY
 if [ "$kind" = invariant ]; then
   python3 - "$source/src/ggml-cpu/llamafile/sgemm.cpp" <<'PY'
 import sys
@@ -77,7 +91,7 @@ fi
 rm -rf "$build"
 cmake -S "$source" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON \
   -DGGML_NATIVE=OFF -DGGML_SSE42=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF \
-  -DCMAKE_C_FLAGS=-march=native -DCMAKE_CXX_FLAGS=-march=native -DCMAKE_PLATFORM_NO_VERSIONED_SONAME=ON \
+  -DCMAKE_C_FLAGS="${march[*]}" -DCMAKE_CXX_FLAGS="${march[*]}" -DCMAKE_PLATFORM_NO_VERSIONED_SONAME=ON \
   -DGGML_BUILD_TESTS=OFF -DGGML_BUILD_EXAMPLES=OFF "${flags[@]}" >"$build.configure.log" 2>&1 \
   || { echo "build-cpu-backend: cmake configure failed:" >&2; tail -20 "$build.configure.log" >&2; exit 1; }
 cmake --build "$build" -j "$(nproc)" --target ggml-cpu >"$build.log" 2>&1 \
@@ -88,7 +102,7 @@ readelf -d "$module" 2>/dev/null | grep -q 'NEEDED.*\[libggml-base.so\]' \
 rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
 for lib in libggml-base.so libggml.v0.5.0.so libllama.v0.5.0.so; do cp "$llama/cpu/$lib" "$dest.tmp/"; done
 cp "$module" "$dest.tmp/libggml-cpu.so"
-{ printf '%s\n' -march=native "${flags[@]}"; [ "$kind" != invariant ] || echo "tinyBLAS for every number of columns (n < 2 check removed)"; } > "$dest.tmp/build-flags.txt"
+{ printf '%s\n' "${march[@]}" "${flags[@]}"; [ "$kind" != invariant ] || echo "tinyBLAS for every number of columns (n < 2 check removed)"; } > "$dest.tmp/build-flags.txt"
 echo "$stamp" > "$dest.tmp/.installed"
 rm -rf "$dest" "$source"; mv "$dest.tmp" "$dest"
 echo "llama.cpp CPU backend ($kind) built in $(( $(date +%s) - start )) s into $dest"

@@ -18,14 +18,17 @@ dest="$root/runtimes/llama/native"
 extra=()
 for arg in "$@"; do
   case "$arg" in
-    --cuda) extra+=(-DGGML_CUDA=ON) ;;
+    --cuda) extra+=(-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native) ;;
     --force-mmq) extra+=(-DGGML_CUDA_FORCE_MMQ=ON) ;;
     --invariant) extra+=(-DGGML_LLAMAFILE=OFF -DGGML_CPU_REPACK=OFF) ;;
     *) echo "build-llama-native: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
 command -v cmake >/dev/null || { echo "build-llama-native: cmake and a C++ compiler are required (apt-get install cmake g++)" >&2; exit 1; }
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF \
+# -march=native given directly (GGML_NATIVE would put its own -march=native after any flag here) with AMX off: the
+# pinned ggml's AMX kernels stop with SIGILL at their first tile load when built with GCC (scripts/build-cpu-backend.sh)
+march="-march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DCMAKE_C_FLAGS="$march" -DCMAKE_CXX_FLAGS="$march" -DLLAMA_CURL=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF \
   -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON "${extra[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target llama llama-batched-bench
