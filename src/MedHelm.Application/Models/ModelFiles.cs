@@ -17,12 +17,32 @@ public sealed record ModelFile(string Path, string Sha256, long SizeBytes, strin
 /// <summary>Reads, validates and hashes model files.</summary>
 public static class ModelFiles
 {
-    /// <summary>The SHA-256 of a file, lower-case hex.</summary>
+    /// <summary>
+    /// The SHA-256 of a file, lower-case hex. Read in 1 MiB blocks, unbuffered: <c>SHA256.HashData(Stream)</c> reads
+    /// 4 KiB at a time, one system call each (18,800 for a 77 MB model), which took longer than the hashing itself.
+    /// </summary>
     public static string Sha256(string path)
     {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(HashBlockBytes);
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer, 0, HashBlockBytes)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
+
+    private const int HashBlockBytes = 1 << 20;
 
     /// <summary>Reads and validates <paramref name="path"/>'s GGUF header (no tensor data is loaded) and hashes the file.</summary>
     /// <exception cref="RequestValidationException">The file is not GGUF, is malformed, would not load in llama.cpp (the key or tensor named), or is a chat model without a chat template.</exception>
