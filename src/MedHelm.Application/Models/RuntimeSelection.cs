@@ -37,7 +37,7 @@ internal sealed class RuntimeSelection(LlamaRuntimeOptions runtime, string home,
             {
                 var folder = ForModel(mode);
                 var library = string.Equals(folder.Path, loaded.Folder, StringComparison.Ordinal) ? loaded.CpuLibrary : null;
-                return folder.Describe(DeterminismProfile.NeedsInvariantKernels(mode), library);
+                return folder.Describe(DeterminismProfile.NeedsInvariantKernels(mode), library, loaded.CpuAmx);
             });
     }
 

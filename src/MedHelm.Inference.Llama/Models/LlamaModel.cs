@@ -92,7 +92,9 @@ public sealed unsafe partial class LlamaModel : IDisposable
         var parameters = LlamaNative.llama_model_default_params();
         parameters.GpuLayers = settings.GpuLayers;
         parameters.MainGpu = settings.MainGpu;
-        parameters.UseExtraBufferTypes = settings.RepackWeights;
+        // The batch-invariant CPU build has weight repacking compiled out: its one extra buffer type is AMX's (where the
+        // CPU has it), whose products gave byte-identical outputs at 1, 4 and 16 sequences (docs/engine.md), so it stays on.
+        parameters.UseExtraBufferTypes = settings.RepackWeights || LlamaRuntime.Current?.RepackCompiledOut == true;
         parameters.SplitMode = settings.TensorSplit.Count > 1 ? LlamaSplitMode.Layer : parameters.SplitMode;
         var split = settings.TensorSplit.Count > 0 ? new float[Math.Max((int)LlamaNative.llama_max_devices(), settings.TensorSplit.Count)] : null;
         settings.TensorSplit.ToArray().CopyTo(split ?? []);

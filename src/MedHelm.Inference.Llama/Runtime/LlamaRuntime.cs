@@ -125,6 +125,7 @@ public static unsafe class LlamaRuntime
                 Utf8(LlamaNative.llama_print_system_info()))
             {
                 CpuLibrary = LoadedCpuLibrary(),
+                RepackCompiledOut = RuntimeFolder.BuiltWithoutRepack(folder),
             };
 
             logger.LogInformation(

@@ -33,6 +33,13 @@ public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kerne
         return File.Exists(flags) && File.ReadAllText(flags).Contains("GGML_LLAMAFILE=OFF", StringComparison.Ordinal);
     }
 
+    /// <summary>A folder whose CPU backend was built without weight repacking (its build-flags.txt says GGML_CPU_REPACK=OFF: scripts/build-cpu-backend.sh --invariant).</summary>
+    public static bool BuiltWithoutRepack(string folder)
+    {
+        var flags = System.IO.Path.Combine(folder, "build-flags.txt");
+        return File.Exists(flags) && File.ReadAllText(flags).Contains("GGML_CPU_REPACK=OFF", StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// What a run records about the kernels of a model of this Determinism, e.g. "batch-invariant CPU kernels
     /// (cpu-invariant/libggml-cpu.so)"; for a mode that promises repeatable outputs on the standard kernels it says that
@@ -40,9 +47,12 @@ public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kerne
     /// </summary>
     /// <param name="invariantKernelsNeeded">Whether the model's Determinism needs the batch-invariant kernels (BatchInvariant, Repeatable).</param>
     /// <param name="library">The CPU backend library actually loaded, when known.</param>
-    public string Describe(bool invariantKernelsNeeded, string? library)
+    /// <param name="amx">Whether that library computes with AMX tiles (<see cref="LlamaRuntimeInfo.CpuAmx"/>); said where the mode uses them.</param>
+    public string Describe(bool invariantKernelsNeeded, string? library, bool amx = false)
     {
         var where = library is null ? System.IO.Path.GetFileName(Path) + "/" : $"{System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(library))}/{System.IO.Path.GetFileName(library)}";
+        // AMX is an extra buffer type: on in Fastest, and in the invariant modes on the invariant build (LlamaModel.Load)
+        where += amx && library is not null && (Kernels == CpuKernels.BatchInvariant || !invariantKernelsNeeded) ? ", AMX tiles" : "";
         return Kernels == CpuKernels.BatchInvariant
             ? $"batch-invariant CPU kernels ({where})"
             : invariantKernelsNeeded

@@ -63,6 +63,31 @@ public sealed class RuntimeSelectionTests
     }
 
     [Fact]
+    public void Amx_tiles_are_recorded_where_the_mode_uses_the_extra_buffer_types_and_the_invariant_build_has_repacking_compiled_out()
+    {
+        using var home = new TempFolder();
+        Install(home, RuntimeFolder.InvariantCpu, "3.22.1 invariant -march=native amx-tile-config-barrier");
+        File.WriteAllText(home.PathOf("rt", RuntimeFolder.InvariantCpu, "build-flags.txt"), "-march=native\n-DGGML_LLAMAFILE=ON\n-DGGML_CPU_REPACK=OFF\n");
+        var runtime = Runtime(home);
+        var invariant = runtime.FolderFor(home.Path, DeterminismMode.BatchInvariant);
+        var library = home.PathOf("rt", RuntimeFolder.InvariantCpu, "libggml-cpu.so");
+
+        Assert.True(RuntimeFolder.BuiltWithoutRepack(invariant.Path));
+        Assert.False(RuntimeFolder.BuiltWithoutRepack(home.PathOf("rt", "cpu")));
+        Assert.Equal("batch-invariant CPU kernels (cpu-invariant/libggml-cpu.so, AMX tiles)", invariant.Describe(true, library, amx: true));
+        Assert.Equal("batch-invariant CPU kernels (cpu-invariant/libggml-cpu.so)", invariant.Describe(true, library, amx: false));
+
+        // the standard kernels standing in for the invariant ones load no extra buffer type: no AMX there
+        var standard = runtime.FolderFor(home.Path, DeterminismMode.Fastest);
+        Assert.StartsWith("standard CPU kernels (cpu/libggml-cpu-sapphirerapids.so): outputs not guaranteed", standard.Describe(true, home.PathOf("rt", "cpu", "libggml-cpu-sapphirerapids.so"), amx: true), StringComparison.Ordinal);
+        Assert.Equal("standard CPU kernels (cpu/libggml-cpu-sapphirerapids.so, AMX tiles)", standard.Describe(false, home.PathOf("rt", "cpu", "libggml-cpu-sapphirerapids.so"), amx: true));
+
+        var info = new LlamaRuntimeInfo("f", "cpu", "v", [], [], [], false, "CPU : AVX512 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 |");
+        Assert.True(info.CpuAmx);
+        Assert.False((info with { SystemInfo = "CPU : AVX512 = 1 | LLAMAFILE = 1 |" }).CpuAmx);
+    }
+
+    [Fact]
     public void A_native_build_counts_as_invariant_only_when_built_without_llamafile()
     {
         using var home = new TempFolder();
