@@ -52,11 +52,11 @@ public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kerne
     {
         var where = library is null ? System.IO.Path.GetFileName(Path) + "/" : $"{System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(library))}/{System.IO.Path.GetFileName(library)}";
         // AMX is an extra buffer type: on in Fastest, and in the invariant modes on the invariant build (LlamaModel.Load)
-        where += amx && library is not null && (Kernels == CpuKernels.BatchInvariant || !invariantKernelsNeeded) ? ", AMX tiles" : "";
+        var tiles = amx && library is not null && (Kernels == CpuKernels.BatchInvariant || !invariantKernelsNeeded) ? " with AMX tiles" : "";
         return Kernels == CpuKernels.BatchInvariant
-            ? $"batch-invariant CPU kernels ({where})"
+            ? $"batch-invariant CPU kernels ({where}){tiles}"
             : invariantKernelsNeeded
                 ? $"standard CPU kernels ({where}): outputs not guaranteed byte-identical across runs or sequence counts; scripts/install-runtime.sh --native installs the batch-invariant CPU backend"
-                : $"standard CPU kernels ({where})";
+                : $"standard CPU kernels ({where}){tiles}";
     }
 }

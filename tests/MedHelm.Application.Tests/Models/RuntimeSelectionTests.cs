@@ -74,13 +74,13 @@ public sealed class RuntimeSelectionTests
 
         Assert.True(RuntimeFolder.BuiltWithoutRepack(invariant.Path));
         Assert.False(RuntimeFolder.BuiltWithoutRepack(home.PathOf("rt", "cpu")));
-        Assert.Equal("batch-invariant CPU kernels (cpu-invariant/libggml-cpu.so, AMX tiles)", invariant.Describe(true, library, amx: true));
+        Assert.Equal("batch-invariant CPU kernels (cpu-invariant/libggml-cpu.so) with AMX tiles", invariant.Describe(true, library, amx: true));
         Assert.Equal("batch-invariant CPU kernels (cpu-invariant/libggml-cpu.so)", invariant.Describe(true, library, amx: false));
 
         // the standard kernels standing in for the invariant ones load no extra buffer type: no AMX there
         var standard = runtime.FolderFor(home.Path, DeterminismMode.Fastest);
         Assert.StartsWith("standard CPU kernels (cpu/libggml-cpu-sapphirerapids.so): outputs not guaranteed", standard.Describe(true, home.PathOf("rt", "cpu", "libggml-cpu-sapphirerapids.so"), amx: true), StringComparison.Ordinal);
-        Assert.Equal("standard CPU kernels (cpu/libggml-cpu-sapphirerapids.so, AMX tiles)", standard.Describe(false, home.PathOf("rt", "cpu", "libggml-cpu-sapphirerapids.so"), amx: true));
+        Assert.Equal("standard CPU kernels (cpu/libggml-cpu-sapphirerapids.so) with AMX tiles", standard.Describe(false, home.PathOf("rt", "cpu", "libggml-cpu-sapphirerapids.so"), amx: true));
 
         var info = new LlamaRuntimeInfo("f", "cpu", "v", [], [], [], false, "CPU : AVX512 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 |");
         Assert.True(info.CpuAmx);
