@@ -55,6 +55,17 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 echo "Building the llama.cpp CPU backend ($kind: ${march[*]} ${flags[*]}) into $dest ..."
 start=$(date +%s)
 
+# replace_once FILE WHAT OLD NEW: the one occurrence of OLD in FILE becomes NEW, or the build stops naming WHAT
+replace_once() {
+  python3 - "$@" <<'PY'
+import sys
+path, what, old, new = sys.argv[1:5]
+text = open(path).read()
+if text.count(old) != 1:
+    sys.exit(f"build-cpu-backend: {path} does not hold {what} (another llama.cpp version?)")
+open(path, "w").write(text.replace(old, new))
+PY
+}
 # ggml alone is configured from a copy of its folder (the pinned tree stays untouched): its CMakeLists wants a
 # pkg-config template the bundle leaves out, and the invariant build patches one check of tinyBLAS.
 source="$build.src"
@@ -64,25 +75,13 @@ rm -rf "$source"; cp -r "$llama/src/ggml" "$source"
 # seen to read its operand), so the pinned ggml's AMX kernels stop with SIGILL at their first tile load on CPUs that
 # have AMX (Sapphire Rapids and later; llama.cpp pull request 26954). A compiler barrier naming the configuration's
 # address keeps the stores. Checked: the native build then runs llama-batched-bench on such a CPU.
-python3 - "$source/src/ggml-cpu/amx/mmq.cpp" <<'PY'
-import sys
-path = sys.argv[1]
-text = open(path).read()
-load = "    _tile_loadconfig(&tc);\n"
-if text.count(load) != 1:
-    sys.exit(f"build-cpu-backend: {path} does not hold the one _tile_loadconfig(&tc) this build guards (another llama.cpp version?)")
-open(path, "w").write(text.replace(load, "    __asm__ __volatile__(\"\" : : \"r\"(&tc) : \"memory\"); // MedHelm: keep tc's stores (scripts/build-cpu-backend.sh)\n" + load))
-PY
+replace_once "$source/src/ggml-cpu/amx/mmq.cpp" "the one _tile_loadconfig(&tc) this build guards" \
+  $'    _tile_loadconfig(&tc);\n' \
+  $'    __asm__ __volatile__("" : : "r"(&tc) : "memory"); // MedHelm: keep tc\'s stores (scripts/build-cpu-backend.sh)\n    _tile_loadconfig(&tc);\n'
 if [ "$kind" = invariant ]; then
-  python3 - "$source/src/ggml-cpu/llamafile/sgemm.cpp" <<'PY'
-import sys
-path = sys.argv[1]
-text = open(path).read()
-check = "    // only enable sgemm for prompt processing\n#if !defined(__MMA__)\n    if (n < 2)\n        return false;\n#endif\n"
-if text.count(check) != 1:
-    sys.exit(f"build-cpu-backend: {path} does not hold the n < 2 check this build removes (another llama.cpp version?)")
-open(path, "w").write(text.replace(check, "    // MedHelm batch-invariant build: tinyBLAS for every number of columns (scripts/build-cpu-backend.sh)\n"))
-PY
+  replace_once "$source/src/ggml-cpu/llamafile/sgemm.cpp" "the n < 2 check this build removes" \
+    $'    // only enable sgemm for prompt processing\n#if !defined(__MMA__)\n    if (n < 2)\n        return false;\n#endif\n' \
+    $'    // MedHelm batch-invariant build: tinyBLAS for every number of columns (scripts/build-cpu-backend.sh)\n'
 fi
 
 # GGML_NATIVE cannot be combined with GGML_BACKEND_DL (ggml's feature score needs named instruction sets), so the
