@@ -109,6 +109,7 @@ public sealed class PostgresDataSourceBuilder
         try
         {
             using var connection = dataSource.Open();
+            RequireVersion(connection, Location);
             Migrate(connection, create, Location);
         }
         catch
@@ -118,6 +119,28 @@ public sealed class PostgresDataSourceBuilder
         }
 
         return dataSource;
+    }
+
+    /// <summary>The oldest PostgreSQL major version served (13: <c>pg_current_xact_id</c> and <c>pg_xact_status</c>, which resolve a commit the server was lost during).</summary>
+    internal const int MinimumServerVersionNum = 130000;
+
+    /// <exception cref="RequestValidationException">The server is older than <see cref="MinimumServerVersionNum"/>.</exception>
+    private static void RequireVersion(NpgsqlConnection connection, string location)
+    {
+        using var command = new NpgsqlCommand("SELECT current_setting('server_version_num')::int, current_setting('server_version')", connection);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        CheckVersion(reader.GetInt32(0), reader.GetString(1), location);
+    }
+
+    /// <exception cref="RequestValidationException"><paramref name="versionNum"/> (server_version_num) is older than <see cref="MinimumServerVersionNum"/>.</exception>
+    internal static void CheckVersion(int versionNum, string version, string location)
+    {
+        if (versionNum < MinimumServerVersionNum)
+        {
+            throw new RequestValidationException(
+                $"The PostgreSQL server at {location} is version {version}; MedHelm needs PostgreSQL 13 or later (Storage:ConnectionString).");
+        }
     }
 
     private static void Migrate(NpgsqlConnection connection, bool create, string location)

@@ -98,7 +98,8 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         // the lost process cannot take the lock again (its data source is gone; a live one would, see below)
         await holder.DisposeAsync();
         Assert.Equal(["t"], await _provider.QueryAsync(
-            "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"));
+            "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+            + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")); // only this test's database: other classes share the server
         Assert.Equal(["live"], await other.MarkInterruptedRunsAsync());
         Assert.Equal(RunStatus.Interrupted, (await other.GetRunAsync("live"))!.Status);
         await hold.DisposeAsync(); // its connection is gone: nothing to release, no error
@@ -289,6 +290,15 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.True(await source.CommitOutcomeAsync(ids[0], CancellationToken.None));
         Assert.False(await source.CommitOutcomeAsync(ids[1], CancellationToken.None));
         Assert.Equal(["1"], await _provider.QueryAsync("SELECT COUNT(*) FROM outcome_probe"));
+    }
+
+    [Fact]
+    public void A_server_older_than_postgresql_13_is_refused_naming_its_version()
+    {
+        var e = Assert.Throws<RequestValidationException>(() => PostgresDataSourceBuilder.CheckVersion(120015, "12.15", "postgresql://db:5432/medhelm"));
+        Assert.Equal("The PostgreSQL server at postgresql://db:5432/medhelm is version 12.15; MedHelm needs PostgreSQL 13 or later (Storage:ConnectionString).", e.Message);
+        PostgresDataSourceBuilder.CheckVersion(130000, "13.0", "x");
+        PostgresDataSourceBuilder.CheckVersion(150018, "15.18 (Debian 15.18-0+deb12u1)", "x");
     }
 
     [Fact]
