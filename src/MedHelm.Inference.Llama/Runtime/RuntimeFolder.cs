@@ -27,17 +27,16 @@ public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kerne
         File.Exists(System.IO.Path.Combine(folder, ".installed")) && File.Exists(System.IO.Path.Combine(folder, "libggml-cpu.so"));
 
     /// <summary>A folder built by scripts/build-llama-native.sh --invariant (its build-flags.txt says GGML_LLAMAFILE=OFF).</summary>
-    public static bool BuiltWithoutLlamafile(string folder)
-    {
-        var flags = System.IO.Path.Combine(folder, "build-flags.txt");
-        return File.Exists(flags) && File.ReadAllText(flags).Contains("GGML_LLAMAFILE=OFF", StringComparison.Ordinal);
-    }
+    public static bool BuiltWithoutLlamafile(string folder) => BuildFlagsSay(folder, "GGML_LLAMAFILE=OFF");
 
     /// <summary>A folder whose CPU backend was built without weight repacking (its build-flags.txt says GGML_CPU_REPACK=OFF: scripts/build-cpu-backend.sh --invariant).</summary>
-    public static bool BuiltWithoutRepack(string folder)
+    public static bool BuiltWithoutRepack(string folder) => BuildFlagsSay(folder, "GGML_CPU_REPACK=OFF");
+
+    /// <summary>Whether the folder's build-flags.txt (written by the build scripts) holds <paramref name="flag"/>.</summary>
+    private static bool BuildFlagsSay(string folder, string flag)
     {
         var flags = System.IO.Path.Combine(folder, "build-flags.txt");
-        return File.Exists(flags) && File.ReadAllText(flags).Contains("GGML_CPU_REPACK=OFF", StringComparison.Ordinal);
+        return File.Exists(flags) && File.ReadAllText(flags).Contains(flag, StringComparison.Ordinal);
     }
 
     /// <summary>
