@@ -95,6 +95,57 @@ public sealed class LlamaEngineTests(LlamaFixture fixture)
     }
 
     [Fact]
+    public void Requests_admitted_together_decode_their_shared_prefix_once()
+    {
+        using var model = LlamaModel.Load(fixture.LlamaModelPath);
+        var prompts = Enumerable.Range(0, 4).Select(i => SharedInstructions + $"Abstract {i}: {i + 2} patients. Answer:").ToArray();
+        var requests = prompts.Select(p => Request(model, p, 6)).ToArray();
+        var alone = prompts.Select(p => GenerateAlone(model, p, 6)).ToArray();
+
+        using var engine = NewEngine(model, slots: 4, minPrefix: 8);
+        var together = engine.Generate(requests);
+
+        // the first computes the instructions; each later one copies them from it instead of waiting for nothing
+        var shared = requests[0].PromptTokens.Zip(requests[1].PromptTokens).TakeWhile(p => p.First == p.Second).Count();
+        Assert.True(shared > 20, $"the prompts share only {shared} tokens");
+        Assert.Equal(0, together[0].ReusedPromptTokens);
+        Assert.All(together.Skip(1), r => Assert.Equal(shared, r.ReusedPromptTokens));
+        Assert.Equal(3 * shared, engine.ReusedPromptTokens);
+        Assert.Equal(requests.Sum(r => r.PromptTokens.Count) - 3 * shared, engine.DecodedPromptTokens);
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(alone[i].Tokens, together[i].Tokens);
+        }
+    }
+
+    [Fact]
+    public async Task A_request_waiting_for_a_cancelled_siblings_prefix_decodes_its_whole_prompt_itself()
+    {
+        using var model = LlamaModel.Load(fixture.LlamaModelPath);
+        var instructions = string.Concat(Enumerable.Repeat(SharedInstructions, 4));
+        var first = Request(model, instructions + "Abstract: one. Answer:", 4);
+        var second = Request(model, instructions + "Abstract: two. Answer:", 4);
+        var expected = GenerateAlone(model, instructions + "Abstract: two. Answer:", 4);
+
+        // two tokens per step: the first needs well over a hundred steps to decode the shared part
+        using var engine = NewEngine(model, slots: 2, minPrefix: 8, batchSize: 2);
+        using var cts = new CancellationTokenSource();
+        var donor = engine.SubmitAsync(first, cts.Token);
+        var waiter = engine.SubmitAsync(second);
+        while (engine.ActiveSequences < 2 && !waiter.IsCompleted)
+        {
+            await Task.Yield();
+        }
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => donor);
+        var result = await waiter;
+        Assert.Equal(expected.Tokens, result.Tokens);
+        Assert.Equal(0, result.ReusedPromptTokens);
+        Assert.Equal(second.PromptTokens.Count, engine.DecodedPromptTokens);
+    }
+
+    [Fact]
     [Trait("Category", TestCategories.Slow)]
     public async Task Two_hundred_concurrent_requests_from_eight_threads_all_complete_with_their_own_outputs()
     {

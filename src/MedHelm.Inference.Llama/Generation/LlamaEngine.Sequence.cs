@@ -41,7 +41,7 @@ public sealed partial class LlamaEngine
     private sealed class Sequence
     {
         private readonly Pending _pending;
-        private readonly Queue<int> _feed;
+        private Queue<int> _feed;
         private readonly ReasoningSettings _reasoning;
         private readonly ReasoningOutputRouter _router;
         private readonly long _admitted;
@@ -70,7 +70,11 @@ public sealed partial class LlamaEngine
 
         public LlamaSampler Sampler { get; }
 
-        public int ReusedPrompt { get; }
+        /// <summary>Prompt tokens taken from a cache instead of decoded (while <see cref="JoinDonor"/> is set: to be taken).</summary>
+        public int ReusedPrompt { get; private set; }
+
+        /// <summary>An earlier sequence still in its prompt whose first <see cref="ReusedPrompt"/> tokens this one waits to copy.</summary>
+        public Sequence? JoinDonor { get; set; }
 
         public bool InPrefill { get; set; } = true;
 
@@ -89,6 +93,13 @@ public sealed partial class LlamaEngine
         public TimeSpan QueueWait => Stopwatch.GetElapsedTime(_pending.Enqueued, _admitted);
 
         public int TakePending() => _feed.Dequeue();
+
+        /// <summary>Starts the prompt over after <paramref name="reused"/> cached tokens (before any token was decoded).</summary>
+        public void Rebase(int reused)
+        {
+            ReusedPrompt = reused;
+            _feed = new Queue<int>(_pending.Request.PromptTokens.Skip(reused));
+        }
 
         public void MarkFirstToken()
         {

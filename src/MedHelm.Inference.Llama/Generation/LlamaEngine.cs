@@ -12,7 +12,9 @@ namespace MedHelm.Inference.Llama.Generation;
 /// thread. Requests arrive from any thread; every step builds one llama_batch from all live sequences (generated
 /// tokens first, then chunks of pending prompt), samples each sequence from its own logits, retires finished
 /// sequences and admits waiting requests into the freed slots. A request whose prompt shares a prefix with a slot's
-/// cached tokens reuses that KV (copied with llama_memory_seq_cp) instead of recomputing it.
+/// cached tokens reuses that KV (copied with llama_memory_seq_cp) instead of recomputing it; requests admitted
+/// together that share a prefix compute it once: the later ones wait in their slots until the earliest has decoded
+/// it, then copy it.
 /// Greedy outputs do not depend on the slot count or on which requests share a batch.
 /// </summary>
 public sealed partial class LlamaEngine : IDisposable
@@ -66,6 +68,9 @@ public sealed partial class LlamaEngine : IDisposable
     public long DecodedPromptTokens => Interlocked.Read(ref _decodedPromptTokens);
 
     public long GeneratedTokens => Interlocked.Read(ref _generatedTokens);
+
+    /// <summary>Requests holding a slot (decoding, or waiting there for a sibling's shared prefix).</summary>
+    public int ActiveSequences => _slots.Count(s => s.Active is not null);
 
     /// <summary>Requests waiting for a slot.</summary>
     public int QueueDepth => _queue.Count;
