@@ -79,7 +79,7 @@ declare -A sums=()
 for round in $(seq 1 "$rounds"); do
   read -r s_wall s_prompt s_completion < <(run_server "server-r$round") || { echo "bench-vs-llama-server: llama-server round $round failed" >&2; exit 1; }
   printf '%-6s %-16s %9s %13s %9s %s\n' "$round" llama-server "$s_wall" "$s_prompt" "" "completion tokens $s_completion"
-  sums[server]="$(python3 -c "print(${sums[server]:-0} + $s_wall)")"
+  sums[server]="$(python3 -c "print(f'{${sums[server]:-0} + $s_wall:.1f}')")"
   for mode in "${mode_list[@]}"; do
     home="$work/home-$mode-r$round"
     wall="$(letter_bench_run "$work" "$home" "$mode" 16 "\"Threads\": $threads" 0)" || exit 1
@@ -89,7 +89,7 @@ for round in $(seq 1 "$rounds"); do
     fi
     ratio="$(python3 -c "print(f'{$s_wall / $wall:.3f}')")"
     printf '%-6s %-16s %9s %13s %9s %s of %s\n' "$round" "$mode" "$wall" "$prompt" "$ratio" "$(matching "$home" "$work/server-r$round.json")" "$instances"
-    sums[$mode]="$(python3 -c "print(${sums[$mode]:-0} + $wall)")"
+    sums[$mode]="$(python3 -c "print(f'{${sums[$mode]:-0} + $wall:.1f}')")"
   done
 done
 echo

@@ -44,7 +44,9 @@ build="$llama/build-cpu-$kind"
 # the stamp names this CPU (a hash of its feature flags): a folder copied to another machine is built again
 cpu="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | sha256sum | cut -c1-12)"
 march=(-march=native)
-stamp="$version $kind ${march[*]} ${flags[*]} amx-tile-config-barrier cpu-flags:$cpu"
+patches="amx-tile-config-barrier"
+[ "$kind" != invariant ] || patches="$patches invariant-flash-attention-1"
+stamp="$version $kind ${march[*]} ${flags[*]} $patches cpu-flags:$cpu"
 if [ -f "$dest/.installed" ] && [ "$(cat "$dest/.installed")" = "$stamp" ]; then
   exit 0
 fi
@@ -82,6 +84,8 @@ if [ "$kind" = invariant ]; then
   replace_once "$source/src/ggml-cpu/llamafile/sgemm.cpp" "the n < 2 check this build removes" \
     $'    // only enable sgemm for prompt processing\n#if !defined(__MMA__)\n    if (n < 2)\n        return false;\n#endif\n' \
     $'    // MedHelm batch-invariant build: tinyBLAS for every number of columns (scripts/build-cpu-backend.sh)\n'
+  # flash attention: one kernel for every number of query rows (the script says why and what it changes)
+  python3 "$root/scripts/lib/ggml-invariant-fa.py" "$source/src/ggml-cpu/ops.cpp"
 fi
 
 # GGML_NATIVE cannot be combined with GGML_BACKEND_DL (ggml's feature score needs named instruction sets), so the
@@ -101,7 +105,9 @@ readelf -d "$module" 2>/dev/null | grep -q 'NEEDED.*\[libggml-base.so\]' \
 rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
 for lib in libggml-base.so libggml.v0.5.0.so libllama.v0.5.0.so; do cp "$llama/cpu/$lib" "$dest.tmp/"; done
 cp "$module" "$dest.tmp/libggml-cpu.so"
-{ printf '%s\n' "${march[@]}" "${flags[@]}"; [ "$kind" != invariant ] || echo "tinyBLAS for every number of columns (n < 2 check removed)"; } > "$dest.tmp/build-flags.txt"
+{ printf '%s\n' "${march[@]}" "${flags[@]}"
+  [ "$kind" != invariant ] || printf '%s\n' "tinyBLAS for every number of columns (n < 2 check removed)" \
+    "flash attention: the tiled kernel for every number of rows, no split over the cache (batch-invariant)"; } > "$dest.tmp/build-flags.txt"
 echo "$stamp" > "$dest.tmp/.installed"
 rm -rf "$dest" "$source"; mv "$dest.tmp" "$dest"
 echo "llama.cpp CPU backend ($kind) built in $(( $(date +%s) - start )) s into $dest"

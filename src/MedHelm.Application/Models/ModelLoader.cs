@@ -66,6 +66,16 @@ public sealed record EngineDescription(
 {
     /// <summary>Per Determinism mode, the CPU kernels its local models run on (<see cref="RuntimeFolder.Describe"/>); null off the CPU.</summary>
     public IReadOnlyDictionary<Inference.Llama.Generation.DeterminismMode, string>? CpuKernels { get; init; }
+
+    /// <summary>The Determinism modes whose CPU backend computes flash attention batch-invariantly (<see cref="RuntimeFolder.HasInvariantFlashAttention"/>).</summary>
+    public IReadOnlySet<Inference.Llama.Generation.DeterminismMode> InvariantFlashAttention { get; init; } = new HashSet<Inference.Llama.Generation.DeterminismMode>();
+
+    /// <summary>The llama.cpp settings a local model of these options runs with on this engine.</summary>
+    public Inference.Llama.Generation.DeterminismProfile Profile(Options.LocalModelOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.DeterminismProfile().OnKernels(InvariantFlashAttention.Contains(settings.Determinism));
+    }
 }
 
 /// <summary>
@@ -171,6 +181,7 @@ public sealed class InProcessModelLoader : IModelLoader, IResidentModels, IDispo
             Hosting.Provenance.Machine(runtime), Hosting.Provenance.Gpus(runtime))
         {
             CpuKernels = kernels,
+            InvariantFlashAttention = _selection.InvariantFlashAttention(),
         };
     }
 

@@ -41,6 +41,12 @@ internal sealed class RuntimeSelection(LlamaRuntimeOptions runtime, string home,
             });
     }
 
+    /// <summary>The modes whose runtime folder computes flash attention batch-invariantly (empty off the CPU backends).</summary>
+    public IReadOnlySet<DeterminismMode> InvariantFlashAttention() =>
+        runtime.Backend is "cpu" or "native"
+            ? Enum.GetValues<DeterminismMode>().Where(mode => RuntimeFolder.HasInvariantFlashAttention(ForModel(mode).Path)).ToHashSet()
+            : new HashSet<DeterminismMode>();
+
     /// <summary>
     /// The mode whose kernels one shared process loads: BatchInvariant when any configured local model needs the
     /// invariant kernels (BatchInvariant or Repeatable), or none is configured (the default); else Fastest.

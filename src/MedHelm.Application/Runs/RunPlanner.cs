@@ -150,8 +150,8 @@ public sealed partial class RunPlanner(
     /// <summary>The model's Determinism, its llama.cpp settings and, on the CPU, the kernels that served it.</summary>
     private static string Determinism(LocalModelOptions settings, EngineDescription engine) =>
         engine.CpuKernels?.TryGetValue(settings.Determinism, out var kernels) == true
-            ? $"{settings.DeterminismProfile().Describe()}; {kernels}"
-            : settings.DeterminismProfile().Describe();
+            ? $"{engine.Profile(settings).Describe()}; {kernels}"
+            : engine.Profile(settings).Describe();
 
     /// <summary>A new run's manifest.</summary>
     public static RunManifest Manifest(PlannedRun run, EngineDescription engine, DateTimeOffset chatTemplateTime)

@@ -7,10 +7,11 @@ namespace MedHelm.Inference.Llama.Generation;
 public enum DeterminismMode
 {
     /// <summary>
-    /// Greedy outputs that do not depend on what else shares the batch: flash attention off and no weight repacking
-    /// on the CPU, and there the batch-invariant CPU backend (runtimes/llama/cpu-invariant, from
-    /// scripts/install-runtime.sh --invariant), which the engine loads by itself: the prebuilt one switches between
-    /// tinyBLAS and ggml's dot product by the number of tokens in a product (docs/engine.md).
+    /// Greedy outputs that do not depend on what else shares the batch: no weight repacking, and on the CPU the
+    /// batch-invariant CPU backend (runtimes/llama/cpu-invariant, from scripts/install-runtime.sh --invariant), which
+    /// the engine loads by itself: the prebuilt one switches between tinyBLAS and ggml's dot product by the number of
+    /// tokens in a product (docs/engine.md). Flash attention is off, except on that backend, whose flash attention is
+    /// one kernel for every batch (<see cref="DeterminismProfile.OnKernels"/>).
     /// </summary>
     BatchInvariant,
 
@@ -33,6 +34,19 @@ public enum DeterminismMode
 /// <param name="RepackWeights">Whether the CPU backend may repack weights into its extra buffer types (llama_model_params.use_extra_bufts).</param>
 public sealed record DeterminismProfile(DeterminismMode Mode, bool? FlashAttention, bool RepackWeights)
 {
+    /// <summary>Flash attention is on because the CPU backend computes it batch-invariantly (<see cref="OnKernels"/>).</summary>
+    public bool InvariantFlashAttention { get; init; }
+
+    /// <summary>
+    /// The settings on a backend whose flash attention is batch-invariant or not: there a mode that promises repeatable
+    /// outputs turns flash attention on (the batch-invariant CPU backend's tiled kernel, faster than attention without
+    /// it); elsewhere, and in Fastest, nothing changes.
+    /// </summary>
+    public DeterminismProfile OnKernels(bool invariantFlashAttention) =>
+        invariantFlashAttention && NeedsInvariantKernels(Mode) && FlashAttention == false
+            ? this with { FlashAttention = true, InvariantFlashAttention = true }
+            : this;
+
     /// <summary>
     /// The settings of <paramref name="mode"/>. An explicit <paramref name="flashAttention"/> wins where the mode allows
     /// it; flash attention on is refused outside <see cref="DeterminismMode.Fastest"/>, because llama.cpp's CPU and CUDA
@@ -68,5 +82,5 @@ public sealed record DeterminismProfile(DeterminismMode Mode, bool? FlashAttenti
 
     /// <summary>One line for logs, reports and the manifest, e.g. "BatchInvariant (flash attention off, no weight repacking)".</summary>
     public string Describe() =>
-        $"{Name(Mode)} (flash attention {FlashAttention switch { true => "on", false => "off", null => "auto" }}, {(RepackWeights ? "weight repacking" : "no weight repacking")})";
+        $"{Name(Mode)} (flash attention {FlashAttention switch { true when InvariantFlashAttention => "on, batch-invariant kernel", true => "on", false => "off", null => "auto" }}, {(RepackWeights ? "weight repacking" : "no weight repacking")})";
 }

@@ -42,7 +42,7 @@ public sealed partial class LlamaEngine : IDisposable
         _options = options ?? new LlamaEngineOptions();
         _logger = logger ?? NullLogger.Instance;
         Name = name ?? Path.GetFileNameWithoutExtension(model.Path);
-        _context = new LlamaContext(model, _options.Context with { Embeddings = false });
+        _context = new LlamaContext(model, _options.Context with { Embeddings = false, FlashAttention = FlashAttentionOn(_options) });
         _batch = SafeLlamaBatchHandle.Create(_context.BatchSize, 1);
         _slots = Enumerable.Range(0, _context.Sequences).Select(i => new Slot(i)).ToArray();
         _closeTagTokens = _options.Reasoning.Enabled
@@ -54,6 +54,11 @@ public sealed partial class LlamaEngine : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>The context's flash attention: the configured one, turned on for a repeatable mode where the loaded CPU backend's kernel is batch-invariant.</summary>
+    private static bool? FlashAttentionOn(LlamaEngineOptions options) =>
+        new DeterminismProfile(options.Determinism, options.Context.FlashAttention, RepackWeights: false)
+            .OnKernels(Runtime.LlamaRuntime.Current?.InvariantFlashAttention == true).FlashAttention;
 
     public LlamaModel Model => _model;
 

@@ -126,6 +126,7 @@ public static unsafe class LlamaRuntime
             {
                 CpuLibrary = LoadedCpuLibrary(),
                 RepackCompiledOut = RuntimeFolder.BuiltWithoutRepack(folder),
+                InvariantFlashAttention = RuntimeFolder.HasInvariantFlashAttention(folder),
             };
 
             logger.LogInformation(

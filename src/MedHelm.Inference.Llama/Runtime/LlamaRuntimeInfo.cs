@@ -20,6 +20,9 @@ public sealed record LlamaRuntimeInfo(
     /// </summary>
     public bool RepackCompiledOut { get; init; }
 
+    /// <summary>The loaded CPU backend's flash attention is batch-invariant (<see cref="RuntimeFolder.HasInvariantFlashAttention"/>).</summary>
+    public bool InvariantFlashAttention { get; init; }
+
     /// <summary>The CPU backend computes quantized products with AMX tiles where a model's weights take its extra buffer type (llama.cpp's system info says AMX_INT8 = 1).</summary>
     public bool CpuAmx => SystemInfo.Contains("AMX_INT8 = 1", StringComparison.Ordinal);
 }

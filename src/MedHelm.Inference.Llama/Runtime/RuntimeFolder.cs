@@ -32,6 +32,16 @@ public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kerne
     /// <summary>A folder whose CPU backend was built without weight repacking (its build-flags.txt says GGML_CPU_REPACK=OFF: scripts/build-cpu-backend.sh --invariant).</summary>
     public static bool BuiltWithoutRepack(string folder) => BuildFlagsSay(folder, "GGML_CPU_REPACK=OFF");
 
+    /// <summary>
+    /// A folder whose CPU backend computes flash attention with one kernel for every number of query rows
+    /// (scripts/lib/ggml-invariant-fa.py, applied by scripts/build-cpu-backend.sh --invariant): batch-invariant, so the
+    /// modes that promise repeatable outputs can take it.
+    /// </summary>
+    public static bool HasInvariantFlashAttention(string folder) => BuildFlagsSay(folder, InvariantFlashAttentionFlag);
+
+    /// <summary>The line of build-flags.txt that says so.</summary>
+    public const string InvariantFlashAttentionFlag = "flash attention: the tiled kernel for every number of rows";
+
     /// <summary>Whether the folder's build-flags.txt (written by the build scripts) holds <paramref name="flag"/>.</summary>
     private static bool BuildFlagsSay(string folder, string flag)
     {

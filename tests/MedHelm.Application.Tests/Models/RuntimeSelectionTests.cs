@@ -88,6 +88,35 @@ public sealed class RuntimeSelectionTests
     }
 
     [Fact]
+    public void The_repeatable_modes_take_flash_attention_where_the_invariant_build_says_its_kernel_is_batch_invariant()
+    {
+        using var home = new TempFolder();
+        InstallInvariant(home);
+        var flags = home.PathOf("rt", RuntimeFolder.InvariantCpu, "build-flags.txt");
+        File.WriteAllText(flags, "-march=native\n-DGGML_LLAMAFILE=ON\n-DGGML_CPU_REPACK=OFF\ntinyBLAS for every number of columns (n < 2 check removed)\n");
+        var selection = new RuntimeSelection(Runtime(home), home.Path, ModelPlacement.Worker, []);
+        var invariant = new LocalModelOptions { File = "m.gguf" };
+        var fastest = new LocalModelOptions { File = "m.gguf", Determinism = DeterminismMode.Fastest };
+
+        // an invariant build from before the flash-attention patch: flash attention stays off
+        Assert.Empty(selection.InvariantFlashAttention());
+        var before = new EngineDescription("cpu", "v", 2, [], "m", "none") { InvariantFlashAttention = selection.InvariantFlashAttention() };
+        Assert.Equal("BatchInvariant (flash attention off, no weight repacking)", before.Profile(invariant).Describe());
+
+        File.AppendAllText(flags, RuntimeFolder.InvariantFlashAttentionFlag + ", no split over the cache (batch-invariant)\n");
+        Assert.True(RuntimeFolder.HasInvariantFlashAttention(home.PathOf("rt", RuntimeFolder.InvariantCpu)));
+        Assert.False(RuntimeFolder.HasInvariantFlashAttention(home.PathOf("rt", "cpu")));
+        Assert.Equal([DeterminismMode.BatchInvariant, DeterminismMode.Repeatable], selection.InvariantFlashAttention().Order());
+        var engine = before with { InvariantFlashAttention = selection.InvariantFlashAttention() };
+        Assert.Equal("BatchInvariant (flash attention on, batch-invariant kernel, no weight repacking)", engine.Profile(invariant).Describe());
+        Assert.True(engine.Profile(invariant).FlashAttention);
+        Assert.Equal("Fastest (flash attention auto, weight repacking)", engine.Profile(fastest).Describe());
+
+        // off the CPU backends nothing changes
+        Assert.Empty(new RuntimeSelection(Runtime(home, "cuda"), home.Path, ModelPlacement.Worker, []).InvariantFlashAttention());
+    }
+
+    [Fact]
     public void A_native_build_counts_as_invariant_only_when_built_without_llamafile()
     {
         using var home = new TempFolder();

@@ -21,6 +21,20 @@ public sealed class DeterminismOptionsTests
     }
 
     [Theory]
+    [InlineData(DeterminismMode.BatchInvariant, true, true)]
+    [InlineData(DeterminismMode.Repeatable, true, true)]
+    [InlineData(DeterminismMode.BatchInvariant, false, false)]
+    [InlineData(DeterminismMode.Fastest, true, null)]
+    public void On_a_backend_with_batch_invariant_flash_attention_only_the_repeatable_modes_turn_it_on(DeterminismMode mode, bool invariantKernel, bool? flashAttention)
+    {
+        var profile = DeterminismProfile.For(mode).OnKernels(invariantKernel);
+
+        Assert.Equal(flashAttention, profile.FlashAttention);
+        Assert.Equal(flashAttention == true, profile.InvariantFlashAttention);
+        Assert.Equal(DeterminismProfile.For(mode).RepackWeights, profile.RepackWeights);
+    }
+
+    [Theory]
     [InlineData(DeterminismMode.Repeatable, null, false, false)]
     [InlineData(DeterminismMode.Repeatable, false, false, false)]
     [InlineData(DeterminismMode.Fastest, null, null, true)]
