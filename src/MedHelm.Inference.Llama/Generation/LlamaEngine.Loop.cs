@@ -346,8 +346,8 @@ public sealed partial class LlamaEngine
         ResolveJoins();
     }
 
-/// <summary>Adds up to <paramref name="count"/> of <paramref name="q"/>'s pending tokens to the batch, within its capacity.</summary>
-private unsafe void Append(ref LlamaBatch batch, int capacity, Sequence q, int count)
+    /// <summary>Adds up to <paramref name="count"/> of <paramref name="q"/>'s pending tokens to the batch, within its capacity.</summary>
+    private unsafe void Append(ref LlamaBatch batch, int capacity, Sequence q, int count)
     {
         var cached = _slots[q.Slot].Cached.Count;
         for (var n = 0; n < count && q.HasPending && batch.TokenCount < capacity; n++)
