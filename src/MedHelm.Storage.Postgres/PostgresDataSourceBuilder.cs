@@ -122,24 +122,20 @@ public sealed class PostgresDataSourceBuilder
     }
 
     /// <summary>The oldest PostgreSQL major version served (13: <c>pg_current_xact_id</c> and <c>pg_xact_status</c>, which resolve a commit the server was lost during).</summary>
-    internal const int MinimumServerVersionNum = 130000;
+    internal const int MinimumServerMajorVersion = 13;
 
-    /// <exception cref="RequestValidationException">The server is older than <see cref="MinimumServerVersionNum"/>.</exception>
-    private static void RequireVersion(NpgsqlConnection connection, string location)
-    {
-        using var command = new NpgsqlCommand("SELECT current_setting('server_version_num')::int, current_setting('server_version')", connection);
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        CheckVersion(reader.GetInt32(0), reader.GetString(1), location);
-    }
+    /// <summary>The server's version as Npgsql read it when the connection opened (no query).</summary>
+    /// <exception cref="RequestValidationException">The server is older than <see cref="MinimumServerMajorVersion"/>.</exception>
+    private static void RequireVersion(NpgsqlConnection connection, string location) =>
+        CheckVersion(connection.PostgreSqlVersion, connection.ServerVersion, location);
 
-    /// <exception cref="RequestValidationException"><paramref name="versionNum"/> (server_version_num) is older than <see cref="MinimumServerVersionNum"/>.</exception>
-    internal static void CheckVersion(int versionNum, string version, string location)
+    /// <exception cref="RequestValidationException"><paramref name="version"/> is older than <see cref="MinimumServerMajorVersion"/>.</exception>
+    internal static void CheckVersion(Version version, string display, string location)
     {
-        if (versionNum < MinimumServerVersionNum)
+        if (version.Major < MinimumServerMajorVersion)
         {
             throw new RequestValidationException(
-                $"The PostgreSQL server at {location} is version {version}; MedHelm needs PostgreSQL 13 or later (Storage:ConnectionString).");
+                $"The PostgreSQL server at {location} is version {display}; MedHelm needs PostgreSQL 13 or later (Storage:ConnectionString).");
         }
     }
 

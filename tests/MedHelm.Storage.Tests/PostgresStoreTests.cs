@@ -295,10 +295,10 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     [Fact]
     public void A_server_older_than_postgresql_13_is_refused_naming_its_version()
     {
-        var e = Assert.Throws<RequestValidationException>(() => PostgresDataSourceBuilder.CheckVersion(120015, "12.15", "postgresql://db:5432/medhelm"));
+        var e = Assert.Throws<RequestValidationException>(() => PostgresDataSourceBuilder.CheckVersion(new Version(12, 15), "12.15", "postgresql://db:5432/medhelm"));
         Assert.Equal("The PostgreSQL server at postgresql://db:5432/medhelm is version 12.15; MedHelm needs PostgreSQL 13 or later (Storage:ConnectionString).", e.Message);
-        PostgresDataSourceBuilder.CheckVersion(130000, "13.0", "x");
-        PostgresDataSourceBuilder.CheckVersion(150018, "15.18 (Debian 15.18-0+deb12u1)", "x");
+        PostgresDataSourceBuilder.CheckVersion(new Version(13, 0), "13.0", "x");
+        PostgresDataSourceBuilder.CheckVersion(new Version(15, 18), "15.18 (Debian 15.18-0+deb12u1)", "x");
     }
 
     [Fact]
