@@ -43,9 +43,16 @@ public sealed record DeterminismProfile(DeterminismMode Mode, bool? FlashAttenti
     /// it); elsewhere, and in Fastest, nothing changes.
     /// </summary>
     public DeterminismProfile OnKernels(bool invariantFlashAttention) =>
-        invariantFlashAttention && NeedsInvariantKernels(Mode) && FlashAttention == false
+        TakesInvariantFlashAttention(Mode, FlashAttention, invariantFlashAttention)
             ? this with { FlashAttention = true, InvariantFlashAttention = true }
             : this;
+
+    /// <summary>
+    /// Whether a context of <paramref name="mode"/> whose settings say <paramref name="flashAttention"/> runs flash
+    /// attention on a backend whose kernel is (<paramref name="invariantKernel"/>) batch-invariant: the rule of <see cref="OnKernels"/>.
+    /// </summary>
+    public static bool TakesInvariantFlashAttention(DeterminismMode mode, bool? flashAttention, bool invariantKernel) =>
+        invariantKernel && NeedsInvariantKernels(mode) && flashAttention == false;
 
     /// <summary>
     /// The settings of <paramref name="mode"/>. An explicit <paramref name="flashAttention"/> wins where the mode allows

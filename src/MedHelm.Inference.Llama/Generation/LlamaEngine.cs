@@ -57,8 +57,9 @@ public sealed partial class LlamaEngine : IDisposable
 
     /// <summary>The context's flash attention: the configured one, turned on for a repeatable mode where the loaded CPU backend's kernel is batch-invariant.</summary>
     private static bool? FlashAttentionOn(LlamaEngineOptions options) =>
-        new DeterminismProfile(options.Determinism, options.Context.FlashAttention, RepackWeights: false)
-            .OnKernels(Runtime.LlamaRuntime.Current?.InvariantFlashAttention == true).FlashAttention;
+        DeterminismProfile.TakesInvariantFlashAttention(options.Determinism, options.Context.FlashAttention, Runtime.LlamaRuntime.Current?.InvariantFlashAttention == true)
+            ? true
+            : options.Context.FlashAttention;
 
     public LlamaModel Model => _model;
 
