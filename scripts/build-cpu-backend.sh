@@ -57,36 +57,14 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 echo "Building the llama.cpp CPU backend ($kind: ${march[*]} ${flags[*]}) into $dest ..."
 start=$(date +%s)
 
-# replace_once FILE WHAT OLD NEW: the one occurrence of OLD in FILE becomes NEW, or the build stops naming WHAT
-replace_once() {
-  python3 - "$@" <<'PY'
-import sys
-path, what, old, new = sys.argv[1:5]
-text = open(path).read()
-if text.count(old) != 1:
-    sys.exit(f"build-cpu-backend: {path} does not hold {what} (another llama.cpp version?)")
-open(path, "w").write(text.replace(old, new))
-PY
-}
 # ggml alone is configured from a copy of its folder (the pinned tree stays untouched): its CMakeLists wants a
-# pkg-config template the bundle leaves out, and the invariant build patches one check of tinyBLAS.
+# pkg-config template the bundle leaves out, and the build patches its copy.
 source="$build.src"
 rm -rf "$source"; cp -r "$llama/src/ggml" "$source"
 [ -f "$source/ggml.pc.in" ] || printf 'Name: ggml\nDescription: ggml\nVersion: @GGML_VERSION@\nLibs: -lggml\n' > "$source/ggml.pc.in"
-# AMX: GCC before 13 drops the stores that fill the AMX tile configuration before ldtilecfg (the intrinsic is not
-# seen to read its operand), so the pinned ggml's AMX kernels stop with SIGILL at their first tile load on CPUs that
-# have AMX (Sapphire Rapids and later; llama.cpp pull request 26954). A compiler barrier naming the configuration's
-# address keeps the stores. Checked: the native build then runs llama-batched-bench on such a CPU.
-replace_once "$source/src/ggml-cpu/amx/mmq.cpp" "the one _tile_loadconfig(&tc) this build guards" \
-  $'    _tile_loadconfig(&tc);\n' \
-  $'    __asm__ __volatile__("" : : "r"(&tc) : "memory"); // MedHelm: keep tc\'s stores (scripts/build-cpu-backend.sh)\n    _tile_loadconfig(&tc);\n'
-if [ "$kind" = invariant ]; then
-  replace_once "$source/src/ggml-cpu/llamafile/sgemm.cpp" "the n < 2 check this build removes" \
-    $'    // only enable sgemm for prompt processing\n#if !defined(__MMA__)\n    if (n < 2)\n        return false;\n#endif\n' \
-    $'    // MedHelm batch-invariant build: tinyBLAS for every number of columns (scripts/build-cpu-backend.sh)\n'
-  # flash attention: one kernel for every number of query rows (the script says why and what it changes)
-  python3 "$root/scripts/lib/ggml-invariant-fa.py" "$source/src/ggml-cpu/ops.cpp"
-fi
+# AMX's tile configuration kept on GCC before 13 (every build); tinyBLAS for every size and flash attention with one
+# kernel for every batch (the invariant build): scripts/lib/patch-ggml.py says why and what each changes.
+python3 "$root/scripts/lib/patch-ggml.py" "$kind" "$source" || exit 1
 
 # GGML_NATIVE cannot be combined with GGML_BACKEND_DL (ggml's feature score needs named instruction sets), so the
 # named sets are off and -march=native is given directly: the code of a GGML_NATIVE build. No versioned SONAME: the

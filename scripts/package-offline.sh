@@ -72,7 +72,7 @@ mkdir -p "$bundle/runtimes/llama/src" "$bundle/scripts"
 (cd "$root/runtimes/llama/src" && git ls-files -z -- ggml | xargs -0 cp --parents -t "$bundle/runtimes/llama/src")
 mkdir -p "$bundle/scripts/lib"
 cp "$root/scripts/build-cpu-backend.sh" "$bundle/scripts/"
-cp "$root/scripts/lib/ggml-invariant-fa.py" "$bundle/scripts/lib/" # the invariant build's flash-attention patch
+cp "$root/scripts/lib/patch-ggml.py" "$bundle/scripts/lib/" # the patches the build applies to its copy of ggml
 # the CUDA 12 build of gpu-kernels/cuda12, when this machine made one (it is not downloadable: built on site)
 if [ -f "$root/runtimes/llama/cuda12/.installed" ]; then copy_runtime cuda12; fi
 cp "$root/appsettings.json" "$root/README.md" "$bundle/"

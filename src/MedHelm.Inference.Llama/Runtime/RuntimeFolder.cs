@@ -34,7 +34,7 @@ public sealed record RuntimeFolder(string Path, string Backend, CpuKernels Kerne
 
     /// <summary>
     /// A folder whose CPU backend computes flash attention with one kernel for every number of query rows
-    /// (scripts/lib/ggml-invariant-fa.py, applied by scripts/build-cpu-backend.sh --invariant): batch-invariant, so the
+    /// (scripts/lib/patch-ggml.py, applied by scripts/build-cpu-backend.sh --invariant): batch-invariant, so the
     /// modes that promise repeatable outputs can take it.
     /// </summary>
     public static bool HasInvariantFlashAttention(string folder) => BuildFlagsSay(folder, InvariantFlashAttentionFlag);

@@ -1,24 +1,44 @@
 #!/usr/bin/env python3
-"""Patches a copy of ggml's CPU ops.cpp (the pinned llama.cpp) so that flash attention gives each query row the same
-result whatever else is in the batch; called by scripts/build-cpu-backend.sh for the batch-invariant backend.
+"""Patches a copy of ggml's source (the pinned llama.cpp) for scripts/build-cpu-backend.sh; the pinned tree itself
+stays untouched.
 
-ggml's CPU flash attention has three paths and picks one per operation: the tiled kernel (a 64 x 64 GEMM per tile,
-from 64 query rows of one sequence), a row-at-a-time kernel (fewer rows) and, for one row of one sequence over 512+
-cached tokens, a split over the cache whose partial results are merged. The three round differently, so a token's
-attention depended on how many tokens of its sequence shared the micro-batch. This build:
-  * takes the tiled kernel for every number of rows and never splits the cache;
-  * computes the tile's products, softmax and output for its valid rows only (each row's arithmetic in the GEMM is a
-    fixed sequence of fused multiply-adds over the head dimension, the same whatever the number of rows, so a row gives
-    the same bits in a tile of 1 or of 64), which keeps one-row tiles (generated tokens) cheap;
-  * packs the K tile (f16 -> f32, transposed) with AVX-512 where the CPU has it: 16 x 16 blocks converted and
-    transposed in registers instead of 4,096 scalar conversions per tile. The values are the same exact conversions.
+Every build (KIND standard, invariant or invariant-no-llamafile):
+  * AMX: GCC before 13 drops the stores that fill the AMX tile configuration before ldtilecfg (the intrinsic is not
+    seen to read its operand), so the pinned ggml's AMX kernels stop with SIGILL at their first tile load on CPUs that
+    have AMX (Sapphire Rapids and later; llama.cpp pull request 26954). A compiler barrier naming the configuration's
+    address keeps the stores.
 
-Usage: ggml-invariant-fa.py OPS_CPP. Stops (exit 1), naming the piece, when the source does not hold a piece exactly
+The batch-invariant build (KIND invariant) also:
+  * tinyBLAS: removes the "only enable sgemm for prompt processing" n < 2 check, so tinyBLAS computes every product,
+    one column or many, and each output element is accumulated in the same order whatever the batch;
+  * flash attention, one kernel for every batch. ggml's CPU flash attention has three paths and picks one per
+    operation: the tiled kernel (a 64 x 64 GEMM per tile, from 64 query rows of one sequence), a row-at-a-time kernel
+    (fewer rows) and, for one row of one sequence over 512+ cached tokens, a split over the cache whose partial results
+    are merged. The three round differently, so a token's attention depended on how many tokens of its sequence shared
+    the micro-batch. This build takes the tiled kernel for every number of rows and never splits the cache; computes
+    the tile's products, softmax and output for its valid rows only (each row's arithmetic in the GEMM is a fixed
+    sequence of fused multiply-adds over the head dimension, the same whatever the number of rows, so a row gives the
+    same bits in a tile of 1 or of 64), which keeps one-row tiles (generated tokens) cheap; and packs the K tile
+    (f16 -> f32, transposed) with AVX-512 where the CPU has it: 16 x 16 blocks converted and transposed in registers
+    instead of 4,096 scalar conversions per tile. The values are the same exact conversions.
+
+Usage: patch-ggml.py KIND GGML_DIR. Stops (exit 1), naming the piece, when the source does not hold a piece exactly
 once (another llama.cpp version)."""
 import sys
 
-path = sys.argv[1]
-text = open(path).read()
+kind, ggml = sys.argv[1], sys.argv[2]
+path = text = None
+
+
+def edit(file):
+    """Starts on one file of GGML_DIR; save() writes it back."""
+    global path, text
+    path = f"{ggml}/{file}"
+    text = open(path).read()
+
+
+def save():
+    open(path, "w").write(text)
 
 
 def replace_once(what, old, new):
@@ -28,7 +48,23 @@ def replace_once(what, old, new):
     text = text.replace(old, new)
 
 
-MARK = "// MedHelm batch-invariant build (scripts/lib/ggml-invariant-fa.py)"
+edit("src/ggml-cpu/amx/mmq.cpp")
+replace_once("the one _tile_loadconfig(&tc) this build guards",
+             "    _tile_loadconfig(&tc);\n",
+             '    __asm__ __volatile__("" : : "r"(&tc) : "memory"); // MedHelm: keep tc\'s stores (scripts/build-cpu-backend.sh)\n'
+             "    _tile_loadconfig(&tc);\n")
+save()
+if kind != "invariant":
+    sys.exit(0)
+
+edit("src/ggml-cpu/llamafile/sgemm.cpp")
+replace_once("the n < 2 check this build removes",
+             "    // only enable sgemm for prompt processing\n#if !defined(__MMA__)\n    if (n < 2)\n        return false;\n#endif\n",
+             "    // MedHelm batch-invariant build: tinyBLAS for every number of columns (scripts/build-cpu-backend.sh)\n")
+save()
+
+edit("src/ggml-cpu/ops.cpp")
+MARK = "// MedHelm batch-invariant build (scripts/lib/patch-ggml.py)"
 
 replace_once("the split-KV path choice",
              "const bool use_split_kv_path = !use_ref && (neq1 == 1 && neq3 == 1)",
@@ -124,4 +160,4 @@ static void ggml_compute_forward_flash_attn_ext_tiled(
 if "#include <immintrin.h>" not in text:
     replace_once("the simd-gemm include", '#include "simd-gemm.h"\n',
                  '#include "simd-gemm.h"\n#if defined(__AVX512F__)\n#include <immintrin.h>\n#endif\n')
-open(path, "w").write(text)
+save()
